@@ -1,0 +1,257 @@
+/*
+ * os_user.c - the OS shim for userspace (daemon, tools, tests): libc,
+ * pthreads and CLOCK_MONOTONIC.  The one file under core/ that may include
+ * system headers.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "os.h"
+
+/* ------------------------------------------------------------ memory */
+void *os_alloc(size_t size) { return calloc(1, size ? size : 1); }
+void *os_alloc_large(size_t size) { return calloc(1, size ? size : 1); }
+void os_free(void *p) { free(p); }
+void os_free_large(void *p) { free(p); }
+
+/* ------------------------------------------------------------ locks */
+struct os_mutex { pthread_mutex_t m; };
+struct os_cond { pthread_cond_t c; };
+
+struct os_mutex *os_mutex_create(void)
+{
+    struct os_mutex *m = os_alloc(sizeof(*m));
+    if (m && pthread_mutex_init(&m->m, NULL) != 0) {
+        free(m);
+        return NULL;
+    }
+    return m;
+}
+
+void os_mutex_destroy(struct os_mutex *m)
+{
+    if (!m)
+        return;
+    pthread_mutex_destroy(&m->m);
+    free(m);
+}
+
+void os_mutex_lock(struct os_mutex *m) { pthread_mutex_lock(&m->m); }
+void os_mutex_unlock(struct os_mutex *m) { pthread_mutex_unlock(&m->m); }
+
+struct os_cond *os_cond_create(void)
+{
+    struct os_cond *c = os_alloc(sizeof(*c));
+    pthread_condattr_t attr;
+
+    if (!c)
+        return NULL;
+    /* Timed waits measure against the monotonic clock, like os_now_ns(). */
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    if (pthread_cond_init(&c->c, &attr) != 0) {
+        pthread_condattr_destroy(&attr);
+        free(c);
+        return NULL;
+    }
+    pthread_condattr_destroy(&attr);
+    return c;
+}
+
+void os_cond_destroy(struct os_cond *c)
+{
+    if (!c)
+        return;
+    pthread_cond_destroy(&c->c);
+    free(c);
+}
+
+void os_cond_wait(struct os_cond *c, struct os_mutex *m) { pthread_cond_wait(&c->c, &m->m); }
+
+int os_cond_timedwait(struct os_cond *c, struct os_mutex *m, u64 timeout_ns)
+{
+    struct timespec ts;
+    u64 deadline = os_now_ns() + timeout_ns;
+
+    ts.tv_sec = (time_t)(deadline / 1000000000ull);
+    ts.tv_nsec = (long)(deadline % 1000000000ull);
+    return pthread_cond_timedwait(&c->c, &m->m, &ts) == ETIMEDOUT ? -ETIMEDOUT : 0;
+}
+
+void os_cond_signal(struct os_cond *c) { pthread_cond_signal(&c->c); }
+void os_cond_broadcast(struct os_cond *c) { pthread_cond_broadcast(&c->c); }
+
+/* ------------------------------------------------------------ threads */
+struct os_thread {
+    pthread_t tid;
+    os_thread_fn fn;
+    void *arg;
+};
+
+static void *os_thread_trampoline(void *p)
+{
+    struct os_thread *t = p;
+
+    t->fn(t->arg);
+    return NULL;
+}
+
+int os_thread_create(struct os_thread **out, const char *name, os_thread_fn fn, void *arg)
+{
+    struct os_thread *t = os_alloc(sizeof(*t));
+    int rc;
+
+    if (!t)
+        return -ENOMEM;
+    t->fn = fn;
+    t->arg = arg;
+    rc = pthread_create(&t->tid, NULL, os_thread_trampoline, t);
+    if (rc) {
+        free(t);
+        return -rc;
+    }
+    if (name) {
+        char short_name[16];    /* the kernel's comm limit */
+        snprintf(short_name, sizeof(short_name), "%s", name);
+        pthread_setname_np(t->tid, short_name);
+    }
+    *out = t;
+    return 0;
+}
+
+void os_thread_join(struct os_thread *t)
+{
+    if (!t)
+        return;
+    pthread_join(t->tid, NULL);
+    free(t);
+}
+
+/* ------------------------------------------------------------ time */
+u64 os_now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
+}
+
+void os_sleep_ns(u64 ns)
+{
+    struct timespec ts = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) };
+
+    while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+        ;
+}
+
+/* ------------------------------------------------------------ text */
+int os_snprintf(char *buf, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(buf, size, fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+/* ------------------------------------------------------------ logging
+ * Messages go to stderr with a level tag; the daemon redirects stderr to
+ * its log file.  VGPU_LOG_LEVEL=err|warn|info|debug sets the initial level. */
+static int log_level = -1;
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static u64 ratelimit_suppressed_total;
+
+static enum os_log_level log_level_from_env(void)
+{
+    const char *e = getenv("VGPU_LOG_LEVEL");
+
+    if (!e)
+        return OS_LOG_WARN;
+    if (!strcmp(e, "err"))
+        return OS_LOG_ERR;
+    if (!strcmp(e, "info"))
+        return OS_LOG_INFO;
+    if (!strcmp(e, "debug"))
+        return OS_LOG_DEBUG;
+    return OS_LOG_WARN;
+}
+
+void os_log_set_level(enum os_log_level lvl) { __atomic_store_n(&log_level, (int)lvl, __ATOMIC_RELAXED); }
+
+enum os_log_level os_log_get_level(void)
+{
+    int lvl = __atomic_load_n(&log_level, __ATOMIC_RELAXED);
+
+    if (lvl < 0) {
+        lvl = (int)log_level_from_env();
+        __atomic_store_n(&log_level, lvl, __ATOMIC_RELAXED);
+    }
+    return (enum os_log_level)lvl;
+}
+
+void os_vlog(enum os_log_level lvl, const char *fmt, va_list ap)
+{
+    static const char *const tag[] = { "error", "warning", "info", "debug" };
+
+    if ((int)lvl > (int)os_log_get_level())
+        return;
+    pthread_mutex_lock(&log_lock);
+    fprintf(stderr, "vgpu %s: ", tag[lvl]);
+    vfprintf(stderr, fmt, ap);
+    if (!*fmt || fmt[strlen(fmt) - 1] != '\n')
+        fputc('\n', stderr);
+    pthread_mutex_unlock(&log_lock);
+}
+
+void os_log(enum os_log_level lvl, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    os_vlog(lvl, fmt, ap);
+    va_end(ap);
+}
+
+bool os_ratelimit_ok(struct os_ratelimit *rl)
+{
+    u64 now = os_now_ns();
+    u32 summary = 0;
+    bool ok;
+
+    pthread_mutex_lock(&log_lock);
+    if (!rl->window_start_ns || now - rl->window_start_ns >= (u64)rl->interval_ms * 1000000ull) {
+        summary = rl->suppressed;
+        rl->window_start_ns = now;
+        rl->printed = 0;
+        rl->suppressed = 0;
+    }
+    ok = rl->printed < rl->burst;
+    if (ok) {
+        rl->printed++;
+    } else {
+        rl->suppressed++;
+        ratelimit_suppressed_total++;
+    }
+    pthread_mutex_unlock(&log_lock);
+    if (summary)
+        os_log(OS_LOG_WARN, "%u similar messages suppressed", summary);
+    return ok;
+}
+
+u64 os_ratelimit_total_suppressed(void)
+{
+    u64 n;
+
+    pthread_mutex_lock(&log_lock);
+    n = ratelimit_suppressed_total;
+    pthread_mutex_unlock(&log_lock);
+    return n;
+}

@@ -1,0 +1,265 @@
+/*
+ * parent.c - one physical GPU and the partitioning of its resources
+ * among vGPU instances (the mdev "parent").
+ *
+ * Graphics memory and fences are handed out as naturally aligned runs, as
+ * a buddy allocator would: a slice of k granules starts at a multiple of k.
+ * With every type a power-of-two fraction of the GPU this never fragments,
+ * and available_instances is an exact count of free aligned runs.
+ */
+#include "vgpu_priv.h"
+
+static bool run_is_free(const u8 *used, u32 start, u32 k)
+{
+    u32 i;
+
+    for (i = 0; i < k; i++)
+        if (used[start + i])
+            return false;
+    return true;
+}
+
+/* Number of free naturally aligned runs of k units among n. */
+static u32 count_free_runs(const u8 *used, u32 n, u32 k)
+{
+    u32 start, count = 0;
+
+    if (k == 0)
+        return n ? ~0u : 0;
+    for (start = 0; start + k <= n; start += k)
+        if (run_is_free(used, start, k))
+            count++;
+    return count;
+}
+
+/* First free aligned run of k units, or -ENOSPC. */
+static long find_free_run(const u8 *used, u32 n, u32 k)
+{
+    u32 start;
+
+    if (k == 0)
+        return 0;
+    for (start = 0; start + k <= n; start += k)
+        if (run_is_free(used, start, k))
+            return start;
+    return -ENOSPC;
+}
+
+static void mark_run(u8 *used, u32 start, u32 k, u8 val)
+{
+    memset(used + start, val, k);
+}
+
+int vgpu_parent_create(const struct vgpu_parent_config *cfg, struct vgpu_parent **out)
+{
+    struct vgpu_parent *p;
+    u64 chunk = ~0ull;
+    unsigned int i;
+    int rc = -ENOMEM;
+
+    if (!cfg || !out)
+        return -EINVAL;
+    for (i = 0; i < vgpu_nr_types; i++)
+        chunk = OS_MIN(chunk, vgpu_types[i].gm_size);
+    if (cfg->gm_size < chunk || cfg->gm_size % chunk || cfg->gm_size / chunk > 4096 ||
+        cfg->gm_size > (u64)(RGPU_GTT_SIZE / 8) << VGPU_PAGE_SHIFT ||
+        !cfg->fences || cfg->fences > 4096 || !cfg->weight_budget ||
+        !cfg->display_pipes || cfg->display_pipes > 256 ||
+        (cfg->bar2_size && (!OS_IS_POW2(cfg->bar2_size) || cfg->bar2_size < VGPU_PAGE_SIZE))) {
+        os_err("parent %s: invalid resource configuration", cfg->name ? cfg->name : "?");
+        return -EINVAL;
+    }
+
+    p = os_alloc(sizeof(*p));
+    if (!p)
+        return -ENOMEM;
+    p->cfg = *cfg;
+    if (!p->cfg.name)
+        p->cfg.name = "rgpu";
+    p->gm_chunk = chunk;
+    p->nr_chunks = (u32)(cfg->gm_size / chunk);
+    p->next_id = 1;
+    p->lock = os_mutex_create();
+    p->chunk_used = os_alloc(p->nr_chunks);
+    p->fence_used = os_alloc(cfg->fences);
+    p->pipe_owner = os_alloc(cfg->display_pipes * sizeof(u32));
+    if (!p->lock || !p->chunk_used || !p->fence_used || !p->pipe_owner)
+        goto fail;
+    rc = vgpu_mmio_table_build(&p->mmio, vgpu_ref_regs, vgpu_ref_nr_regs,
+                               vgpu_ref_ranges, vgpu_ref_nr_ranges);
+    if (rc)
+        goto fail;
+    os_info("parent %s: %llu MiB graphics memory, %u fences, weight budget %u, %u pipes",
+            p->cfg.name, (unsigned long long)(cfg->gm_size >> 20), cfg->fences,
+            cfg->weight_budget, cfg->display_pipes);
+    *out = p;
+    return 0;
+
+fail:
+    os_free(p->pipe_owner);
+    os_free(p->fence_used);
+    os_free(p->chunk_used);
+    os_mutex_destroy(p->lock);
+    os_free(p);
+    return rc;
+}
+
+int vgpu_parent_destroy(struct vgpu_parent *p)
+{
+    if (!p)
+        return 0;
+    os_mutex_lock(p->lock);
+    if (p->nr_instances) {
+        unsigned int n = p->nr_instances;
+
+        os_mutex_unlock(p->lock);
+        os_err("parent %s: %u vGPU instance(s) still exist; destroy them first", p->cfg.name, n);
+        return -EBUSY;
+    }
+    os_mutex_unlock(p->lock);
+    vgpu_mmio_table_free(&p->mmio);
+    os_free(p->pipe_owner);
+    os_free(p->fence_used);
+    os_free(p->chunk_used);
+    os_mutex_destroy(p->lock);
+    os_free(p);
+    return 0;
+}
+
+unsigned int vgpu_parent_num_types(const struct vgpu_parent *p)
+{
+    (void)p;
+    return vgpu_nr_types;
+}
+
+const struct vgpu_type *vgpu_parent_type(const struct vgpu_parent *p, unsigned int idx)
+{
+    (void)p;
+    return idx < vgpu_nr_types ? &vgpu_types[idx] : NULL;
+}
+
+const struct vgpu_type *vgpu_parent_find_type(const struct vgpu_parent *p, const char *name)
+{
+    unsigned int i;
+
+    (void)p;
+    if (!name)
+        return NULL;
+    for (i = 0; i < vgpu_nr_types; i++)
+        if (!strcmp(vgpu_types[i].name, name))
+            return &vgpu_types[i];
+    return NULL;
+}
+
+static u32 type_chunks(const struct vgpu_parent *p, const struct vgpu_type *t)
+{
+    return (u32)(t->gm_size / p->gm_chunk);
+}
+
+static u32 free_pipes(const struct vgpu_parent *p)
+{
+    u32 i, n = 0;
+
+    for (i = 0; i < p->cfg.display_pipes; i++)
+        n += !p->pipe_owner[i];
+    return n;
+}
+
+/* Caller holds p->lock. */
+static u32 available_locked(const struct vgpu_parent *p, const struct vgpu_type *t)
+{
+    u32 n = count_free_runs(p->chunk_used, p->nr_chunks, type_chunks(p, t));
+
+    n = OS_MIN(n, count_free_runs(p->fence_used, p->cfg.fences, t->fences));
+    if (t->weight)
+        n = OS_MIN(n, (p->cfg.weight_budget - p->weight_used) / t->weight);
+    return OS_MIN(n, free_pipes(p));
+}
+
+unsigned int vgpu_type_available_instances(struct vgpu_parent *p, const struct vgpu_type *t)
+{
+    u32 n;
+
+    if (!p || !t)
+        return 0;
+    os_mutex_lock(p->lock);
+    n = available_locked(p, t);
+    os_mutex_unlock(p->lock);
+    return n;
+}
+
+void vgpu_parent_usage(struct vgpu_parent *p, struct vgpu_parent_usage *out)
+{
+    u32 i, chunks_free = 0, fences_free = 0;
+
+    os_mutex_lock(p->lock);
+    for (i = 0; i < p->nr_chunks; i++)
+        chunks_free += !p->chunk_used[i];
+    for (i = 0; i < p->cfg.fences; i++)
+        fences_free += !p->fence_used[i];
+    out->gm_total = p->cfg.gm_size;
+    out->gm_free = chunks_free * p->gm_chunk;
+    out->fences_total = p->cfg.fences;
+    out->fences_free = fences_free;
+    out->weight_total = p->cfg.weight_budget;
+    out->weight_free = p->cfg.weight_budget - p->weight_used;
+    out->pipes_total = p->cfg.display_pipes;
+    out->pipes_free = free_pipes(p);
+    out->instances = p->nr_instances;
+    os_mutex_unlock(p->lock);
+}
+
+/*
+ * Reserve everything a type needs in one step under the parent lock, so
+ * two concurrent creates can never both take the last slice.  Fills the
+ * vGPU's gm/fence/pipe fields.  Caller holds p->lock.
+ */
+int vgpu_parent_reserve(struct vgpu_parent *p, struct vgpu *v, const struct vgpu_type *t)
+{
+    long chunk, fence;
+    u32 pipe;
+
+    if (t->weight > p->cfg.weight_budget - p->weight_used) {
+        os_err("%s: no engine time left for type %s (weight %u, %u of %u free)", p->cfg.name,
+               t->name, t->weight, p->cfg.weight_budget - p->weight_used, p->cfg.weight_budget);
+        return -ENOSPC;
+    }
+    chunk = find_free_run(p->chunk_used, p->nr_chunks, type_chunks(p, t));
+    if (chunk < 0) {
+        os_err("%s: no free graphics memory for type %s (needs %llu MiB)", p->cfg.name,
+               t->name, (unsigned long long)(t->gm_size >> 20));
+        return -ENOSPC;
+    }
+    fence = find_free_run(p->fence_used, p->cfg.fences, t->fences);
+    if (fence < 0) {
+        os_err("%s: no free fences for type %s (needs %u)", p->cfg.name, t->name, t->fences);
+        return -ENOSPC;
+    }
+    for (pipe = 0; pipe < p->cfg.display_pipes; pipe++)
+        if (!p->pipe_owner[pipe])
+            break;
+    if (pipe == p->cfg.display_pipes) {
+        os_err("%s: no free display pipe for type %s", p->cfg.name, t->name);
+        return -ENOSPC;
+    }
+
+    mark_run(p->chunk_used, (u32)chunk, type_chunks(p, t), 1);
+    mark_run(p->fence_used, (u32)fence, t->fences, 1);
+    p->weight_used += t->weight;
+    p->pipe_owner[pipe] = v->id;
+    v->gm_base = (u64)chunk * p->gm_chunk;
+    v->gm_size = t->gm_size;
+    v->fence_base = (u32)fence;
+    v->fence_count = t->fences;
+    v->pipe = pipe;
+    return 0;
+}
+
+/* Caller holds p->lock. */
+void vgpu_parent_release(struct vgpu_parent *p, struct vgpu *v)
+{
+    mark_run(p->chunk_used, (u32)(v->gm_base / p->gm_chunk), (u32)(v->gm_size / p->gm_chunk), 0);
+    mark_run(p->fence_used, v->fence_base, v->fence_count, 0);
+    p->weight_used -= v->type->weight;
+    p->pipe_owner[v->pipe] = 0;
+}

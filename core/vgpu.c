@@ -1,0 +1,183 @@
+/*
+ * vgpu.c - vGPU instance lifecycle: create and destroy by UUID, lookup,
+ * listing, accessors and function-level reset.
+ */
+#include "vgpu_priv.h"
+
+static bool ops_complete(const struct vgpu_host_ops *ops)
+{
+    /* The mandatory part of host-ops; tracking, dirty and BAR reports are optional. */
+    return ops && ops->read_gpa && ops->write_gpa && ops->map_frame && ops->unmap_frame &&
+           ops->inject_msi && ops->set_intx;
+}
+
+static struct vgpu *lookup_locked(struct vgpu_parent *p, const vgpu_uuid_t *uuid)
+{
+    struct vgpu *v;
+
+    for (v = p->instances; v; v = v->next)
+        if (vgpu_uuid_equal(&v->uuid, uuid))
+            return v;
+    return NULL;
+}
+
+static void vgpu_free(struct vgpu *v)
+{
+    os_free(v->vregs);
+    os_mutex_destroy(v->lock);
+    os_free(v);
+}
+
+int vgpu_create(struct vgpu_parent *p, const char *type_name, const char *uuid,
+                const struct vgpu_host_ops *ops, void *host, struct vgpu **out)
+{
+    const struct vgpu_type *t;
+    struct vgpu *v, **tail;
+    char ustr[VGPU_UUID_STR_LEN + 1];
+    int rc;
+
+    if (!p || !out)
+        return -EINVAL;
+    if (!ops_complete(ops)) {
+        os_err("vgpu_create: host-ops table incomplete");
+        return -EINVAL;
+    }
+    t = vgpu_parent_find_type(p, type_name);
+    if (!t) {
+        os_err("%s: unknown vGPU type '%s'", p->cfg.name, type_name ? type_name : "(null)");
+        return -ENOENT;
+    }
+    v = os_alloc(sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    if (vgpu_uuid_parse(uuid, &v->uuid)) {
+        os_err("%s: malformed UUID '%s' (want 8-4-4-4-12 hex digits)", p->cfg.name,
+               uuid ? uuid : "(null)");
+        os_free(v);
+        return -EINVAL;
+    }
+    v->parent = p;
+    v->type = t;
+    v->ops = ops;
+    v->host = host;
+    v->lock = os_mutex_create();
+    v->vregs = os_alloc(RGPU_REGS_SIZE);
+    if (!v->lock || !v->vregs) {
+        vgpu_free(v);
+        return -ENOMEM;
+    }
+    vgpu_uuid_format(&v->uuid, ustr);
+
+    os_mutex_lock(p->lock);
+    if (lookup_locked(p, &v->uuid)) {
+        os_mutex_unlock(p->lock);
+        os_err("%s: a vGPU with UUID %s already exists", p->cfg.name, ustr);
+        vgpu_free(v);
+        return -EEXIST;
+    }
+    v->id = p->next_id;
+    rc = vgpu_parent_reserve(p, v, t);
+    if (rc) {
+        os_mutex_unlock(p->lock);
+        vgpu_free(v);
+        return rc;
+    }
+    p->next_id++;
+    for (tail = &p->instances; *tail; tail = &(*tail)->next)
+        ;
+    *tail = v;
+    p->nr_instances++;
+    os_mutex_unlock(p->lock);
+
+    /* Not yet visible to any guest: no device lock needed. */
+    vgpu_cfg_init(v);
+    vgpu_mmio_reset(v);
+    vgpu_irq_reset(v);
+    v->reset_time_ns = os_now_ns();
+
+    os_info("%s: created vGPU %s type %s: gm 0x%llx+0x%llx fences %u+%u pipe %u", p->cfg.name,
+            ustr, t->name, (unsigned long long)v->gm_base, (unsigned long long)v->gm_size,
+            v->fence_base, v->fence_count, v->pipe);
+    *out = v;
+    return 0;
+}
+
+void vgpu_destroy(struct vgpu *v)
+{
+    struct vgpu_parent *p;
+    struct vgpu **pp;
+    char ustr[VGPU_UUID_STR_LEN + 1];
+
+    if (!v)
+        return;
+    p = v->parent;
+    vgpu_page_track_remove_all(v);
+
+    os_mutex_lock(p->lock);
+    for (pp = &p->instances; *pp; pp = &(*pp)->next) {
+        if (*pp == v) {
+            *pp = v->next;
+            break;
+        }
+    }
+    vgpu_parent_release(p, v);
+    p->nr_instances--;
+    os_mutex_unlock(p->lock);
+
+    vgpu_uuid_format(&v->uuid, ustr);
+    os_info("%s: destroyed vGPU %s", p->cfg.name, ustr);
+    vgpu_free(v);
+}
+
+struct vgpu *vgpu_lookup(struct vgpu_parent *p, const vgpu_uuid_t *uuid)
+{
+    struct vgpu *v;
+
+    os_mutex_lock(p->lock);
+    v = lookup_locked(p, uuid);
+    os_mutex_unlock(p->lock);
+    return v;
+}
+
+unsigned int vgpu_list(struct vgpu_parent *p, struct vgpu **out, unsigned int max)
+{
+    struct vgpu *v;
+    unsigned int n = 0;
+
+    os_mutex_lock(p->lock);
+    for (v = p->instances; v; v = v->next, n++)
+        if (out && n < max)
+            out[n] = v;
+    os_mutex_unlock(p->lock);
+    return n;
+}
+
+const vgpu_uuid_t *vgpu_get_uuid(const struct vgpu *v) { return &v->uuid; }
+const struct vgpu_type *vgpu_get_type(const struct vgpu *v) { return v->type; }
+struct vgpu_parent *vgpu_get_parent(const struct vgpu *v) { return v->parent; }
+unsigned int vgpu_get_id(const struct vgpu *v) { return v->id; }
+u64 vgpu_gm_base(const struct vgpu *v) { return v->gm_base; }
+u64 vgpu_gm_size(const struct vgpu *v) { return v->gm_size; }
+u32 vgpu_fence_base(const struct vgpu *v) { return v->fence_base; }
+u32 vgpu_fence_count(const struct vgpu *v) { return v->fence_count; }
+u32 vgpu_display_pipe(const struct vgpu *v) { return v->pipe; }
+void *vgpu_host(const struct vgpu *v) { return v->host; }
+
+/* Caller holds v->lock. */
+void vgpu_reset_locked(struct vgpu *v)
+{
+    vgpu_cfg_init(v);
+    vgpu_mmio_reset(v);
+    vgpu_irq_reset(v);
+    v->reset_time_ns = os_now_ns();
+}
+
+int vgpu_reset(struct vgpu *v)
+{
+    if (!v)
+        return -EINVAL;
+    os_mutex_lock(v->lock);
+    vgpu_reset_locked(v);
+    os_mutex_unlock(v->lock);
+    return 0;
+}

@@ -1,0 +1,206 @@
+/*
+ * vgpu_priv.h - internal structures of the device model, shared by the
+ * files of core/ and by white-box unit tests.  Not for the paths.
+ */
+#ifndef VGPU_PRIV_H
+#define VGPU_PRIV_H
+
+#include "vgpu.h"
+#include "hw_regs.h"
+
+/* ------------------------------------------------------------ config space */
+#define VGPU_CFG_SIZE        256
+#define VGPU_CFG_MSI_CAP     0x50       /* MSI, 64-bit, per-vector masking */
+#define VGPU_CFG_AF_CAP      0x70       /* PCI Advanced Features: FLR */
+#define VGPU_NUM_BARS        6
+
+struct vgpu_bar {
+    u64 size;                   /* 0: not implemented */
+    u32 type_bits;              /* low bits of the BAR register (type, prefetch) */
+    bool is64;
+    /* What was last reported to host_ops.bar_changed, to report changes only. */
+    u64 mapped_addr;
+    bool mapped;
+};
+
+struct vgpu_cfg {
+    u8 data[VGPU_CFG_SIZE];
+    u8 wmask[VGPU_CFG_SIZE];    /* bits the guest may write */
+    u8 w1cmask[VGPU_CFG_SIZE];  /* bits cleared by writing 1 */
+    struct vgpu_bar bars[VGPU_NUM_BARS];
+};
+
+void vgpu_cfg_init(struct vgpu *v);
+void vgpu_cfg_read(struct vgpu *v, u32 offset, u8 *buf, u32 len);
+void vgpu_cfg_write(struct vgpu *v, u32 offset, const u8 *buf, u32 len);
+/* Little-endian field helpers on the emulated config space. */
+u32 vgpu_cfg_get(const struct vgpu *v, u32 offset, u32 len);
+void vgpu_cfg_set(struct vgpu *v, u32 offset, u32 len, u32 val);
+u64 vgpu_cfg_bar_addr(const struct vgpu *v, unsigned int bar);
+bool vgpu_cfg_mem_enabled(const struct vgpu *v);
+bool vgpu_cfg_msi_enabled(const struct vgpu *v);
+bool vgpu_cfg_msi_masked(const struct vgpu *v);
+bool vgpu_cfg_intx_disabled(const struct vgpu *v);
+void vgpu_cfg_msi_message(const struct vgpu *v, u64 *addr, u32 *data);
+void vgpu_cfg_set_msi_pending(struct vgpu *v, bool pending);
+void vgpu_cfg_set_intx_status(struct vgpu *v, bool asserted);
+/* Report BAR placement / decode changes to host_ops.bar_changed. */
+void vgpu_cfg_update_bars(struct vgpu *v);
+
+/* ------------------------------------------------------------ MMIO table */
+#define VGPU_REG_F_RO   (1u << 0)       /* writes ignored */
+#define VGPU_REG_F_W1C  (1u << 1)       /* writing 1 clears the bit */
+
+struct vgpu_mmio_reg;
+typedef u64 (*vgpu_reg_read_fn)(struct vgpu *v, const struct vgpu_mmio_reg *r);
+/* Called with the value about to be stored (masks already applied); the
+ * handler may act on it and store something else in vgpu_vreg. */
+typedef void (*vgpu_reg_write_fn)(struct vgpu *v, const struct vgpu_mmio_reg *r,
+                                  u64 old, u64 new_val);
+
+struct vgpu_mmio_reg {
+    u32 offset;                 /* in the register file, size-aligned */
+    u8 size;                    /* 4 or 8 */
+    u8 flags;                   /* VGPU_REG_F_* */
+    u64 reset;
+    u64 wmask;                  /* writable bits */
+    vgpu_reg_read_fn read;      /* NULL: the stored value */
+    vgpu_reg_write_fn write;    /* NULL: store */
+    const char *name;
+};
+
+/* A window of BAR0 outside the register file (PV info page, GTT). */
+struct vgpu_mmio_range {
+    u32 base, size;
+    /* offset is relative to base, len is 1/2/4/8 and naturally aligned. */
+    u64 (*read)(struct vgpu *v, u32 offset, u32 len);
+    void (*write)(struct vgpu *v, u32 offset, u32 len, u64 val);
+    const char *name;
+};
+
+/* The dispatch table: shared by all vGPUs of a parent, built once. */
+struct vgpu_mmio_table {
+    const struct vgpu_mmio_reg *regs;
+    unsigned int nr_regs;
+    /* dword index in the register file -> 1 + index into regs, 0 = hole */
+    u16 *lookup;
+    const struct vgpu_mmio_range *ranges;
+    unsigned int nr_ranges;
+};
+
+int vgpu_mmio_table_build(struct vgpu_mmio_table *t, const struct vgpu_mmio_reg *regs,
+                          unsigned int nr_regs, const struct vgpu_mmio_range *ranges,
+                          unsigned int nr_ranges);
+void vgpu_mmio_table_free(struct vgpu_mmio_table *t);
+const struct vgpu_mmio_reg *vgpu_mmio_find(const struct vgpu_mmio_table *t, u32 offset);
+/* BAR0 access: len 1/2/4/8, offset < RGPU_BAR0_SIZE.  Misaligned or
+ * unclaimed accesses read 0 and drop writes (logged, rate-limited). */
+u64 vgpu_mmio_read(struct vgpu *v, u32 offset, u32 len);
+void vgpu_mmio_write(struct vgpu *v, u32 offset, u32 len, u64 val);
+void vgpu_mmio_reset(struct vgpu *v);
+
+/* The reference GPU's register table (regs.c). */
+extern const struct vgpu_mmio_reg vgpu_ref_regs[];
+extern const unsigned int vgpu_ref_nr_regs;
+extern const struct vgpu_mmio_range vgpu_ref_ranges[];
+extern const unsigned int vgpu_ref_nr_ranges;
+
+/* Register file accessors (offset must be 4-aligned, in the file). */
+static inline u32 *vgpu_vreg_ptr(struct vgpu *v, u32 offset);
+#define vgpu_vreg(v, off) (*vgpu_vreg_ptr((v), (off)))
+
+/* ------------------------------------------------------------ IRQs */
+struct vgpu_irq {
+    struct vgpu_irq_trigger trig[2];    /* [VGPU_IRQ_INTX], [VGPU_IRQ_MSI] */
+    bool bound[2];
+    bool intx_masked;           /* VFIO automask state */
+    bool asserted;              /* device interrupt condition */
+    bool intx_level;            /* what was last sent through host-ops */
+    bool msi_pending;           /* raised while the vector was masked */
+    bool msi_was_on;            /* MSI mode at the last config change */
+    u64 delivered;              /* interrupts delivered (stats) */
+};
+
+/* Re-evaluate the device interrupt condition ((IIR & IER) != 0) and
+ * deliver on a rising edge (MSI) or level change (INTx). */
+void vgpu_irq_update(struct vgpu *v);
+/* Config space changed MSI enable/mask or INTx disable. */
+void vgpu_irq_cfg_changed(struct vgpu *v);
+void vgpu_irq_reset(struct vgpu *v);
+/* Register handlers (regs.c table). */
+void vgpu_irq_write_iir(struct vgpu *v, const struct vgpu_mmio_reg *r, u64 old, u64 new_val);
+void vgpu_irq_write_ier(struct vgpu *v, const struct vgpu_mmio_reg *r, u64 old, u64 new_val);
+/* The device raises interrupt bits: latched into IIR unless IMR masks them. */
+void vgpu_irq_raise(struct vgpu *v, u32 bits);
+
+/* ------------------------------------------------------------ page tracking */
+typedef void (*vgpu_track_fn)(struct vgpu *v, void *ctx, u64 addr, const void *data, size_t len);
+int vgpu_page_track_add(struct vgpu *v, u64 addr, vgpu_track_fn fn, void *ctx);
+int vgpu_page_track_remove(struct vgpu *v, u64 addr);
+void vgpu_page_track_remove_all(struct vgpu *v);
+
+struct vgpu_track_entry {
+    u64 frame;                  /* addr >> VGPU_PAGE_SHIFT */
+    vgpu_track_fn fn;
+    void *ctx;
+    struct vgpu_track_entry *next;
+};
+#define VGPU_TRACK_BUCKETS 64
+
+/* ------------------------------------------------------------ types */
+extern const struct vgpu_type vgpu_types[];
+extern const unsigned int vgpu_nr_types;
+
+/* ------------------------------------------------------------ objects */
+struct vgpu_parent {
+    struct vgpu_parent_config cfg;
+    struct os_mutex *lock;      /* resources and the instance list */
+    struct vgpu_mmio_table mmio;
+    u64 gm_chunk;               /* allocation granule: the smallest type slice */
+    u32 nr_chunks;
+    u8 *chunk_used;             /* nr_chunks flags */
+    u8 *fence_used;             /* fences are handed out in contiguous runs */
+    u32 weight_used;
+    u32 *pipe_owner;            /* pipe -> vgpu id, 0 = free */
+    struct vgpu *instances;     /* singly linked, creation order */
+    unsigned int nr_instances;
+    unsigned int next_id;
+};
+
+struct vgpu {
+    struct vgpu_parent *parent;
+    struct vgpu *next;          /* parent's instance list */
+    vgpu_uuid_t uuid;
+    const struct vgpu_type *type;
+    unsigned int id;
+    const struct vgpu_host_ops *ops;
+    void *host;
+    struct os_mutex *lock;      /* device state: config, registers, IRQs */
+
+    u64 gm_base, gm_size;
+    u32 fence_base, fence_count;
+    u32 pipe;
+
+    struct vgpu_cfg cfg;
+    u32 *vregs;                 /* RGPU_REGS_SIZE bytes */
+    u64 reset_time_ns;
+    struct vgpu_irq irq;
+    struct vgpu_track_entry *track[VGPU_TRACK_BUCKETS];
+
+    /* statistics */
+    u64 stat_mmio_traps, stat_cfg_traps, stat_bad_access;
+};
+
+/* Function-level reset of device state; caller holds v->lock. */
+void vgpu_reset_locked(struct vgpu *v);
+
+/* Resource reservation (parent.c); callers hold p->lock. */
+int vgpu_parent_reserve(struct vgpu_parent *p, struct vgpu *v, const struct vgpu_type *t);
+void vgpu_parent_release(struct vgpu_parent *p, struct vgpu *v);
+
+static inline u32 *vgpu_vreg_ptr(struct vgpu *v, u32 offset)
+{
+    return &v->vregs[(offset & (RGPU_REGS_SIZE - 1)) >> 2];
+}
+
+#endif /* VGPU_PRIV_H */

@@ -1,0 +1,27 @@
+# variant NAME, OPTFLAGS, SANFLAGS
+# Builds core/ + the userspace OS shim into $(BUILD)/NAME/libvgpucore.a and the
+# CUnit runner into $(BUILD)/NAME/unit-tests, with objects kept per variant so
+# plain and sanitized builds never mix.
+UNIT_SRCS := $(wildcard tests/unit/*.c) $(wildcard tests/testhost/*.c)
+
+define variant
+$(1)_DIR    := $$(BUILD)/$(1)
+$(1)_CFLAGS := $$(CSTD) $$(WARN) $(2) $(3) -Icore -Icore/os -Itests -MMD -MP
+$(1)_LDFLAGS := $(3)
+$(1)_CORE_OBJS := $$(patsubst %.c,$$($(1)_DIR)/%.o,$$(CORE_SRCS) $$(OS_USER_SRCS))
+$(1)_UNIT_OBJS := $$(patsubst %.c,$$($(1)_DIR)/%.o,$$(UNIT_SRCS))
+UNIT_BIN_$(1) := $$($(1)_DIR)/unit-tests
+LIBCORE_$(1)  := $$($(1)_DIR)/libvgpucore.a
+
+$$($(1)_DIR)/%.o: %.c
+	@mkdir -p $$(dir $$@)
+	$$(Q)$$(CC) $$($(1)_CFLAGS) -c $$< -o $$@
+
+$$(LIBCORE_$(1)): $$($(1)_CORE_OBJS)
+	$$(Q)rm -f $$@ && ar rcs $$@ $$^
+
+$$(UNIT_BIN_$(1)): $$($(1)_UNIT_OBJS) $$(LIBCORE_$(1))
+	$$(Q)$$(CC) $$($(1)_LDFLAGS) -o $$@ $$^ -lcunit -lpthread
+
+-include $$($(1)_CORE_OBJS:.o=.d) $$($(1)_UNIT_OBJS:.o=.d)
+endef
