@@ -1,0 +1,93 @@
+#!/bin/sh
+# dom0-run.sh: the flight's runner inside dom0.  rig-init starts it from the
+# 9p share (rig.run=rig/dom0-run.sh) after the Xen daemons are up; it runs
+# every job listed in /share/rig/jobs.list in order, in this one Xen boot,
+# and leaves results under /share/results/ for flight.py:
+#   boot.tsv                 shared steps of this boot (xen-daemons)
+#   progress.log             one line per step event (flight.py prints them)
+#   <job>/steps.tsv          the job's steps: name, result, seconds
+#   <job>/<step>.log         each step's output
+#   <job>/retried            present if the job was retried (flake text)
+#   <job>.try1/              the first attempt of a retried job
+RIG=/share/rig
+BIN=/share/bin
+R=/share/results
+export RIG BIN
+mkdir -p "$R"
+. "$RIG/lib.sh"
+JOB=- progress "runner start"
+
+# ---- shared step: xen-daemons (the init ran /etc/init.d/xen start)
+read -r xrc xt0 xt1 </run/xen-start.status
+cp /run/xen-start.log "$R/xen-start.log"
+xl info >"$R/xl-info.log" 2>&1
+irc=$?
+secs=$(awk -v a="$xt0" -v b="$xt1" 'BEGIN { printf "%.1f", b - a }')
+if [ "$xrc" = 0 ] && [ "$irc" = 0 ]; then xres=pass; else xres=fail; fi
+printf 'xen-daemons\t%s\t%s\n' "$xres" "$secs" >"$R/boot.tsv"
+JOB=- progress "xen-daemons $xres $secs"
+xl dmesg -c >"$R/xl-dmesg-boot.log" 2>&1
+
+# Always runs, after every attempt: Xen's log for this job, the toolstack's
+# per-guest logs, then whatever the job left behind is destroyed so the
+# next job starts clean.  Not a `step`: it must run even after a failure.
+logs_capture() {
+    t0=$(now)
+    xl dmesg -c >"$OUT/xl-dmesg.log" 2>&1
+    mkdir -p "$OUT/xen-logs"
+    cp /var/log/xen/* "$OUT/xen-logs/" 2>/dev/null
+    rm -f /var/log/xen/*
+    xl list >"$OUT/xl-list-after.log" 2>&1
+    for d in $(xl list | awk 'NR > 1 && $1 != "Domain-0" { print $2 }'); do
+        xl destroy "$d" >>"$OUT/xl-list-after.log" 2>&1
+    done
+    printf 'logs-capture\tpass\t%s\n' "$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')" \
+        >>"$OUT/steps.tsv"
+}
+
+run_job() {
+    script="$RIG/jobs/$JOB.sh"
+    to=$(sed -n 's/^# rig-timeout: *\([0-9]*\).*/\1/p' "$script" | head -1)
+    to=${to:-300}
+    rm -rf "$OUT"; mkdir -p "$OUT"
+    # The job runs in its own shell under `timeout`, which signals the whole
+    # process group, background helpers included.
+    JOB=$JOB OUT=$OUT timeout -k 5 "$to" sh -c '. "$RIG/lib.sh"; mem_baseline; . "$0"' "$script" \
+        >"$OUT/job.log" 2>&1
+    rc=$?
+    if [ -f "$OUT/.running" ]; then
+        read -r sname st0 <"$OUT/.running"
+        secs=$(awk -v a="$st0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
+        echo "job timeout (${to}s, rc $rc) during step $sname" >>"$OUT/$sname.log"
+        check_flake_any
+        printf '%s\tbroken\t%s\n' "$sname" "$secs" >>"$OUT/steps.tsv"
+        progress "$sname broken $secs (job timeout)"
+    fi
+    logs_capture
+}
+
+# A job that timed out never got to check for the flake itself.
+check_flake_any() {
+    for f in "$OUT"/.domid-*; do
+        [ -f "$f" ] && check_flake "${f##*/.domid-}" && return 0
+    done
+    return 1
+}
+
+if [ "$xres" = pass ]; then
+    for JOB in $(cat "$RIG/jobs.list"); do
+        OUT=$R/$JOB
+        progress "job start"
+        run_job
+        if [ -f "$OUT/flake" ]; then
+            # Known rig flake (not our code): one retry, reported as such.
+            progress "known flake, retrying once: $(cat "$OUT/flake")"
+            rm -rf "$OUT.try1"; mv "$OUT" "$OUT.try1"
+            run_job
+            cp "$OUT.try1/flake" "$OUT/retried"
+        fi
+        progress "job end"
+    done
+fi
+dmesg >"$R/dom0-dmesg.log" 2>&1
+JOB=- progress "runner end"

@@ -1,0 +1,171 @@
+# lib.sh: helpers for rig job scripts; runs in dom0 (POSIX sh: dash).
+#
+# A job script (tests/rig/jobs/<job>.sh) is sourced by dom0-run.sh with
+#   JOB   job name            OUT  its result/log directory on the share
+#   RIG   /share/rig (this library, guest kernel + initramfs)
+#   BIN   /share/bin (project binaries built on the host)
+# and calls `step NAME COMMAND...` for each step, in order.  Each step's
+# output goes to $OUT/NAME.log; its result is appended to $OUT/steps.tsv as
+#   NAME <tab> pass|fail|broken|blocked <tab> SECONDS
+# A command's exit status decides the result: 0 pass, $BROKEN (75) broken
+# (a rig problem, not the code under test), anything else fail.  Once a
+# step has not passed, the remaining steps of the job are recorded blocked.
+
+BROKEN=75
+# Xen's console line for a guest triple fault (hvm_triple_fault()); the known
+# rig flake (see docs/rig.md).  A job hitting it is retried once.
+FLAKE_RE='Triple fault'
+
+now() { cut -d' ' -f1 /proc/uptime; }
+progress() { echo "$(now) $JOB $*" >>/share/results/progress.log; echo "rig: $JOB $*" >/dev/hvc0 2>/dev/null; }
+
+_job_failed=
+
+step() {
+    _name=$1; shift
+    if [ -n "$_job_failed" ]; then
+        printf '%s\tblocked\t0\n' "$_name" >>"$OUT/steps.tsv"
+        progress "$_name blocked 0"
+        return 0
+    fi
+    progress "$_name start"
+    echo "$_name $(now)" >"$OUT/.running"
+    _t0=$(now)
+    ( "$@" ) >"$OUT/$_name.log" 2>&1
+    _rc=$?
+    _secs=$(awk -v a="$_t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
+    case $_rc in
+        0) _res=pass ;;
+        "$BROKEN") _res=broken ;;
+        *) _res=fail ;;
+    esac
+    rm -f "$OUT/.running"
+    printf '%s\t%s\t%s\n' "$_name" "$_res" "$_secs" >>"$OUT/steps.tsv"
+    progress "$_name $_res $_secs"
+    [ "$_res" = pass ] || _job_failed=1
+    return 0
+}
+
+# ---------------------------------------------------------------- guests
+# guest_config NAME [EXTRA-LINE...]: write $OUT/NAME.cfg, an HVM guest that
+# boots the rig kernel + busybox initramfs and runs guest/<JOB>.sh (if the
+# initramfs has one), prints RIG-GUEST markers on its serial and powers off.
+guest_config() {
+    _g=$1; shift
+    cat >"$OUT/$_g.cfg" <<EOF
+name = "$_g"
+type = "hvm"
+memory = 256
+vcpus = 1
+kernel = "$RIG/guest-vmlinuz"
+ramdisk = "$RIG/guest-initrd.gz"
+cmdline = "console=ttyS0,115200 quiet panic=-1 rig.guest=$JOB"
+vga = "none"
+vnc = 0
+sdl = 0
+device_model_version = "qemu-xen"
+serial = "file:$OUT/guest-$_g.console"
+# TCG misreports RDTSCP intercepts; without this the guest reboot-loops.
+tsc_mode = "native"
+# Leave a crashed or rebooting guest for the logs instead of looping.
+on_crash = "preserve"
+on_reboot = "preserve"
+EOF
+    for _l in "$@"; do echo "$_l" >>"$OUT/$_g.cfg"; done
+}
+
+# guest_domid NAME: print the domid, or nothing.
+guest_domid() { xl domid "$1" 2>/dev/null; }
+
+# guest_state NAME: the xl list state letters (r b p s c d), or "gone".
+guest_state() {
+    xl list "$1" 2>/dev/null | awk 'NR == 2 { print $5; f = 1 } END { if (!f) print "gone" }'
+}
+
+# check_flake NAME: if Xen logged the known flake for the guest, note it for
+# dom0-run.sh (which retries the job once) and return 0.
+check_flake() {
+    _d=$(cat "$OUT/.domid-$1" 2>/dev/null)
+    [ -n "$_d" ] || return 1
+    if xl dmesg | grep -E "d${_d}v[0-9]+ .*${FLAKE_RE}" >"$OUT/.flake-lines"; then
+        echo "guest $1 (d$_d): $(head -1 "$OUT/.flake-lines")" >"$OUT/flake"
+        return 0
+    fi
+    return 1
+}
+
+# guest_wait NAME PATTERN TIMEOUT: wait until PATTERN shows on the guest's
+# serial console.  Fails early if the guest dies first.
+guest_wait() {
+    _g=$1 _pat=$2 _to=$3 _i=0
+    _con="$OUT/guest-$_g.console"
+    while [ "$_i" -lt "$_to" ]; do
+        if grep -q -- "$_pat" "$_con" 2>/dev/null; then
+            echo "'$_pat' seen after ${_i}s"
+            return 0
+        fi
+        case $(guest_state "$_g") in
+            *c*|*s*|gone)
+                # a last look: the marker may have been written as it died
+                grep -q -- "$_pat" "$_con" 2>/dev/null && return 0
+                echo "guest $_g stopped (state $(guest_state "$_g")) before '$_pat'"
+                check_flake "$_g" && echo "known rig flake: $(cat "$OUT/flake")"
+                tail -20 "$_con" 2>/dev/null
+                return 1 ;;
+        esac
+        sleep 1; _i=$((_i + 1))
+    done
+    echo "timeout ${_to}s waiting for '$_pat' on $_g's console"
+    check_flake "$_g" && echo "known rig flake: $(cat "$OUT/flake")"
+    tail -20 "$_con" 2>/dev/null
+    return 1
+}
+
+# guest_create NAME [xl create options]: create from $OUT/NAME.cfg.
+guest_create() {
+    _g=$1; shift
+    xl create "$@" "$OUT/$_g.cfg" || return 1
+    guest_domid "$_g" >"$OUT/.domid-$_g"
+    echo "created $_g as domain $(cat "$OUT/.domid-$_g")"
+}
+
+# guest_gone NAME TIMEOUT: wait for the guest to shut itself down.
+guest_gone() {
+    _g=$1 _to=$2 _i=0
+    while [ "$_i" -lt "$_to" ]; do
+        [ "$(guest_state "$_g")" = gone ] && { echo "$_g gone after ${_i}s"; return 0; }
+        sleep 1; _i=$((_i + 1))
+    done
+    echo "$_g still there after ${_to}s: $(xl list "$_g" 2>&1 | tail -1)"
+    echo "toolstack processes:"; ps -eo pid,ppid,stat,args | grep -E '[x]l |[q]emu|[x]enstore|[x]enconsole'
+    cat "/var/log/xen/xl-$_g.log"
+    return 1
+}
+
+# ---------------------------------------------------------------- leaks
+# mem_baseline: remember Xen's free memory at job start for leak_check.
+free_mem() { xl info | awk '$1 == "free_memory" { print $3 }'; }
+mem_baseline() { free_mem >"$OUT/.free-mem"; }
+
+# leak_check: no domain but dom0, no device-model process for a guest, no
+# xenstore entries for dead domains, and Xen's free memory back to baseline
+# (Xen frees a domain's memory asynchronously: allow a few seconds).
+leak_check() {
+    _bad=0
+    _doms=$(xl list | awk 'NR > 1 && $1 != "Domain-0"')
+    [ -z "$_doms" ] || { echo "domains left: $_doms"; _bad=1; }
+    _dm=$(ps -eo pid,args | grep '[q]emu-system-i386' | grep -v -- '-xen-domid 0 ' || true)
+    [ -z "$_dm" ] || { echo "device models left: $_dm"; _bad=1; }
+    _xs=$(xenstore-list /local/domain | grep -vx 0 || true)
+    [ -z "$_xs" ] || { echo "xenstore /local/domain entries left: $_xs"; _bad=1; }
+    _base=$(cat "$OUT/.free-mem" 2>/dev/null || echo 0)
+    _i=0
+    while :; do
+        _free=$(free_mem)
+        [ "$_free" -ge "$_base" ] && break
+        [ "$_i" -ge 10 ] && { echo "free memory ${_free} MB < baseline ${_base} MB"; _bad=1; break; }
+        sleep 1; _i=$((_i + 1))
+    done
+    echo "free memory ${_free} MB (baseline ${_base} MB)"
+    return $_bad
+}

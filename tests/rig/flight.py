@@ -1,0 +1,281 @@
+#!/usr/bin/env python3
+"""flight.py: run an OSSTest-style flight of jobs in the Xen rig.
+
+    python3 tests/rig/flight.py [--flight smoke] [--jobs a,b] [--build build]
+
+A flight is a list of jobs (tests/rig/flights/<name>.list, or --jobs).  All
+jobs share one Xen boot: QEMU boots Xen + dom0 from the cached rig image,
+dom0 runs tests/rig/dom0/dom0-run.sh from the 9p share, which runs each
+job script (tests/rig/jobs/<job>.sh) in turn and writes per-step results
+back to the share.  This script prints progress, enforces the timeouts
+(QEMU is killed by PID), and writes build/flights/<id>/report.{md,json},
+with regressions against the previous flight (build/flights/latest).
+
+Exit status: 0 if every job passed, 1 otherwise, 2 on usage errors.
+Standard library only.
+"""
+import argparse
+import datetime
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import rigreport
+from initramfs import build_initramfs
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BOOT_TIMEOUT = 240       # QEMU start -> dom0 runner running (measured ~35 s)
+JOB_TIMEOUT_DEFAULT = 300
+SHARED_STEPS = ("rig-image", "host-boot", "xen-daemons")
+
+
+class Flight:
+    def __init__(self, args):
+        self.args = args
+        self.t0 = time.monotonic()
+        self.jobs = args.jobs
+        base = os.path.join(args.build, "flights")
+        os.makedirs(base, exist_ok=True)
+        self.base = base
+        fid = datetime.datetime.utcnow().strftime("%Y%m%d-%H%M%S")
+        n, self.id = 1, fid
+        while os.path.exists(os.path.join(base, self.id)):
+            n += 1
+            self.id = "%s-%d" % (fid, n)
+        self.dir = os.path.join(base, self.id)
+        self.share = os.path.join(self.dir, "share")
+        self.results = os.path.join(self.share, "results")
+        os.makedirs(self.results)
+        self.shared = {}      # shared step name -> {"result", "seconds", "excerpt"}
+        self.cache = None
+
+    def say(self, msg):
+        print("[%6.1fs] %s" % (time.monotonic() - self.t0, msg), flush=True)
+
+    # ------------------------------------------------------------ rig image
+    def rig_image(self):
+        t = time.monotonic()
+        log = os.path.join(self.dir, "rig-image.log")
+        with open(log, "w") as f:
+            p = subprocess.run(["sh", os.path.join(HERE, "build-rig.sh")],
+                               stdout=subprocess.PIPE, stderr=f, text=True)
+        secs = time.monotonic() - t
+        self.cache = p.stdout.strip().splitlines()[-1] if p.stdout.strip() else ""
+        ok = p.returncode == 0 and os.path.isfile(os.path.join(self.cache, "dom0.img"))
+        self.shared["rig-image"] = {"result": "pass" if ok else "broken", "seconds": round(secs, 1),
+                                    "excerpt": rigreport.tail(log, 10)}
+        self.say("rig-image %s %.1fs %s" % (self.shared["rig-image"]["result"], secs, self.cache))
+        return ok
+
+    # ------------------------------------------------------------ the share
+    def prepare_share(self):
+        """Everything dom0 needs that is not in the image: runner, library,
+        job scripts, the guest kernel + initramfs, project binaries."""
+        rig = os.path.join(self.share, "rig")
+        os.makedirs(os.path.join(rig, "jobs"))
+        for f in ("dom0-run.sh", "lib.sh"):
+            shutil.copy(os.path.join(HERE, "dom0", f), rig)
+        for job in self.jobs:
+            shutil.copy(os.path.join(HERE, "jobs", job + ".sh"), os.path.join(rig, "jobs"))
+        with open(os.path.join(rig, "jobs.list"), "w") as f:
+            f.write("\n".join(self.jobs) + "\n")
+        shutil.copy(os.path.join(self.cache, "vmlinuz"), os.path.join(rig, "guest-vmlinuz"))
+        build_initramfs(os.path.join(self.cache, "busybox"), os.path.join(HERE, "guest"),
+                        os.path.join(rig, "guest-initrd.gz"))
+        # Project binaries: the rig's own test programs and the project's.
+        bindir = os.path.join(self.share, "bin")
+        os.makedirs(bindir)
+        for src in (os.path.join(self.args.build, "rig"), os.path.join(self.args.build, "bin")):
+            if not os.path.isdir(src):
+                continue
+            for name in os.listdir(src):
+                p = os.path.join(src, name)
+                if os.path.isfile(p) and os.access(p, os.X_OK):
+                    shutil.copy(p, bindir)
+
+    # ------------------------------------------------------------ boot
+    def qemu_cmd(self):
+        c = self.cache
+        xen_cmdline = ("console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M "
+                       "loglvl=all guest_loglvl=all noreboot")
+        dom0_cmdline = ("root=/dev/vda rw console=hvc0 earlyprintk=xen "
+                        "init=/sbin/rig-init rig.run=rig/dom0-run.sh")
+        return [
+            "qemu-system-x86_64", "-machine", "q35", "-accel", "tcg,thread=multi",
+            # SMAP/SMEP on crash dom0 at once under TCG (see docs/rig.md).
+            "-cpu", "max,-smap,-smep", "-smp", "2", "-m", "3G",
+            "-display", "none", "-monitor", "none", "-no-reboot", "-nic", "none",
+            "-serial", "file:" + os.path.join(self.dir, "serial.log"),
+            "-kernel", os.path.join(c, "xen.elf"), "-append", xen_cmdline,
+            # multiboot modules: "<file> <cmdline>,<file>"
+            "-initrd", "%s %s,%s" % (os.path.join(c, "vmlinuz"), dom0_cmdline,
+                                     os.path.join(c, "initrd.img")),
+            "-drive", "file=%s,format=raw,if=virtio,cache=unsafe" % os.path.join(c, "dom0.img"),
+            "-snapshot",
+            "-virtfs", "local,path=%s,mount_tag=share,security_model=none" % self.share,
+        ]
+
+    def job_timeout(self, job):
+        with open(os.path.join(HERE, "jobs", job + ".sh")) as f:
+            for line in f:
+                if line.startswith("# rig-timeout:"):
+                    return int(line.split(":")[1].split()[0])
+        return JOB_TIMEOUT_DEFAULT
+
+    def boot_and_run(self):
+        """Boot Xen, let dom0 run the jobs, follow progress; kill on timeout."""
+        # A retry doubles a job at worst; the runner adds a little per job.
+        budget = BOOT_TIMEOUT + sum(2 * self.job_timeout(j) + 15 for j in self.jobs)
+        cmd = self.qemu_cmd()
+        with open(os.path.join(self.dir, "qemu-cmd.txt"), "w") as f:
+            f.write(" ".join(cmd) + "\n")
+        qlog = open(os.path.join(self.dir, "qemu.log"), "w")
+        t = time.monotonic()
+        qemu = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=qlog, stderr=qlog)
+        self.say("host-boot: QEMU pid %d (flight budget %ds)" % (qemu.pid, budget))
+        progress = os.path.join(self.results, "progress.log")
+        seen, runner_at, ended, why = 0, None, False, None
+        while True:
+            rc = qemu.poll()
+            if os.path.exists(progress):
+                with open(progress) as f:
+                    lines = f.read().splitlines()
+                # a line being written may be partial: only take complete ones
+                for line in lines[seen:]:
+                    fields = line.split(" ", 2)
+                    if len(fields) < 3:
+                        continue
+                    seen += 1
+                    job, what = fields[1], fields[2]
+                    if what == "runner start" and runner_at is None:
+                        runner_at = time.monotonic() - t
+                    if what == "runner end":
+                        ended = True
+                    self.say("dom0 %s: %s %s" % (fields[0], "" if job == "-" else job, what))
+            if rc is not None:
+                break
+            waited = time.monotonic() - t
+            if runner_at is None and waited > BOOT_TIMEOUT:
+                why = "no dom0 runner after %ds" % BOOT_TIMEOUT
+            elif waited > budget:
+                why = "flight budget of %ds exceeded" % budget
+            if why:
+                self.say("timeout: %s; killing QEMU pid %d" % (why, qemu.pid))
+                qemu.kill()
+                qemu.wait()
+                break
+            time.sleep(0.5)
+        qlog.close()
+        total = time.monotonic() - t
+        self.say("QEMU exited rc=%s after %.1fs" % (qemu.returncode, total))
+        self.split_serial()
+        serial = os.path.join(self.dir, "serial.log")
+        if runner_at is not None:
+            # host-boot ends when the runner starts; the Xen daemon start-up
+            # inside it is reported as xen-daemons.
+            xd = rigreport.read_tsv(os.path.join(self.results, "boot.tsv"))
+            xd_secs = xd[0]["seconds"] if xd else 0
+            self.shared["host-boot"] = {"result": "pass",
+                                        "seconds": round(runner_at - xd_secs, 1)}
+            if xd:
+                self.shared["xen-daemons"] = dict(xd[0], excerpt=rigreport.tail(
+                    os.path.join(self.results, "xen-start.log"), 10))
+            else:
+                self.shared["xen-daemons"] = {"result": "broken", "seconds": 0}
+        else:
+            self.shared["host-boot"] = {"result": "fail", "seconds": round(total, 1),
+                                        "excerpt": (why or "QEMU exited early") + "\n" +
+                                        rigreport.tail(serial, 20)}
+            self.shared["xen-daemons"] = {"result": "blocked", "seconds": 0}
+        self.boot_problem = None if ended else (why or "QEMU exited before the runner ended")
+
+    def split_serial(self):
+        """Xen's serial carries both Xen's console and dom0's (hvc0 goes
+        through Xen): keep the whole, plus a dom0-only file for reading."""
+        serial = os.path.join(self.dir, "serial.log")
+        if not os.path.exists(serial):
+            return
+        with open(serial, errors="replace") as f, \
+                open(os.path.join(self.dir, "dom0-console.log"), "w") as d:
+            for line in f:
+                if not line.startswith("(XEN)"):
+                    d.write(line)
+
+    # ------------------------------------------------------------ results
+    def collect(self):
+        jobs = []
+        for job in self.jobs:
+            src = os.path.join(self.results, job)
+            dst = os.path.join(self.dir, job)
+            steps = [{**{"name": s}, **self.shared[s]} for s in SHARED_STEPS if s in self.shared]
+            entry = {"name": job, "steps": steps, "logs": "%s/" % job}
+            if os.path.isdir(src):
+                shutil.move(src, dst)
+                steps += rigreport.job_steps(dst, self.boot_problem)
+                retried = os.path.join(dst, "retried")
+                if os.path.exists(retried):
+                    with open(retried) as f:
+                        entry["retried"] = f.read().strip()
+                    first = os.path.join(self.results, job + ".try1")
+                    shutil.move(first, dst + ".try1")
+                    entry["first_attempt"] = rigreport.job_steps(dst + ".try1")
+            elif all(s["result"] == "pass" for s in steps):
+                # The boot was fine up to here but the job never started.
+                steps.append({"name": "job", "seconds": 0,
+                              "result": "broken" if self.boot_problem else "blocked",
+                              "excerpt": self.boot_problem or "job did not run"})
+            entry["result"] = rigreport.job_result(steps)
+            jobs.append(entry)
+        # Boot-wide logs stay at the flight level; every job's report lists them.
+        for f in ("boot.tsv", "xen-start.log", "xl-info.log", "xl-dmesg-boot.log",
+                  "dom0-dmesg.log", "progress.log"):
+            p = os.path.join(self.results, f)
+            if os.path.exists(p):
+                shutil.move(p, os.path.join(self.dir, f))
+        return jobs
+
+    def run(self):
+        self.say("flight %s: jobs %s -> %s" % (self.id, " ".join(self.jobs), self.dir))
+        prev = rigreport.load_previous(self.base)
+        self.boot_problem = None
+        if self.rig_image():
+            self.prepare_share()
+            self.boot_and_run()
+        else:
+            self.shared["host-boot"] = {"result": "blocked", "seconds": 0}
+            self.boot_problem = "rig image not built"
+        jobs = self.collect()
+        report = {"flight": self.id, "started": self.id, "rig": self.cache,
+                  "seconds": round(time.monotonic() - self.t0, 1), "jobs": jobs}
+        rigreport.write(self.dir, report, prev)
+        rigreport.set_latest(self.base, self.id)
+        for j in jobs:
+            self.say("job %-12s %s%s" % (j["name"], j["result"],
+                                         " (retried: %s)" % j["retried"] if "retried" in j else ""))
+        self.say("report: %s" % os.path.join(self.dir, "report.md"))
+        return 0 if all(j["result"] == "pass" for j in jobs) else 1
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--flight", default="smoke", help="tests/rig/flights/<name>.list")
+    ap.add_argument("--jobs", help="comma-separated job names (overrides --flight)")
+    ap.add_argument("--build", default=os.environ.get("BUILD", "build"))
+    args = ap.parse_args()
+    if args.jobs:
+        args.jobs = [j for j in args.jobs.split(",") if j]
+    else:
+        with open(os.path.join(HERE, "flights", args.flight + ".list")) as f:
+            args.jobs = [ln.strip() for ln in f if ln.strip() and not ln.startswith("#")]
+    for j in args.jobs:
+        if not os.path.isfile(os.path.join(HERE, "jobs", j + ".sh")):
+            print("flight: no job script tests/rig/jobs/%s.sh" % j, file=sys.stderr)
+            return 2
+    return Flight(args).run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

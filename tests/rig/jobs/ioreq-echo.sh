@@ -1,0 +1,47 @@
+# rig-timeout: 330
+# ioreq-echo: a dom0 userspace IOREQ server ($BIN/ioreq-echo, from
+# tests/rig/ioreq-echo.c) owns PCI function 00:05.0 of a guest created
+# paused; the guest (guest/ioreq-echo.sh) reads its config space and MMIO
+# BAR and prints what it saw.
+
+# Create paused, start the server, unpause only once it is enabled: the
+# guest's firmware scans PCI at once and must find the function there.
+echo_start() {
+    guest_create echo1 -p || return 1
+    "$BIN/ioreq-echo" -r "$OUT/.echo-ready" -t 300 "$(cat "$OUT/.domid-echo1")" \
+        >"$OUT/ioreq-echo.log" 2>&1 &
+    i=0
+    while [ ! -f "$OUT/.echo-ready" ]; do
+        [ $i -ge 20 ] && { echo "ioreq-echo not ready after 10s"; cat "$OUT/ioreq-echo.log"; return 1; }
+        sleep 0.5; i=$((i + 1))
+    done
+    cat "$OUT/ioreq-echo.log"
+    xl unpause echo1
+}
+
+# The guest checks the values itself; show its lines here for the report.
+echo_results() {
+    guest_wait echo1 'RIG-GUEST: done rc=0' 120 || return 1
+    grep 'RIG-GUEST' "$OUT/guest-echo1.console"
+}
+
+# The server exits when the guest is gone; its counters prove it served.
+echo_stats() {
+    i=0
+    while ! grep -q 'ioreq-echo: done' "$OUT/ioreq-echo.log"; do
+        [ $i -ge 10 ] && { echo "ioreq-echo did not exit"; cat "$OUT/ioreq-echo.log"; return 1; }
+        sleep 1; i=$((i + 1))
+    done
+    cat "$OUT/ioreq-echo.log"
+    grep 'ioreq-echo: done' "$OUT/ioreq-echo.log" |
+        awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); n[kv[1]] = kv[2] } }
+             END { exit !(n["cfg_read"] > 0 && n["mmio_read"] >= 3 && n["echo"] == "0x12345678") }'
+}
+
+guest_config echo1
+step guest-create echo_start
+step guest-boot guest_wait echo1 'RIG-GUEST: init up' 240
+step guest-workload echo_results
+step guest-stop guest_gone echo1 60
+step ioreq-stats echo_stats
+step leak-check leak_check
