@@ -59,6 +59,108 @@
                                  RGPU_IRQ_COPY_DONE | RGPU_IRQ_COPY_ERROR |   \
                                  RGPU_IRQ_VBLANK | RGPU_IRQ_WATCHDOG)
 
+/* Device-level controls. */
+#define RGPU_REG_GFX_RESET      0x0040  /* W: bit 0 resets every engine, IRQ and display state */
+#define RGPU_GFX_RESET_ALL      (1u << 0)
+
+/* ---- batched GTT update ----------------------------------------------------
+ * The guest writes a list of 64-bit PTEs into its own memory and points the
+ * device at it: four register writes map up to RGPU_GTT_BATCH_MAX pages,
+ * where the GTT window costs one trapped write per page. */
+#define RGPU_REG_GTT_BATCH_ADDR_LO 0x0080       /* guest DMA address of the PTE list */
+#define RGPU_REG_GTT_BATCH_ADDR_HI 0x0084
+#define RGPU_REG_GTT_BATCH_INDEX   0x0088       /* first GTT index (graphics address >> 12) */
+#define RGPU_REG_GTT_BATCH_COUNT   0x008c       /* number of PTEs, 1..RGPU_GTT_BATCH_MAX */
+#define RGPU_REG_GTT_BATCH_CTL     0x0090       /* W: 1 = apply; R: status below */
+#define RGPU_GTT_BATCH_GO          (1u << 0)
+#define RGPU_GTT_BATCH_DONE        (1u << 1)    /* R: last batch applied completely */
+#define RGPU_GTT_BATCH_ERROR       (1u << 2)    /* R: last batch stopped at an invalid entry */
+#define RGPU_REG_GTT_BATCH_APPLIED 0x0094       /* R: PTEs applied by the last batch */
+#define RGPU_GTT_BATCH_MAX         65536u
+
+/* ---- GTT PTE format (8 bytes, little-endian) -------------------------------
+ * bit 0: valid; bits 11:1: reserved, write 0; bits 63:12: guest DMA address
+ * of the 4 KiB frame backing this graphics page. */
+#define RGPU_PTE_VALID          (1ull << 0)
+#define RGPU_PTE_ADDR_MASK      (~0xfffull)
+
+/* ---- engines ---------------------------------------------------------------
+ * Each engine has a ring in graphics memory and a 4 KiB hardware status
+ * page (HWS).  Registers of engine e live at RGPU_ENGINE_BASE(e). */
+#define RGPU_ENGINE_RENDER      0
+#define RGPU_ENGINE_COPY        1
+#define RGPU_NUM_ENGINES        2
+#define RGPU_ENGINE_BASE(e)     (0x2000u + 0x100u * (e))
+#define RGPU_RING_START         0x00    /* graphics address, 4 KiB aligned */
+#define RGPU_RING_CTL           0x04    /* bit 0 enable; bits 19:12 size in pages - 1 */
+#define RGPU_RING_CTL_ENABLE    (1u << 0)
+#define RGPU_RING_CTL_SIZE(pages) (((u32)(pages) - 1) << 12)
+#define RGPU_RING_CTL_PAGES(ctl)  ((((ctl) >> 12) & 0xff) + 1)
+#define RGPU_RING_HEAD          0x08    /* byte offset of the next dword the engine fetches; RO */
+#define RGPU_RING_TAIL          0x0c    /* byte offset after the last submitted dword; writing submits */
+#define RGPU_RING_HWS           0x10    /* graphics address of the status page, 4 KiB aligned */
+#define RGPU_RING_STATUS        0x14    /* RO: bit 0 idle, bit 1 error-halted */
+#define RGPU_RING_STATUS_IDLE   (1u << 0)
+#define RGPU_RING_STATUS_ERROR  (1u << 1)
+#define RGPU_RING_ERROR         0x18    /* RO: RGPU_ERR_* of the last rejected or failed submission */
+#define RGPU_RING_ERROR_ADDR    0x1c    /* RO: graphics address (or ring offset) it concerns */
+#define RGPU_RING_RESET         0x20    /* W: bit 0 resets this engine */
+#define RGPU_RING_SEQNO         0x24    /* RO: last value written by STORE_DATA_INDEX at HWS offset 0 */
+
+#define RGPU_HWS_SEQNO          0x00    /* the conventional seqno slot of the status page */
+
+/* Error codes in RGPU_RING_ERROR. */
+#define RGPU_ERR_NONE           0
+#define RGPU_ERR_OPCODE         1       /* unknown or disallowed opcode */
+#define RGPU_ERR_LENGTH         2       /* length field wrong for the opcode */
+#define RGPU_ERR_ADDRESS        3       /* address outside the vGPU's slice or misaligned */
+#define RGPU_ERR_UNMAPPED       4       /* graphics page without a valid GTT entry */
+#define RGPU_ERR_REGISTER       5       /* LOAD_REGISTER_IMM to a register not on the whitelist */
+#define RGPU_ERR_NESTING        6       /* batch nesting deeper than RGPU_MAX_BATCH_DEPTH */
+#define RGPU_ERR_TOO_LONG       7       /* more than RGPU_MAX_SUBMIT_DWORDS in one submission */
+#define RGPU_ERR_RING           8       /* ring disabled, misconfigured, or tail out of range */
+#define RGPU_ERR_BATCH_END      9       /* BATCH_BUFFER_END outside a batch, or batch ran off its page run */
+#define RGPU_ERR_WATCHDOG       10      /* workload exceeded its execution budget */
+
+/* ---- commands ---------------------------------------------------------------
+ * A command is 1 + LEN dwords: dw0 = opcode << 24 | LEN (bits 11:0 = number
+ * of dwords after dw0; bits 23:12 must be zero). */
+#define RGPU_CMD(op, len)       (((u32)(op) << 24) | ((u32)(len) & 0xfff))
+#define RGPU_CMD_OPCODE(dw)     ((dw) >> 24)
+#define RGPU_CMD_LEN(dw)        ((dw) & 0xfff)
+#define RGPU_CMD_MBZ(dw)        ((dw) & 0x00fff000)
+
+#define RGPU_OP_NOOP            0x00    /* len 0 */
+#define RGPU_OP_BATCH_START     0x01    /* len 1: graphics address of the batch (dword aligned) */
+#define RGPU_OP_BATCH_END       0x02    /* len 0: return from the batch */
+#define RGPU_OP_STORE_DATA_IMM  0x03    /* len 2: graphics address (dword aligned), value */
+#define RGPU_OP_STORE_DATA_INDEX 0x04   /* len 2: byte offset in the HWS (dword aligned), value */
+#define RGPU_OP_LOAD_REG_IMM    0x05    /* len 2n, n = 1..16: (register offset, value) pairs */
+#define RGPU_OP_USER_INTERRUPT  0x06    /* len 0: raise the engine's USER interrupt */
+#define RGPU_OP_COLOR_FILL      0x10    /* len 4: dst, pitch | bpp << 16, width | height << 16, color */
+#define RGPU_OP_SRC_COPY        0x11    /* len 5: dst, dst pitch | bpp << 16, width | height << 16, src, src pitch */
+
+#define RGPU_BPP_8              0
+#define RGPU_BPP_16             1
+#define RGPU_BPP_32             2
+
+#define RGPU_MAX_BATCH_DEPTH    2       /* ring -> batch -> batch */
+#define RGPU_MAX_SUBMIT_DWORDS  (1u << 20)      /* per submission, batches included */
+#define RGPU_MAX_LRI_PAIRS      16
+
+/* ---- display -------------------------------------------------------------
+ * One pipe with one primary plane per vGPU; vblank at RGPU_REFRESH_HZ. */
+#define RGPU_PIPE_CONF          0x3000  /* bit 31 enable */
+#define RGPU_PIPE_ENABLE        (1u << 31)
+#define RGPU_PIPE_FRMCOUNT      0x3004  /* RO: vblanks since the pipe was enabled */
+#define RGPU_PLANE_CTL          0x3010  /* bit 31 enable; bits 3:0 format */
+#define RGPU_PLANE_ENABLE       (1u << 31)
+#define RGPU_PLANE_FMT_XRGB8888 0x0
+#define RGPU_PLANE_SURF         0x3014  /* graphics address of the surface, 4 KiB aligned */
+#define RGPU_PLANE_STRIDE       0x3018  /* bytes per line, multiple of 64 */
+#define RGPU_PLANE_SIZE         0x301c  /* (width - 1) | (height - 1) << 16 */
+#define RGPU_REFRESH_HZ         60
+
 /* ---- PV info page (BAR0 + RGPU_PVINFO_BASE, read-only) -----------------
  * Tells a guest driver which part of graphics memory is its own, so it
  * confines itself to that slice (GVT-g's "ballooning") and graphics
@@ -78,5 +180,6 @@
 #define RGPU_PVINFO_GM_TOTAL    0x30    /* u64 size of the whole graphics address space */
 
 #define RGPU_PVCAP_BALLOON      (1u << 0)       /* slice confinement is required */
+#define RGPU_PVCAP_GTT_BATCH    (1u << 1)       /* the batched GTT update registers exist */
 
 #endif /* RGPU_HW_REGS_H */

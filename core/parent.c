@@ -85,8 +85,22 @@ int vgpu_parent_create(const struct vgpu_parent_config *cfg, struct vgpu_parent 
     p->pipe_owner = os_alloc(cfg->display_pipes * sizeof(u32));
     if (!p->lock || !p->chunk_used || !p->fence_used || !p->pipe_owner)
         goto fail;
+    if (!p->cfg.slice_ns)
+        p->cfg.slice_ns = 1000000ull;
+    if (!p->cfg.watchdog_ns)
+        p->cfg.watchdog_ns = 2000000000ull;
     rc = vgpu_mmio_table_build(&p->mmio, vgpu_ref_regs, vgpu_ref_nr_regs,
                                vgpu_ref_ranges, vgpu_ref_nr_ranges);
+    if (rc)
+        goto fail;
+    rc = -ENOMEM;
+    p->pgpu = pgpu_sw_create(cfg->gm_size);
+    if (!p->pgpu)
+        goto fail;
+    rc = vgpu_sched_create(p, &p->sched);
+    if (rc)
+        goto fail;
+    rc = vgpu_display_start(p);
     if (rc)
         goto fail;
     os_info("parent %s: %llu MiB graphics memory, %u fences, weight budget %u, %u pipes",
@@ -96,6 +110,11 @@ int vgpu_parent_create(const struct vgpu_parent_config *cfg, struct vgpu_parent 
     return 0;
 
 fail:
+    vgpu_display_stop(p);
+    vgpu_sched_destroy(p->sched);
+    if (p->pgpu)
+        p->pgpu->ops->destroy(p->pgpu);
+    vgpu_mmio_table_free(&p->mmio);
     os_free(p->pipe_owner);
     os_free(p->fence_used);
     os_free(p->chunk_used);
@@ -117,6 +136,9 @@ int vgpu_parent_destroy(struct vgpu_parent *p)
         return -EBUSY;
     }
     os_mutex_unlock(p->lock);
+    vgpu_display_stop(p);
+    vgpu_sched_destroy(p->sched);
+    p->pgpu->ops->destroy(p->pgpu);
     vgpu_mmio_table_free(&p->mmio);
     os_free(p->pipe_owner);
     os_free(p->fence_used);
@@ -246,6 +268,7 @@ int vgpu_parent_reserve(struct vgpu_parent *p, struct vgpu *v, const struct vgpu
     mark_run(p->chunk_used, (u32)chunk, type_chunks(p, t), 1);
     mark_run(p->fence_used, (u32)fence, t->fences, 1);
     p->weight_used += t->weight;
+    v->weight = t->weight;
     p->pipe_owner[pipe] = v->id;
     v->gm_base = (u64)chunk * p->gm_chunk;
     v->gm_size = t->gm_size;
@@ -260,6 +283,42 @@ void vgpu_parent_release(struct vgpu_parent *p, struct vgpu *v)
 {
     mark_run(p->chunk_used, (u32)(v->gm_base / p->gm_chunk), (u32)(v->gm_size / p->gm_chunk), 0);
     mark_run(p->fence_used, v->fence_base, v->fence_count, 0);
-    p->weight_used -= v->type->weight;
+    p->weight_used -= v->weight;
     p->pipe_owner[v->pipe] = 0;
+}
+
+int vgpu_set_weight(struct vgpu *v, u32 weight)
+{
+    struct vgpu_parent *p;
+    int rc = 0;
+
+    if (!v || !weight)
+        return -EINVAL;
+    p = v->parent;
+    os_mutex_lock(p->lock);
+    if (weight > v->weight && weight - v->weight > p->cfg.weight_budget - p->weight_used) {
+        os_err("%s: vgpu%u: weight %u exceeds the budget (%u of %u free)", p->cfg.name, v->id,
+               weight, p->cfg.weight_budget - p->weight_used + v->weight, p->cfg.weight_budget);
+        rc = -ENOSPC;
+    } else {
+        p->weight_used = p->weight_used - v->weight + weight;
+        __atomic_store_n(&v->weight, weight, __ATOMIC_RELAXED);   /* read by the scheduler */
+    }
+    os_mutex_unlock(p->lock);
+    return rc;
+}
+
+u32 vgpu_get_weight(const struct vgpu *v)
+{
+    return __atomic_load_n(&v->weight, __ATOMIC_RELAXED);
+}
+
+bool vgpu_parent_sched_step(struct vgpu_parent *p, u32 engine)
+{
+    return engine < RGPU_NUM_ENGINES && vgpu_sched_step(p->sched, engine);
+}
+
+int vgpu_parent_wait_idle(struct vgpu_parent *p, u64 timeout_ns)
+{
+    return vgpu_sched_wait_idle(p->sched, timeout_ns);
 }

@@ -23,6 +23,7 @@ static struct vgpu *lookup_locked(struct vgpu_parent *p, const vgpu_uuid_t *uuid
 
 static void vgpu_free(struct vgpu *v)
 {
+    vgpu_gtt_fini(v);
     os_free(v->vregs);
     os_mutex_destroy(v->lock);
     os_free(v);
@@ -83,17 +84,29 @@ int vgpu_create(struct vgpu_parent *p, const char *type_name, const char *uuid,
         return rc;
     }
     p->next_id++;
-    for (tail = &p->instances; *tail; tail = &(*tail)->next)
-        ;
-    *tail = v;
-    p->nr_instances++;
     os_mutex_unlock(p->lock);
 
+    rc = vgpu_gtt_init(v);
+    if (rc) {
+        os_mutex_lock(p->lock);
+        vgpu_parent_release(p, v);
+        os_mutex_unlock(p->lock);
+        vgpu_free(v);
+        return rc;
+    }
     /* Not yet visible to any guest: no device lock needed. */
     vgpu_cfg_init(v);
     vgpu_mmio_reset(v);
     vgpu_irq_reset(v);
     v->reset_time_ns = os_now_ns();
+    vgpu_sched_attach(p->sched, v);
+
+    os_mutex_lock(p->lock);
+    for (tail = &p->instances; *tail; tail = &(*tail)->next)
+        ;
+    *tail = v;
+    p->nr_instances++;
+    os_mutex_unlock(p->lock);
 
     os_info("%s: created vGPU %s type %s: gm 0x%llx+0x%llx fences %u+%u pipe %u", p->cfg.name,
             ustr, t->name, (unsigned long long)v->gm_base, (unsigned long long)v->gm_size,
@@ -111,6 +124,8 @@ void vgpu_destroy(struct vgpu *v)
     if (!v)
         return;
     p = v->parent;
+    /* Stop the engines first: no workload of v may run past this point. */
+    vgpu_sched_detach(p->sched, v);
     vgpu_page_track_remove_all(v);
 
     os_mutex_lock(p->lock);
@@ -163,13 +178,54 @@ u32 vgpu_fence_count(const struct vgpu *v) { return v->fence_count; }
 u32 vgpu_display_pipe(const struct vgpu *v) { return v->pipe; }
 void *vgpu_host(const struct vgpu *v) { return v->host; }
 
-/* Caller holds v->lock. */
+/* GFX_RESET: engines, registers, interrupts, display.  The GTT stays. */
+void vgpu_device_reset(struct vgpu *v)
+{
+    u32 e;
+
+    vgpu_mmio_reset(v);
+    for (e = 0; e < RGPU_NUM_ENGINES; e++) {
+        vgpu_engine_reset(v, e);
+        v->eng[e].error = false;
+    }
+    vgpu_display_reset(v);
+    vgpu_irq_update(v);
+    v->reset_time_ns = os_now_ns();
+}
+
+/* FLR: all of the above, config space, interrupt delivery and the GTT. */
 void vgpu_reset_locked(struct vgpu *v)
 {
     vgpu_cfg_init(v);
-    vgpu_mmio_reset(v);
+    vgpu_device_reset(v);
     vgpu_irq_reset(v);
-    v->reset_time_ns = os_now_ns();
+    vgpu_gtt_clear(v);
+}
+
+int vgpu_get_stats(struct vgpu *v, struct vgpu_stats *out)
+{
+    u32 e;
+
+    if (!v || !out)
+        return -EINVAL;
+    memset(out, 0, sizeof(*out));
+    os_mutex_lock(v->lock);
+    for (e = 0; e < RGPU_NUM_ENGINES; e++)
+        out->busy_ns[e] = v->eng[e].busy_ns;
+    out->workloads = v->stat_workloads;
+    out->commands = v->stat_commands;
+    out->rejects = v->stat_rejects;
+    out->faults = v->stat_faults;
+    out->resets = v->stat_resets;
+    out->watchdogs = v->stat_watchdogs;
+    out->interrupts = v->irq.delivered;
+    out->mmio_traps = v->stat_mmio_traps;
+    out->cfg_traps = v->stat_cfg_traps;
+    out->gtt_updates = v->stat_gtt_updates;
+    out->bad_accesses = v->stat_bad_access;
+    out->vblanks = v->stat_vblanks;
+    os_mutex_unlock(v->lock);
+    return 0;
 }
 
 int vgpu_reset(struct vgpu *v)

@@ -49,6 +49,14 @@ struct vgpu_parent_config {
     u32 weight_budget;          /* sum of the weights of all instances */
     u32 display_pipes;          /* one per instance */
     u64 bar2_size;              /* aperture BAR; 0 = no second BAR */
+    u64 slice_ns;               /* scheduler time slice (default 1 ms) */
+    u64 watchdog_ns;            /* a workload running longer is reset (default 2 s) */
+    /* Tests: no scheduler or vblank threads; drive them with
+     * vgpu_parent_sched_step() and vgpu_display_vblank().  clock (if set)
+     * replaces the monotonic clock for scheduling decisions. */
+    bool manual;
+    u64 (*clock)(void *ctx);
+    void *clock_ctx;
 };
 
 /* The reference GPU's resources (docs/hw-spec.md). */
@@ -102,6 +110,50 @@ void *vgpu_host(const struct vgpu *v);
 /* Function-level reset: config space, registers and device state return
  * to their reset values; IRQ trigger bindings survive (as in VFIO). */
 int vgpu_reset(struct vgpu *v);
+
+/* Change the scheduling weight (engine share) within the parent's budget.
+ * -ENOSPC if the budget cannot cover it, -EINVAL for 0. */
+int vgpu_set_weight(struct vgpu *v, u32 weight);
+u32 vgpu_get_weight(const struct vgpu *v);
+
+struct vgpu_stats {
+    u64 busy_ns[2];             /* per engine: render, copy */
+    u64 workloads;              /* submissions completed */
+    u64 commands;               /* commands executed */
+    u64 rejects;                /* submissions refused by the scanner */
+    u64 faults;                 /* workloads stopped by the engine */
+    u64 resets;                 /* engine or device resets (any cause) */
+    u64 watchdogs;              /* resets by the watchdog */
+    u64 interrupts;             /* interrupts delivered */
+    u64 mmio_traps, cfg_traps;
+    u64 gtt_updates;            /* PTEs written (window or batch) */
+    u64 bad_accesses;           /* misaligned/unclaimed MMIO, invalid PTEs */
+    u64 vblanks;
+};
+int vgpu_get_stats(struct vgpu *v, struct vgpu_stats *out);
+
+/* Manual mode: run one scheduling slice on engine; false when idle. */
+bool vgpu_parent_sched_step(struct vgpu_parent *p, u32 engine);
+/* Wait until every engine is idle (no queued or running work); -ETIMEDOUT. */
+int vgpu_parent_wait_idle(struct vgpu_parent *p, u64 timeout_ns);
+
+/* ------------------------------------------------------------ display */
+struct vgpu_plane_info {
+    bool enabled;               /* pipe and plane enabled, registers valid */
+    u32 width, height;
+    u32 stride;                 /* bytes per line in graphics memory */
+    u32 format;                 /* RGPU_PLANE_FMT_* */
+    u32 surface;                /* graphics address */
+    u64 frame;                  /* vblank counter */
+};
+/* Describe the current primary plane; -ENODEV if disabled or invalid. */
+int vgpu_display_plane(struct vgpu *v, struct vgpu_plane_info *out);
+/* Copy the plane's pixels (XRGB8888, width * 4 bytes per row, rows packed)
+ * through the shadow GTT. -ENOSPC if buf is too small, -EFAULT if a page
+ * of the surface is unmapped, -ENODEV if the plane is off. */
+int vgpu_display_read(struct vgpu *v, struct vgpu_plane_info *info, void *buf, size_t size);
+/* Manual mode: one vblank for every vGPU of the parent. */
+void vgpu_parent_vblank(struct vgpu_parent *p);
 
 /* ------------------------------------------------------------ regions */
 enum vgpu_region_index {

@@ -7,6 +7,7 @@
 
 #include "vgpu.h"
 #include "hw_regs.h"
+#include "pgpu.h"
 
 /* ------------------------------------------------------------ config space */
 #define VGPU_CFG_SIZE        256
@@ -151,6 +152,100 @@ struct vgpu_track_entry {
 extern const struct vgpu_type vgpu_types[];
 extern const unsigned int vgpu_nr_types;
 
+/* ------------------------------------------------------------ GTT shadow */
+struct vgpu_gtt {
+    u32 first, nr;              /* GTT indices of the slice: [first, first + nr) */
+    u64 *guest_pte;             /* what the guest wrote (reads return it) */
+    void **va;                  /* host mapping of each valid entry, NULL if none */
+    u64 *mapped_addr;           /* guest DMA address behind va[] (for unmap) */
+};
+int vgpu_gtt_init(struct vgpu *v);
+/* Unmap every frame and invalidate the host entries (reset, destroy). */
+void vgpu_gtt_clear(struct vgpu *v);
+void vgpu_gtt_fini(struct vgpu *v);
+/* Write one guest PTE at a global GTT index; returns RGPU_ERR_*. */
+u32 vgpu_gtt_write(struct vgpu *v, u32 index, u64 pte);
+u64 vgpu_gtt_read(struct vgpu *v, u32 index);
+/* Host address of the byte at gfx_addr through this vGPU's shadow, or NULL
+ * if outside the slice or unmapped. */
+void *vgpu_gtt_ptr(struct vgpu *v, u32 gfx_addr);
+/* The GTT window of BAR0 (offset relative to RGPU_GTT_BASE). */
+u64 vgpu_gtt_window_read(struct vgpu *v, u32 offset, u32 len);
+void vgpu_gtt_window_write(struct vgpu *v, u32 offset, u32 len, u64 val);
+/* The batched update (GTT_BATCH_CTL GO). */
+void vgpu_gtt_batch_apply(struct vgpu *v);
+
+/* ------------------------------------------------------------ command scanner */
+struct vgpu_scan_result {
+    u32 error;                  /* RGPU_ERR_* (0 = accepted) */
+    u32 error_addr;             /* graphics address or ring offset */
+    u32 ncmds;
+};
+/*
+ * Scan the ring of engine from byte offset head to tail (wrapping), follow
+ * every batch, validate each command, and on success return a workload
+ * holding a private copy of the commands (batches inlined).  Reads guest
+ * memory only through the vGPU's shadow GTT.  Caller holds v->lock.
+ */
+struct vgpu_workload *vgpu_scan_ring(struct vgpu *v, u32 engine, u32 head, u32 tail,
+                                     struct vgpu_scan_result *res);
+/* The same on a bare command buffer already in host memory (fuzzing,
+ * benchmarks): dwords are copied into the workload. */
+struct vgpu_workload *vgpu_scan_buffer(struct vgpu *v, u32 engine, const u32 *dwords, u32 n,
+                                       struct vgpu_scan_result *res);
+void vgpu_workload_free(struct vgpu_workload *w);
+bool vgpu_lri_allowed(u32 reg);
+
+/* ------------------------------------------------------------ engines (per vGPU) */
+struct vgpu_engine {
+    u32 scan_pos;               /* ring offset up to which commands were submitted */
+    u32 inflight;               /* workloads queued or running */
+    bool error;                 /* RING_STATUS error bit: sticky until RING_RESET */
+    u64 busy_ns;
+};
+/* Device reset (GFX_RESET, FLR): engines, interrupts, display; the GTT is
+ * kept for GFX_RESET and cleared by FLR (vgpu_reset_locked). Holds v->lock. */
+void vgpu_device_reset(struct vgpu *v);
+/* Ring register handlers (regs.c) and completion from the scheduler. */
+void vgpu_engine_write_tail(struct vgpu *v, const struct vgpu_mmio_reg *r, u64 old, u64 new_val);
+void vgpu_engine_write_ctl(struct vgpu *v, const struct vgpu_mmio_reg *r, u64 old, u64 new_val);
+void vgpu_engine_write_reset(struct vgpu *v, const struct vgpu_mmio_reg *r, u64 old, u64 new_val);
+void vgpu_engine_write_gfx_reset(struct vgpu *v, const struct vgpu_mmio_reg *r, u64 old, u64 new_val);
+u64 vgpu_engine_read_status(struct vgpu *v, const struct vgpu_mmio_reg *r);
+/* Reset one engine of v (caller holds v->lock): drop queued work, head =
+ * tail, clear errors. */
+void vgpu_engine_reset(struct vgpu *v, u32 engine);
+/* Report a rejected or failed submission: error registers, error IRQ, reset. */
+void vgpu_engine_error(struct vgpu *v, u32 engine, u32 error, u32 addr);
+extern const struct vgpu_workload_ops vgpu_workload_ops;
+/* The scheduler ran w for elapsed ns with result res (v->lock held):
+ * retire, requeue or fail it. */
+void vgpu_engine_complete(struct vgpu *v, struct vgpu_workload *w,
+                          const struct pgpu_exec_result *res, u64 elapsed);
+
+/* ------------------------------------------------------------ scheduler */
+struct vgpu_sched;
+int vgpu_sched_create(struct vgpu_parent *p, struct vgpu_sched **out);
+void vgpu_sched_destroy(struct vgpu_sched *s);
+void vgpu_sched_attach(struct vgpu_sched *s, struct vgpu *v);
+/* Drop v's queued work on engine (all engines if engine >= RGPU_NUM_ENGINES)
+ * and wait for its running slice to end.  Must not be called with v->lock
+ * held from the scheduler's own thread. */
+void vgpu_sched_flush(struct vgpu_sched *s, struct vgpu *v, u32 engine);
+void vgpu_sched_detach(struct vgpu_sched *s, struct vgpu *v);
+/* Drop queued work without waiting (safe under v->lock). */
+void vgpu_sched_drop(struct vgpu_sched *s, struct vgpu *v, u32 engine);
+void vgpu_sched_requeue(struct vgpu_sched *s, struct vgpu *v, struct vgpu_workload *w);
+void vgpu_sched_queue(struct vgpu_sched *s, struct vgpu *v, struct vgpu_workload *w);
+bool vgpu_sched_step(struct vgpu_sched *s, u32 engine);
+int vgpu_sched_wait_idle(struct vgpu_sched *s, u64 timeout_ns);
+
+/* ------------------------------------------------------------ display */
+void vgpu_display_reset(struct vgpu *v);
+void vgpu_display_vblank(struct vgpu *v);
+int vgpu_display_start(struct vgpu_parent *p);
+void vgpu_display_stop(struct vgpu_parent *p);
+
 /* ------------------------------------------------------------ objects */
 struct vgpu_parent {
     struct vgpu_parent_config cfg;
@@ -165,6 +260,12 @@ struct vgpu_parent {
     struct vgpu *instances;     /* singly linked, creation order */
     unsigned int nr_instances;
     unsigned int next_id;
+    struct pgpu *pgpu;
+    struct vgpu_sched *sched;
+    struct os_thread *vblank_thread;
+    bool vblank_stop;
+    struct os_mutex *vblank_lock;
+    struct os_cond *vblank_cond;
 };
 
 struct vgpu {
@@ -186,9 +287,21 @@ struct vgpu {
     u64 reset_time_ns;
     struct vgpu_irq irq;
     struct vgpu_track_entry *track[VGPU_TRACK_BUCKETS];
+    struct vgpu_gtt gtt;
+    struct vgpu_engine eng[RGPU_NUM_ENGINES];
+    u32 weight;
+    u64 frame;                  /* vblanks since the pipe was enabled */
 
-    /* statistics */
+    /* scheduler state, protected by the scheduler's lock */
+    struct vgpu_workload *q_head[RGPU_NUM_ENGINES], *q_tail[RGPU_NUM_ENGINES];
+    u64 vtime[RGPU_NUM_ENGINES];
+    u64 sched_gen[RGPU_NUM_ENGINES];    /* bumped when queued work is dropped */
+    struct vgpu *sched_next;
+
+    /* statistics (under v->lock unless noted) */
     u64 stat_mmio_traps, stat_cfg_traps, stat_bad_access;
+    u64 stat_workloads, stat_commands, stat_rejects, stat_faults, stat_resets,
+        stat_watchdogs, stat_gtt_updates, stat_vblanks;
 };
 
 /* Function-level reset of device state; caller holds v->lock. */

@@ -1,0 +1,199 @@
+/*
+ * gtt.c - shadowing of the global GTT.
+ *
+ * The guest writes PTEs (graphics page -> guest DMA address of a frame)
+ * through the GTT window in BAR0 or the batched-update registers.  Each
+ * write is validated: the graphics page must lie in the vGPU's slice and
+ * the frame must map through host-ops.  Only then is the host GTT entry
+ * programmed with the host mapping of that frame, so the engine can never
+ * reach memory the guest does not own.  Reads return the guest's own PTE.
+ */
+#include "vgpu_priv.h"
+
+int vgpu_gtt_init(struct vgpu *v)
+{
+    struct vgpu_gtt *g = &v->gtt;
+
+    g->first = (u32)(v->gm_base >> VGPU_PAGE_SHIFT);
+    g->nr = (u32)(v->gm_size >> VGPU_PAGE_SHIFT);
+    g->guest_pte = os_alloc_large(sizeof(u64) * g->nr);
+    g->va = os_alloc_large(sizeof(void *) * g->nr);
+    g->mapped_addr = os_alloc_large(sizeof(u64) * g->nr);
+    if (!g->guest_pte || !g->va || !g->mapped_addr) {
+        vgpu_gtt_fini(v);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+static void drop_entry(struct vgpu *v, u32 i)
+{
+    struct vgpu_gtt *g = &v->gtt;
+    struct pgpu *pg = v->parent->pgpu;
+
+    if (!g->va[i])
+        return;
+    pg->ops->set_gtt(pg, g->first + i, NULL);
+    v->ops->unmap_frame(v->host, g->mapped_addr[i], g->va[i]);
+    g->va[i] = NULL;
+    g->mapped_addr[i] = 0;
+}
+
+void vgpu_gtt_clear(struct vgpu *v)
+{
+    struct vgpu_gtt *g = &v->gtt;
+    u32 i;
+
+    if (!g->guest_pte)
+        return;
+    for (i = 0; i < g->nr; i++) {
+        drop_entry(v, i);
+        g->guest_pte[i] = 0;
+    }
+}
+
+void vgpu_gtt_fini(struct vgpu *v)
+{
+    struct vgpu_gtt *g = &v->gtt;
+
+    if (g->va && g->guest_pte)
+        vgpu_gtt_clear(v);
+    os_free_large(g->guest_pte);
+    os_free_large(g->va);
+    os_free_large(g->mapped_addr);
+    memset(g, 0, sizeof(*g));
+}
+
+u32 vgpu_gtt_write(struct vgpu *v, u32 index, u64 pte)
+{
+    struct vgpu_gtt *g = &v->gtt;
+    struct pgpu *pg = v->parent->pgpu;
+    struct pgpu_page page;
+    u64 addr = pte & RGPU_PTE_ADDR_MASK;
+    u32 i = index - g->first;
+    void *va;
+    int rc;
+
+    v->stat_gtt_updates++;
+    if (index < g->first || i >= g->nr) {
+        v->stat_bad_access++;
+        os_log_ratelimited(OS_LOG_WARN, "vgpu%u: PTE write to graphics page 0x%x outside "
+                           "its slice [0x%x, 0x%x) dropped", v->id, index, g->first,
+                           g->first + g->nr);
+        return RGPU_ERR_ADDRESS;
+    }
+    pte &= RGPU_PTE_ADDR_MASK | RGPU_PTE_VALID;     /* reserved bits read as 0 */
+    if (pte == g->guest_pte[i] && (!(pte & RGPU_PTE_VALID) || g->va[i]))
+        return RGPU_ERR_NONE;                       /* rewrite of the same entry */
+    g->guest_pte[i] = pte;
+    drop_entry(v, i);
+    if (!(pte & RGPU_PTE_VALID))
+        return RGPU_ERR_NONE;
+
+    rc = v->ops->map_frame(v->host, addr, &va);
+    if (rc) {
+        /* Kept as the guest wrote it, but not shadowed: the engine faults
+         * on this page, inside this vGPU only. */
+        v->stat_bad_access++;
+        os_log_ratelimited(OS_LOG_WARN, "vgpu%u: PTE for graphics page 0x%x names frame "
+                           "0x%llx that does not map (%d); left invalid", v->id, index,
+                           (unsigned long long)addr, rc);
+        return RGPU_ERR_UNMAPPED;
+    }
+    page.va = va;
+    page.dma = addr;
+    rc = pg->ops->set_gtt(pg, index, &page);
+    if (rc) {
+        v->ops->unmap_frame(v->host, addr, va);
+        return RGPU_ERR_UNMAPPED;
+    }
+    g->va[i] = va;
+    g->mapped_addr[i] = addr;
+    return RGPU_ERR_NONE;
+}
+
+u64 vgpu_gtt_read(struct vgpu *v, u32 index)
+{
+    struct vgpu_gtt *g = &v->gtt;
+    u32 i = index - g->first;
+
+    if (index < g->first || i >= g->nr)
+        return 0;
+    return g->guest_pte[i];
+}
+
+void *vgpu_gtt_ptr(struct vgpu *v, u32 gfx_addr)
+{
+    struct vgpu_gtt *g = &v->gtt;
+    u32 i = (gfx_addr >> VGPU_PAGE_SHIFT) - g->first;
+
+    if ((gfx_addr >> VGPU_PAGE_SHIFT) < g->first || i >= g->nr || !g->va[i])
+        return NULL;
+    return (u8 *)g->va[i] + (gfx_addr & VGPU_PAGE_MASK);
+}
+
+/*
+ * GTT window accesses (BAR0 + RGPU_GTT_BASE): 8-byte PTEs, also accessible
+ * as two 4-byte halves; a half write merges into the PTE and re-validates.
+ */
+u64 vgpu_gtt_window_read(struct vgpu *v, u32 offset, u32 len)
+{
+    u64 pte = vgpu_gtt_read(v, offset / 8);
+
+    return pte >> (8 * (offset % 8));
+}
+
+void vgpu_gtt_window_write(struct vgpu *v, u32 offset, u32 len, u64 val)
+{
+    u32 index = offset / 8, shift = 8 * (offset % 8);
+    u64 lanes = (len == 8 ? ~0ull : ((1ull << (8 * len)) - 1)) << shift;
+    u64 pte = vgpu_gtt_read(v, index);
+
+    vgpu_gtt_write(v, index, (pte & ~lanes) | ((val << shift) & lanes));
+}
+
+/*
+ * The batched path: read the PTE list from guest memory in chunks and
+ * apply it.  Stops at the first entry that fails validation and reports
+ * how many were applied, so a guest driver can tell exactly what happened.
+ */
+void vgpu_gtt_batch_apply(struct vgpu *v)
+{
+    u64 list = vgpu_vreg(v, RGPU_REG_GTT_BATCH_ADDR_LO) |
+               (u64)vgpu_vreg(v, RGPU_REG_GTT_BATCH_ADDR_HI) << 32;
+    u32 index = vgpu_vreg(v, RGPU_REG_GTT_BATCH_INDEX);
+    u32 count = vgpu_vreg(v, RGPU_REG_GTT_BATCH_COUNT);
+    u64 chunk[64];
+    u32 done = 0, status = RGPU_GTT_BATCH_DONE;
+
+    if (!count || count > RGPU_GTT_BATCH_MAX || (list & 7)) {
+        status = RGPU_GTT_BATCH_ERROR;
+        goto out;
+    }
+    while (done < count) {
+        u32 n = OS_MIN(count - done, (u32)OS_ARRAY_SIZE(chunk)), k;
+
+        if (v->ops->read_gpa(v->host, list + (u64)done * 8, chunk, n * 8)) {
+            status = RGPU_GTT_BATCH_ERROR;
+            break;
+        }
+        for (k = 0; k < n; k++) {
+            u32 err = vgpu_gtt_write(v, index + done, chunk[k]);
+
+            if (err != RGPU_ERR_NONE && err != RGPU_ERR_UNMAPPED) {
+                status = RGPU_GTT_BATCH_ERROR;
+                goto out;
+            }
+            if (err == RGPU_ERR_UNMAPPED)
+                status = RGPU_GTT_BATCH_ERROR;      /* applied as invalid; keep going */
+            done++;
+        }
+    }
+out:
+    if (status & RGPU_GTT_BATCH_ERROR)
+        os_log_ratelimited(OS_LOG_WARN, "vgpu%u: batched GTT update (index 0x%x, count %u, list "
+                           "0x%llx) stopped with errors after %u entries", v->id, index, count,
+                           (unsigned long long)list, done);
+    vgpu_vreg(v, RGPU_REG_GTT_BATCH_APPLIED) = done;
+    vgpu_vreg(v, RGPU_REG_GTT_BATCH_CTL) = status;
+}

@@ -1,0 +1,295 @@
+/*
+ * sw_engine.c - the reference GPU executed in software: an implementation
+ * of the pGPU driver interface (pgpu.h).
+ *
+ * The engine reaches memory only through its host GTT (graphics page ->
+ * host mapping), never through guest addresses, and re-checks every
+ * access against the workload's slice: the scanner is the first line of
+ * isolation, this is the second.  Rectangle commands are executed row by
+ * row and can be preempted between rows, so no single command can hold
+ * the engine beyond its time slice.
+ */
+#include "vgpu_priv.h"
+
+struct sw_pgpu {
+    struct pgpu base;
+    struct pgpu_page *gtt;
+    void (*hook)(void *ctx, u32 opcode);
+    void *hook_ctx;
+};
+
+#define SW(g) OS_CONTAINER_OF((g), struct sw_pgpu, base)
+
+static int sw_set_gtt(struct pgpu *g, u32 index, const struct pgpu_page *page)
+{
+    struct sw_pgpu *sw = SW(g);
+
+    if (index >= g->gtt_entries)
+        return -EINVAL;
+    if (page)
+        sw->gtt[index] = *page;
+    else
+        memset(&sw->gtt[index], 0, sizeof(sw->gtt[index]));
+    return 0;
+}
+
+/* Host pointer for gfx_addr and the bytes left in its page, or NULL. */
+static u8 *translate(struct sw_pgpu *sw, u32 gfx_addr, u32 *left)
+{
+    u32 index = gfx_addr >> VGPU_PAGE_SHIFT;
+    u8 *va;
+
+    if (index >= sw->base.gtt_entries)
+        return NULL;
+    va = sw->gtt[index].va;
+    if (!va)
+        return NULL;
+    *left = VGPU_PAGE_SIZE - (gfx_addr & VGPU_PAGE_MASK);
+    return va + (gfx_addr & VGPU_PAGE_MASK);
+}
+
+static bool in_slice(const struct vgpu_workload *w, u32 addr, u64 len)
+{
+    return addr >= w->gm_lo && addr < w->gm_hi && len <= w->gm_hi - addr;
+}
+
+static void fill_bytes(u8 *p, u32 n, u32 color, u32 bpp, u32 phase)
+{
+    u32 i;
+
+    if (bpp == RGPU_BPP_8) {
+        memset(p, (int)(color & 0xff), n);
+    } else if (bpp == RGPU_BPP_16) {
+        u16 c = (u16)color;
+
+        for (i = 0; i + 2 <= n; i += 2)
+            memcpy(p + i, &c, 2);
+    } else if (phase == 0 && (n & 3) == 0) {
+        u32 *q = (u32 *)(void *)p;
+
+        for (i = 0; i < n / 4; i++)
+            q[i] = color;
+    } else {
+        for (i = 0; i < n; i++)
+            p[i] = (u8)(color >> (8 * ((phase + i) & 3)));
+    }
+}
+
+/* Fill one row of len bytes at addr; false on an unmapped page. */
+static bool fill_row(struct sw_pgpu *sw, u32 addr, u32 len, u32 color, u32 bpp, u32 *fault)
+{
+    u32 done = 0;
+
+    while (done < len) {
+        u32 left, n;
+        u8 *p = translate(sw, addr + done, &left);
+
+        if (!p) {
+            *fault = addr + done;
+            return false;
+        }
+        n = OS_MIN(left, len - done);
+        fill_bytes(p, n, color, bpp, done & 3);
+        done += n;
+    }
+    return true;
+}
+
+static bool copy_row(struct sw_pgpu *sw, u32 dst, u32 src, u32 len, u32 *fault)
+{
+    u32 done = 0;
+
+    while (done < len) {
+        u32 lsrc, ldst, n;
+        u8 *s = translate(sw, src + done, &lsrc);
+        u8 *d = translate(sw, dst + done, &ldst);
+
+        if (!s || !d) {
+            *fault = !s ? src + done : dst + done;
+            return false;
+        }
+        n = OS_MIN(OS_MIN(lsrc, ldst), len - done);
+        memmove(d, s, n);
+        done += n;
+    }
+    return true;
+}
+
+static bool write_dword(struct sw_pgpu *sw, const struct vgpu_workload *w, u32 addr, u32 val,
+                        u32 *fault)
+{
+    u32 left;
+    u8 *p;
+
+    if (!in_slice(w, addr, 4) || (addr & 3)) {
+        *fault = addr;
+        return false;
+    }
+    p = translate(sw, addr, &left);
+    if (!p) {
+        *fault = addr;
+        return false;
+    }
+    memcpy(p, &val, 4);
+    return true;
+}
+
+/* Rows between clock checks in rectangle commands. */
+#define ROWS_PER_CHECK 16
+
+static int sw_submit(struct pgpu *g, u32 engine, struct vgpu_workload *w, u64 budget_ns,
+                     pgpu_done_fn done, void *ctx)
+{
+    struct sw_pgpu *sw = SW(g);
+    struct pgpu_exec_result res = { PGPU_EXEC_DONE, 0, 0, 0 };
+    u64 start = os_now_ns(), deadline = start + budget_ns;
+    u32 fault = 0;
+
+    (void)engine;
+    while (w->pos < w->len) {
+        const u32 *c = &w->dwords[w->pos];
+        u32 op = RGPU_CMD_OPCODE(c[0]), len = RGPU_CMD_LEN(c[0]), i;
+
+        if (res.commands && os_now_ns() >= deadline) {
+            res.status = PGPU_EXEC_PREEMPTED;
+            break;
+        }
+        if (w->pos + 1 + len > w->len)
+            goto bad_command;           /* cannot happen after the scanner */
+        switch (op) {
+        case RGPU_OP_NOOP:
+            break;
+        case RGPU_OP_USER_INTERRUPT:
+            w->ops->user_interrupt(w);
+            break;
+        case RGPU_OP_STORE_DATA_IMM:
+            if (!write_dword(sw, w, c[1], c[2], &fault))
+                goto fault_unmapped;
+            break;
+        case RGPU_OP_STORE_DATA_INDEX:
+            if (!write_dword(sw, w, w->hws + (c[1] & 0xffc), c[2], &fault))
+                goto fault_unmapped;
+            w->ops->hws_write(w, c[1] & 0xffc, c[2]);
+            break;
+        case RGPU_OP_LOAD_REG_IMM:
+            for (i = 1; i + 1 <= len; i += 2)
+                w->ops->load_register(w, c[i], c[i + 1]);
+            break;
+        case RGPU_OP_COLOR_FILL:
+        case RGPU_OP_SRC_COPY: {
+            u32 bpp = (c[2] >> 16) & 3, pitch = c[2] & 0xffff;
+            u32 width = (c[3] & 0xffff) << bpp, height = c[3] >> 16;
+            u32 spitch = op == RGPU_OP_SRC_COPY ? (c[5] & 0xffff) : 0;
+
+            if (!in_slice(w, c[1], (u64)(height - 1) * pitch + width) ||
+                (op == RGPU_OP_SRC_COPY && !in_slice(w, c[4], (u64)(height - 1) * spitch + width))) {
+                fault = c[1];
+                res.error = RGPU_ERR_ADDRESS;
+                goto fault;
+            }
+            while (w->row < height) {
+                u32 r = w->row;
+                bool ok = op == RGPU_OP_COLOR_FILL
+                    ? fill_row(sw, c[1] + r * pitch, width, c[4], bpp, &fault)
+                    : copy_row(sw, c[1] + r * pitch, c[4] + r * spitch, width, &fault);
+
+                if (!ok)
+                    goto fault_unmapped;
+                w->row++;
+                if (w->row % ROWS_PER_CHECK == 0 && w->row < height && os_now_ns() >= deadline) {
+                    res.status = PGPU_EXEC_PREEMPTED;
+                    goto out;
+                }
+            }
+            w->row = 0;
+            break;
+        }
+        default:
+            goto bad_command;
+        }
+        w->pos += 1 + len;
+        res.commands++;
+        if (sw->hook)
+            sw->hook(sw->hook_ctx, op);
+    }
+    goto out;
+
+bad_command:
+    res.error = RGPU_ERR_OPCODE;
+    fault = w->pos;
+    goto fault;
+fault_unmapped:
+    res.error = in_slice(w, fault, 1) ? RGPU_ERR_UNMAPPED : RGPU_ERR_ADDRESS;
+fault:
+    res.status = PGPU_EXEC_FAULT;
+    res.error_addr = fault;
+out:
+    w->busy_ns += os_now_ns() - start;
+    done(ctx, &res);
+    return 0;
+}
+
+static void sw_engine_reset(struct pgpu *g, u32 engine)
+{
+    /* Execution is synchronous inside submit: nothing is ever left running. */
+    (void)g;
+    (void)engine;
+}
+
+static int sw_read_gm(struct pgpu *g, u32 gfx_addr, void *buf, u32 len)
+{
+    struct sw_pgpu *sw = SW(g);
+    u32 done = 0;
+
+    while (done < len) {
+        u32 left, n;
+        u8 *p = translate(sw, gfx_addr + done, &left);
+
+        if (!p)
+            return -EFAULT;
+        n = OS_MIN(left, len - done);
+        memcpy((u8 *)buf + done, p, n);
+        done += n;
+    }
+    return 0;
+}
+
+static void sw_destroy(struct pgpu *g)
+{
+    struct sw_pgpu *sw = SW(g);
+
+    os_free_large(sw->gtt);
+    os_free(sw);
+}
+
+static const struct pgpu_ops sw_ops = {
+    .set_gtt = sw_set_gtt,
+    .submit = sw_submit,
+    .engine_reset = sw_engine_reset,
+    .read_gm = sw_read_gm,
+    .destroy = sw_destroy,
+};
+
+struct pgpu *pgpu_sw_create(u64 gm_size)
+{
+    struct sw_pgpu *sw = os_alloc(sizeof(*sw));
+
+    if (!sw)
+        return NULL;
+    sw->base.ops = &sw_ops;
+    sw->base.gtt_entries = (u32)(gm_size >> VGPU_PAGE_SHIFT);
+    sw->gtt = os_alloc_large(sizeof(*sw->gtt) * sw->base.gtt_entries);
+    if (!sw->gtt) {
+        os_free(sw);
+        return NULL;
+    }
+    return &sw->base;
+}
+
+void pgpu_sw_set_cmd_hook(struct pgpu *g, void (*hook)(void *ctx, u32 opcode), void *ctx)
+{
+    struct sw_pgpu *sw = SW(g);
+
+    sw->hook = hook;
+    sw->hook_ctx = ctx;
+}
