@@ -33,7 +33,7 @@ ifeq ($(V),1)
 Q :=
 endif
 
-.PHONY: all deps check check-core test demo clean install help
+.PHONY: all deps check check-core check-asan check-valgrind check-sim bin-links tests-bin core-lib test demo clean install help
 all: core-lib tests-bin
 
 help:
@@ -79,20 +79,37 @@ check-core:
 	$(Q)echo "check-core: $(words $(CORE_SRCS)) core/ files compile freestanding against the shim only"
 
 # ---------------------------------------------------------------- tests
-tests-bin: $(UNIT_BIN_plain)
+# Suites: unit-tests (foundation), mech-tests (reference-GPU mechanisms,
+# tests/mech/), vgpu-sim (guest scenarios through the guest library).
+HAVE_MECH := $(if $(wildcard tests/mech/*.c),yes,)
+HAVE_SIM  := $(if $(wildcard tests/sim/*.c),yes,)
+SUITES_plain := $(UNIT_BIN_plain) $(if $(HAVE_MECH),$(MECH_BIN_plain))
+SUITES_asan  := $(UNIT_BIN_asan) $(if $(HAVE_MECH),$(MECH_BIN_asan))
+SIM_ARGS := --scenario all --vgpus 4
 
-check: $(DEPS_STAMP) $(UNIT_BIN_plain)
-	$(Q)$(UNIT_BIN_plain)
+tests-bin: $(SUITES_plain) $(if $(HAVE_SIM),$(SIM_BIN_plain) bin-links)
 
-check-asan: $(DEPS_STAMP) $(UNIT_BIN_asan)
-	$(Q)UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 $(UNIT_BIN_asan) --quiet
+bin-links: $(SIM_BIN_plain)
+	$(Q)mkdir -p $(BUILD)/bin && ln -sf ../plain/vgpu-sim $(BUILD)/bin/vgpu-sim
 
-check-valgrind: $(DEPS_STAMP) $(UNIT_BIN_plain)
-	$(Q)valgrind -q --error-exitcode=3 --leak-check=full --show-leak-kinds=definite,indirect,possible \
-	    --errors-for-leak-kinds=definite,indirect,possible $(UNIT_BIN_plain) --quiet
+check: $(DEPS_STAMP) $(SUITES_plain)
+	$(Q)set -e; for t in $(SUITES_plain); do $$t; done
 
-TEST_STEPS := check check-core check-asan check-valgrind
+check-asan: $(DEPS_STAMP) $(SUITES_asan) $(if $(HAVE_SIM),$(SIM_BIN_asan))
+	$(Q)set -e; export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1; \
+	    for t in $(SUITES_asan); do $$t --quiet; done; \
+	    $(if $(HAVE_SIM),$(SIM_BIN_asan) $(SIM_ARGS) > /dev/null,:)
+
+VALGRIND := valgrind -q --error-exitcode=3 --leak-check=full \
+    --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible
+check-valgrind: $(DEPS_STAMP) $(SUITES_plain)
+	$(Q)set -e; for t in $(SUITES_plain); do $(VALGRIND) $$t --quiet; done
+
+check-sim: $(DEPS_STAMP) $(if $(HAVE_SIM),$(SIM_BIN_plain) bin-links)
+	$(Q)$(if $(HAVE_SIM),$(BUILD)/bin/vgpu-sim $(SIM_ARGS),echo "check-sim: no scenarios yet")
+
+TEST_STEPS = check check-core check-asan check-valgrind check-sim $(EXTRA_TEST_STEPS)
 test: $(DEPS_STAMP)
 	$(Q)set -e; for t in $(TEST_STEPS); do \
 	    echo "==> make $$t"; $(MAKE) --no-print-directory $$t; done
@@ -105,4 +122,5 @@ demo:
 clean:
 	rm -rf $(BUILD)
 
+-include mk/fuzz.mk
 -include tests/rig/rig.mk

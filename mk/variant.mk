@@ -3,14 +3,21 @@
 # CUnit runner into $(BUILD)/NAME/unit-tests, with objects kept per variant so
 # plain and sanitized builds never mix.
 UNIT_SRCS := $(wildcard tests/unit/*.c) $(wildcard tests/testhost/*.c)
+MECH_SRCS := $(wildcard tests/mech/*.c) $(wildcard tests/testhost/*.c)
+GUEST_SRCS := $(wildcard guest/*.c)
+SIM_SRCS := $(wildcard tests/sim/*.c) $(wildcard tests/testhost/*.c) $(GUEST_SRCS)
 
 define variant
 $(1)_DIR    := $$(BUILD)/$(1)
-$(1)_CFLAGS := $$(CSTD) $$(WARN) $(2) $(3) -Icore -Icore/os -Itests -MMD -MP
+$(1)_CFLAGS := $$(CSTD) $$(WARN) $(2) $(3) -Icore -Icore/os -Itests -Iguest -MMD -MP
 $(1)_LDFLAGS := $(3)
 $(1)_CORE_OBJS := $$(patsubst %.c,$$($(1)_DIR)/%.o,$$(CORE_SRCS) $$(OS_USER_SRCS))
 $(1)_UNIT_OBJS := $$(patsubst %.c,$$($(1)_DIR)/%.o,$$(UNIT_SRCS))
+$(1)_MECH_OBJS := $$(patsubst %.c,$$($(1)_DIR)/%.o,$$(MECH_SRCS))
+$(1)_SIM_OBJS := $$(patsubst %.c,$$($(1)_DIR)/%.o,$$(SIM_SRCS))
 UNIT_BIN_$(1) := $$($(1)_DIR)/unit-tests
+MECH_BIN_$(1) := $$($(1)_DIR)/mech-tests
+SIM_BIN_$(1)  := $$($(1)_DIR)/vgpu-sim
 LIBCORE_$(1)  := $$($(1)_DIR)/libvgpucore.a
 
 $$($(1)_DIR)/%.o: %.c
@@ -23,5 +30,11 @@ $$(LIBCORE_$(1)): $$($(1)_CORE_OBJS)
 $$(UNIT_BIN_$(1)): $$($(1)_UNIT_OBJS) $$(LIBCORE_$(1))
 	$$(Q)$$(CC) $$($(1)_LDFLAGS) -o $$@ $$^ -lcunit -lpthread
 
--include $$($(1)_CORE_OBJS:.o=.d) $$($(1)_UNIT_OBJS:.o=.d)
+$$(MECH_BIN_$(1)): $$($(1)_MECH_OBJS) $$(LIBCORE_$(1))
+	$$(Q)$$(CC) $$($(1)_LDFLAGS) -o $$@ $$^ -lcunit -lpthread
+
+$$(SIM_BIN_$(1)): $$($(1)_SIM_OBJS) $$(LIBCORE_$(1))
+	$$(Q)$$(CC) $$($(1)_LDFLAGS) -o $$@ $$^ -lpthread
+
+-include $$($(1)_CORE_OBJS:.o=.d) $$($(1)_UNIT_OBJS:.o=.d) $$($(1)_MECH_OBJS:.o=.d) $$($(1)_SIM_OBJS:.o=.d)
 endef
