@@ -200,11 +200,13 @@ bool vgpu_sched_step(struct vgpu_sched *s, u32 e)
     os_mutex_unlock(s->lock);
     if (w)
         vgpu_engine_complete(v, w, &c.res, elapsed);
+    os_mutex_unlock(v->lock);
+    /* Last touch of v: once running[e] is cleared, a waiting
+     * vgpu_sched_flush() may return and its caller free v. */
     os_mutex_lock(s->lock);
     s->running[e] = NULL;
     os_cond_broadcast(s->cond);
     os_mutex_unlock(s->lock);
-    os_mutex_unlock(v->lock);
     return true;
 }
 
