@@ -80,6 +80,9 @@ class Flight:
             shutil.copy(os.path.join(HERE, "dom0", f), rig)
         for job in self.jobs:
             shutil.copy(os.path.join(HERE, "jobs", job + ".sh"), os.path.join(rig, "jobs"))
+        if self.args.guest_cfg:
+            with open(os.path.join(rig, "guest-extra.cfg"), "w") as f:
+                f.write("\n".join(self.args.guest_cfg) + "\n")
         with open(os.path.join(rig, "jobs.list"), "w") as f:
             f.write("\n".join(self.jobs) + "\n")
         shutil.copy(os.path.join(self.cache, "vmlinuz"), os.path.join(rig, "guest-vmlinuz"))
@@ -104,7 +107,7 @@ class Flight:
         dom0_cmdline = ("root=/dev/vda rw console=hvc0 earlyprintk=xen "
                         "init=/sbin/rig-init rig.run=rig/dom0-run.sh")
         return [
-            "qemu-system-x86_64", "-machine", "q35", "-accel", "tcg,thread=multi",
+            "qemu-system-x86_64", "-machine", "q35", "-accel", self.args.accel,
             # SMAP/SMEP on crash dom0 at once under TCG (see docs/rig.md).
             "-cpu", "max,-smap,-smep", "-smp", "2", "-m", "3G",
             "-display", "none", "-monitor", "none", "-no-reboot", "-nic", "none",
@@ -215,6 +218,10 @@ class Flight:
             if os.path.isdir(src):
                 shutil.move(src, dst)
                 steps += rigreport.job_steps(dst, self.boot_problem)
+                notes = os.path.join(dst, "notes")
+                if os.path.exists(notes):
+                    with open(notes) as f:
+                        entry["notes"] = f.read().splitlines()
                 retried = os.path.join(dst, "retried")
                 if os.path.exists(retried):
                     with open(retried) as f:
@@ -264,6 +271,9 @@ def main():
     ap.add_argument("--flight", default="smoke", help="tests/rig/flights/<name>.list")
     ap.add_argument("--jobs", help="comma-separated job names (overrides --flight)")
     ap.add_argument("--build", default=os.environ.get("BUILD", "build"))
+    ap.add_argument("--accel", default="tcg,thread=multi", help="QEMU -accel (experiments)")
+    ap.add_argument("--guest-cfg", action="append", default=[], metavar="LINE",
+                    help="extra xl config line for every guest (experiments)")
     args = ap.parse_args()
     if args.jobs:
         args.jobs = [j for j in args.jobs.split(",") if j]

@@ -112,6 +112,8 @@ def write(flight_dir, report, prev):
         md.append("Logs: `%s` (per step `<step>.log`, `xl-dmesg.log`, `xen-logs/`, guest "
                   "`*.console`); boot-wide: `serial.log` (Xen + dom0), `dom0-console.log`, "
                   "`xl-dmesg-boot.log`, `dom0-dmesg.log`.\n" % j.get("logs", ""))
+        for n in j.get("notes", []):
+            md.append("Note: %s\n" % n)
         for s in j["steps"]:
             md.append("- %s: **%s** (%.1f s)" % (s["name"], s["result"], s["seconds"]))
             if s["result"] != "pass" and s.get("excerpt"):

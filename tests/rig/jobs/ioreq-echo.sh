@@ -1,4 +1,4 @@
-# rig-timeout: 330
+# rig-timeout: 600
 # ioreq-echo: a dom0 userspace IOREQ server ($BIN/ioreq-echo, from
 # tests/rig/ioreq-echo.c) owns PCI function 00:05.0 of a guest created
 # paused; the guest (guest/ioreq-echo.sh) reads its config space and MMIO
@@ -8,7 +8,7 @@
 # guest's firmware scans PCI at once and must find the function there.
 echo_start() {
     guest_create echo1 -p || return 1
-    "$BIN/ioreq-echo" -r "$OUT/.echo-ready" -t 300 "$(cat "$OUT/.domid-echo1")" \
+    "$BIN/ioreq-echo" -r "$OUT/.echo-ready" -t 580 "$(cat "$OUT/.domid-echo1")" \
         >"$OUT/ioreq-echo.log" 2>&1 &
     i=0
     while [ ! -f "$OUT/.echo-ready" ]; do
@@ -40,7 +40,7 @@ echo_stats() {
 
 guest_config echo1
 step guest-create echo_start
-step guest-boot guest_wait echo1 'RIG-GUEST: init up' 240
+step guest-boot guest_wait echo1 'RIG-GUEST: init up' 400
 step guest-workload echo_results
 step guest-stop guest_gone echo1 60
 step ioreq-stats echo_stats
