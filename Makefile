@@ -123,4 +123,5 @@ clean:
 	rm -rf $(BUILD)
 
 -include mk/fuzz.mk
+-include mk/bench.mk
 -include tests/rig/rig.mk

@@ -19,7 +19,8 @@ int vgpu_gtt_init(struct vgpu *v)
     g->guest_pte = os_alloc_large(sizeof(u64) * g->nr);
     g->va = os_alloc_large(sizeof(void *) * g->nr);
     g->mapped_addr = os_alloc_large(sizeof(u64) * g->nr);
-    if (!g->guest_pte || !g->va || !g->mapped_addr) {
+    g->valid = os_alloc_large(sizeof(u64) * ((g->nr + 63) / 64));
+    if (!g->guest_pte || !g->va || !g->mapped_addr || !g->valid) {
         vgpu_gtt_fini(v);
         return -ENOMEM;
     }
@@ -35,6 +36,7 @@ static void drop_entry(struct vgpu *v, u32 i)
         return;
     pg->ops->set_gtt(pg, g->first + i, NULL);
     v->ops->unmap_frame(v->host, g->mapped_addr[i], g->va[i]);
+    g->valid[i / 64] &= ~(1ull << (i % 64));
     g->va[i] = NULL;
     g->mapped_addr[i] = 0;
 }
@@ -61,6 +63,7 @@ void vgpu_gtt_fini(struct vgpu *v)
     os_free_large(g->guest_pte);
     os_free_large(g->va);
     os_free_large(g->mapped_addr);
+    os_free_large(g->valid);
     memset(g, 0, sizeof(*g));
 }
 
@@ -109,6 +112,7 @@ u32 vgpu_gtt_write(struct vgpu *v, u32 index, u64 pte)
     }
     g->va[i] = va;
     g->mapped_addr[i] = addr;
+    g->valid[i / 64] |= 1ull << (i % 64);
     return RGPU_ERR_NONE;
 }
 
@@ -130,6 +134,31 @@ void *vgpu_gtt_ptr(struct vgpu *v, u32 gfx_addr)
     if ((gfx_addr >> VGPU_PAGE_SHIFT) < g->first || i >= g->nr || !g->va[i])
         return NULL;
     return (u8 *)g->va[i] + (gfx_addr & VGPU_PAGE_MASK);
+}
+
+bool vgpu_gtt_range_mapped(struct vgpu *v, u64 addr, u64 len)
+{
+    struct vgpu_gtt *g = &v->gtt;
+    u64 first, last, w;
+
+    if (!len || addr < v->gm_base || addr - v->gm_base >= v->gm_size ||
+        len > v->gm_size - (addr - v->gm_base))
+        return false;
+    first = (addr - v->gm_base) >> VGPU_PAGE_SHIFT;
+    last = (addr - v->gm_base + len - 1) >> VGPU_PAGE_SHIFT;
+    /* Whole 64-entry words at a time: a rectangle spanning a megabyte is
+     * a handful of word compares, not 256 lookups. */
+    for (w = first / 64; w <= last / 64; w++) {
+        u64 mask = ~0ull;
+
+        if (w == first / 64)
+            mask &= ~0ull << (first % 64);
+        if (w == last / 64 && last % 64 != 63)
+            mask &= (1ull << (last % 64 + 1)) - 1;
+        if ((g->valid[w] & mask) != mask)
+            return false;
+    }
+    return true;
 }
 
 /*

@@ -158,6 +158,7 @@ struct vgpu_gtt {
     u64 *guest_pte;             /* what the guest wrote (reads return it) */
     void **va;                  /* host mapping of each valid entry, NULL if none */
     u64 *mapped_addr;           /* guest DMA address behind va[] (for unmap) */
+    u64 *valid;                 /* bit per entry: va[] != NULL (fast range checks) */
 };
 int vgpu_gtt_init(struct vgpu *v);
 /* Unmap every frame and invalidate the host entries (reset, destroy). */
@@ -169,6 +170,8 @@ u64 vgpu_gtt_read(struct vgpu *v, u32 index);
 /* Host address of the byte at gfx_addr through this vGPU's shadow, or NULL
  * if outside the slice or unmapped. */
 void *vgpu_gtt_ptr(struct vgpu *v, u32 gfx_addr);
+/* [addr, addr + len) lies in the slice and every page of it is mapped. */
+bool vgpu_gtt_range_mapped(struct vgpu *v, u64 addr, u64 len);
 /* The GTT window of BAR0 (offset relative to RGPU_GTT_BASE). */
 u64 vgpu_gtt_window_read(struct vgpu *v, u32 offset, u32 len);
 void vgpu_gtt_window_write(struct vgpu *v, u32 offset, u32 len, u64 val);
@@ -258,6 +261,7 @@ struct vgpu_parent {
     u32 weight_used;
     u32 *pipe_owner;            /* pipe -> vgpu id, 0 = free */
     struct vgpu *instances;     /* singly linked, creation order */
+    struct vgpu *creating;      /* reserved but still initialising: their UUIDs are taken */
     unsigned int nr_instances;
     unsigned int next_id;
     struct pgpu *pgpu;

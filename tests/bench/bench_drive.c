@@ -1,0 +1,101 @@
+/*
+ * bench_drive.c - the guest side of the mediated measurements: ring set-up
+ * and submission through trapped register writes (the region API), exactly
+ * as a guest driver's MMIO reaches the device model.
+ */
+#include <string.h>
+
+#include "bench.h"
+#include "bench_drive.h"
+
+static u32 rd(struct bench_vgpu *b, u32 off)
+{
+    u32 v = 0;
+
+    vgpu_region_read(b->v, VGPU_REGION_BAR0, off, &v, 4);
+    return v;
+}
+
+static void wr(struct bench_vgpu *b, u32 off, u32 val)
+{
+    vgpu_region_write(b->v, VGPU_REGION_BAR0, off, &val, 4);
+}
+
+void bench_ring_init(struct bench_ring *r, struct bench_vgpu *b, u32 engine, u32 ring_gfx,
+                     u32 pages)
+{
+    u32 base = RGPU_ENGINE_BASE(engine);
+
+    memset(r, 0, sizeof(*r));
+    r->b = b;
+    r->engine = engine;
+    r->gfx = ring_gfx;
+    r->size = pages * VGPU_PAGE_SIZE;
+    r->cpu = bench_gm(b, ring_gfx);
+    wr(b, base + RGPU_RING_START, ring_gfx);
+    wr(b, base + RGPU_RING_HWS, ring_gfx + r->size);
+    wr(b, base + RGPU_RING_CTL, RGPU_RING_CTL_ENABLE | RGPU_RING_CTL_SIZE(pages));
+}
+
+u32 bench_ring_head(struct bench_ring *r)
+{
+    return rd(r->b, RGPU_ENGINE_BASE(r->engine) + RGPU_RING_HEAD);
+}
+
+static u32 space(struct bench_ring *r, u32 head)
+{
+    return (head + r->size - r->tail - 4) % r->size;
+}
+
+int bench_ring_submit(struct bench_ring *r, const u32 *dw, u32 n)
+{
+    double deadline = bench_now() + 10;
+    u32 i;
+
+    if (n * 4 + 4 >= r->size)
+        return -E2BIG;
+    while (space(r, bench_ring_head(r)) < n * 4) {
+        if (bench_now() > deadline)
+            return -ETIMEDOUT;
+        os_sleep_ns(20000);
+    }
+    for (i = 0; i < n; i++) {
+        r->cpu[r->tail / 4] = dw[i];
+        r->tail = (r->tail + 4) % r->size;
+    }
+    wr(r->b, RGPU_ENGINE_BASE(r->engine) + RGPU_RING_TAIL, r->tail);
+    return rd(r->b, RGPU_ENGINE_BASE(r->engine) + RGPU_RING_ERROR) ? -EIO : 0;
+}
+
+int bench_ring_wait(struct bench_ring *r, double timeout_s)
+{
+    double deadline = bench_now() + timeout_s;
+
+    while (bench_ring_head(r) != r->tail) {
+        if (bench_now() > deadline)
+            return -ETIMEDOUT;
+        os_sleep_ns(20000);
+    }
+    return 0;
+}
+
+u32 bench_fill_cmd(u32 *out, u32 dst, u32 pitch, u32 w, u32 h, u32 color)
+{
+    out[0] = RGPU_CMD(RGPU_OP_COLOR_FILL, 4);
+    out[1] = dst;
+    out[2] = pitch | RGPU_BPP_32 << 16;
+    out[3] = w | h << 16;
+    out[4] = color;
+    return 5;
+}
+
+u32 bench_copy_cmd(u32 *out, u32 dst, u32 src, u32 pitch, u32 w, u32 h)
+{
+    out[0] = RGPU_CMD(RGPU_OP_SRC_COPY, 5);
+    out[1] = dst;
+    out[2] = pitch | RGPU_BPP_32 << 16;
+    out[3] = w | h << 16;
+    out[4] = src;
+    out[5] = pitch;
+    return 6;
+}

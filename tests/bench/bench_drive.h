@@ -1,0 +1,23 @@
+/* bench_drive.h - ring submission through the region API (bench_drive.c). */
+#ifndef BENCH_DRIVE_H
+#define BENCH_DRIVE_H
+
+#include "bench.h"
+
+struct bench_ring {
+    struct bench_vgpu *b;
+    u32 engine, gfx, size, tail;
+    u32 *cpu;
+};
+
+/* Ring of `pages` at ring_gfx, its status page right after it. */
+void bench_ring_init(struct bench_ring *r, struct bench_vgpu *b, u32 engine, u32 ring_gfx,
+                     u32 pages);
+int bench_ring_submit(struct bench_ring *r, const u32 *dw, u32 n);
+int bench_ring_wait(struct bench_ring *r, double timeout_s);
+u32 bench_ring_head(struct bench_ring *r);
+u32 bench_fill_cmd(u32 *out, u32 dst, u32 pitch, u32 w, u32 h, u32 color);
+u32 bench_copy_cmd(u32 *out, u32 dst, u32 src, u32 pitch, u32 w, u32 h);
+double bench_native_run(struct vgpu_parent *p, struct bench_vgpu *b, u32 *dwords, u32 n);
+
+#endif
