@@ -26,8 +26,10 @@ int vgpu_mmio_table_build(struct vgpu_mmio_table *t, const struct vgpu_mmio_reg 
     for (i = 0; i < nr_regs; i++) {
         const struct vgpu_mmio_reg *r = &regs[i];
 
+        /* Compared without offset + size, which wraps for offsets near
+         * 4 GiB and would let such a register through, unreachable. */
         if ((r->size != 4 && r->size != 8) || r->offset % r->size ||
-            r->offset + r->size > RGPU_REGS_SIZE) {
+            r->offset > RGPU_REGS_SIZE - r->size) {
             os_err("mmio table: register %s at 0x%x has a bad size or alignment",
                    r->name ? r->name : "?", r->offset);
             goto invalid;

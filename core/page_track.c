@@ -80,7 +80,9 @@ int vgpu_page_track_write(struct vgpu *v, u64 addr, const void *data, size_t len
     struct vgpu_track_entry *e;
     int rc = 0;
 
-    if (!v || !data || !len || (addr & VGPU_PAGE_MASK) + len > VGPU_PAGE_SIZE)
+    /* len is compared with the room left in the frame, not added to the
+     * offset: a huge len must not wrap around and pass as a small write. */
+    if (!v || !data || !len || len > VGPU_PAGE_SIZE - (addr & VGPU_PAGE_MASK))
         return -EINVAL;
     os_mutex_lock(v->lock);
     e = *find_slot(v, addr >> VGPU_PAGE_SHIFT);

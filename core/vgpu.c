@@ -21,6 +21,36 @@ static struct vgpu *lookup_locked(struct vgpu_parent *p, const vgpu_uuid_t *uuid
     return NULL;
 }
 
+/*
+ * A create drops p->lock while it initialises the instance, and lists it
+ * only when it is complete; until then it sits on p->creating, so that a
+ * concurrent create of the same UUID still sees the UUID as taken.
+ */
+static bool uuid_taken_locked(struct vgpu_parent *p, const vgpu_uuid_t *uuid)
+{
+    struct vgpu *v;
+
+    if (lookup_locked(p, uuid))
+        return true;
+    for (v = p->creating; v; v = v->next)
+        if (vgpu_uuid_equal(&v->uuid, uuid))
+            return true;
+    return false;
+}
+
+static void unlink_locked(struct vgpu **head, struct vgpu *v)
+{
+    struct vgpu **pp;
+
+    for (pp = head; *pp; pp = &(*pp)->next) {
+        if (*pp == v) {
+            *pp = v->next;
+            break;
+        }
+    }
+    v->next = NULL;
+}
+
 static void vgpu_free(struct vgpu *v)
 {
     vgpu_gtt_fini(v);
@@ -70,7 +100,7 @@ int vgpu_create(struct vgpu_parent *p, const char *type_name, const char *uuid,
     vgpu_uuid_format(&v->uuid, ustr);
 
     os_mutex_lock(p->lock);
-    if (lookup_locked(p, &v->uuid)) {
+    if (uuid_taken_locked(p, &v->uuid)) {
         os_mutex_unlock(p->lock);
         os_err("%s: a vGPU with UUID %s already exists", p->cfg.name, ustr);
         vgpu_free(v);
@@ -84,11 +114,14 @@ int vgpu_create(struct vgpu_parent *p, const char *type_name, const char *uuid,
         return rc;
     }
     p->next_id++;
+    v->next = p->creating;
+    p->creating = v;
     os_mutex_unlock(p->lock);
 
     rc = vgpu_gtt_init(v);
     if (rc) {
         os_mutex_lock(p->lock);
+        unlink_locked(&p->creating, v);
         vgpu_parent_release(p, v);
         os_mutex_unlock(p->lock);
         vgpu_free(v);
@@ -102,6 +135,7 @@ int vgpu_create(struct vgpu_parent *p, const char *type_name, const char *uuid,
     vgpu_sched_attach(p->sched, v);
 
     os_mutex_lock(p->lock);
+    unlink_locked(&p->creating, v);
     for (tail = &p->instances; *tail; tail = &(*tail)->next)
         ;
     *tail = v;

@@ -77,7 +77,9 @@ void os_cond_wait(struct os_cond *c, struct os_mutex *m) { pthread_cond_wait(&c-
 int os_cond_timedwait(struct os_cond *c, struct os_mutex *m, u64 timeout_ns)
 {
     struct timespec ts;
-    u64 deadline = os_now_ns() + timeout_ns;
+    u64 now = os_now_ns();
+    /* Saturate: a caller meaning "forever" (~0) must not wrap into the past. */
+    u64 deadline = timeout_ns > ~0ull - now ? ~0ull : now + timeout_ns;
 
     ts.tv_sec = (time_t)(deadline / 1000000000ull);
     ts.tv_nsec = (long)(deadline % 1000000000ull);
