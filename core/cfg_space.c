@@ -238,6 +238,20 @@ void vgpu_cfg_update_bars(struct vgpu *v)
     }
 }
 
+void vgpu_cfg_release_bars(struct vgpu *v)
+{
+    unsigned int i;
+
+    for (i = 0; i < VGPU_NUM_BARS; i++) {
+        struct vgpu_bar *b = &v->cfg.bars[i];
+
+        if (b->mapped && v->ops->bar_changed)
+            v->ops->bar_changed(v->host, i, b->mapped_addr, b->size, false);
+        b->mapped = false;
+        b->mapped_addr = 0;
+    }
+}
+
 void vgpu_cfg_read(struct vgpu *v, u32 offset, u8 *buf, u32 len)
 {
     u32 i;

@@ -116,7 +116,9 @@ void vgpu_irq_write_iir(struct vgpu *v, const struct vgpu_mmio_reg *r, u64 old, 
     vgpu_vreg(v, RGPU_REG_IIR) = (u32)new_val;
     /* Latched bits also leave the live status once acknowledged. */
     vgpu_vreg(v, RGPU_REG_ISR) &= ~(u32)(old & ~new_val);
-    if (msi_mode(v) && new_val != old && condition(v)) {
+    /* Only an acknowledge of an enabled bit can end the handler's view of
+     * the edge; clearing a disabled bit changes nothing the guest awaits. */
+    if (msi_mode(v) && ((old & ~new_val) & vgpu_vreg(v, RGPU_REG_IER)) && condition(v)) {
         /* Still latched after an acknowledge: a new edge, as described above. */
         v->irq.asserted = true;
         send_msi(v);
@@ -217,7 +219,7 @@ int vgpu_irq_mask(struct vgpu *v, u32 index, bool masked)
     os_mutex_lock(v->lock);
     v->irq.intx_masked = masked;
     /* Unmasking a level that is still high fires again, as VFIO does. */
-    if (!masked && !msi_mode(v)) {
+    if (!masked && !msi_mode(v) && v->irq.bound[TRIG_INTX]) {
         v->irq.intx_level = false;
         drive_intx(v, v->irq.asserted);
     }

@@ -36,8 +36,8 @@ int vgpu_mmio_table_build(struct vgpu_mmio_table *t, const struct vgpu_mmio_reg 
         }
         for (d = r->offset / 4; d < (r->offset + r->size) / 4; d++) {
             if (t->lookup[d]) {
-                os_err("mmio table: register %s overlaps %s at 0x%x", r->name,
-                       regs[t->lookup[d] - 1].name, d * 4);
+                os_err("mmio table: register %s overlaps %s at 0x%x", r->name ? r->name : "?",
+                       regs[t->lookup[d] - 1].name ? regs[t->lookup[d] - 1].name : "?", d * 4);
                 goto invalid;
             }
             t->lookup[d] = (u16)(i + 1);

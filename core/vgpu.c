@@ -161,6 +161,8 @@ void vgpu_destroy(struct vgpu *v)
     /* Stop the engines first: no workload of v may run past this point. */
     vgpu_sched_detach(p->sched, v);
     vgpu_page_track_remove_all(v);
+    /* Tell the path the BARs are gone (the Xen path unclaims the ranges). */
+    vgpu_cfg_release_bars(v);
 
     os_mutex_lock(p->lock);
     for (pp = &p->instances; *pp; pp = &(*pp)->next) {

@@ -47,6 +47,8 @@ void vgpu_cfg_set_msi_pending(struct vgpu *v, bool pending);
 void vgpu_cfg_set_intx_status(struct vgpu *v, bool asserted);
 /* Report BAR placement / decode changes to host_ops.bar_changed. */
 void vgpu_cfg_update_bars(struct vgpu *v);
+/* Report every decoded BAR as gone (instance destruction). */
+void vgpu_cfg_release_bars(struct vgpu *v);
 
 /* ------------------------------------------------------------ MMIO table */
 #define VGPU_REG_F_RO   (1u << 0)       /* writes ignored */
