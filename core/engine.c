@@ -27,10 +27,17 @@ static u32 *ring_reg(struct vgpu *v, u32 e, u32 reg)
 void vgpu_engine_reset(struct vgpu *v, u32 e)
 {
     struct vgpu_parent *p = v->parent;
+    u32 size = RGPU_RING_CTL_PAGES(*ring_reg(v, e, RGPU_RING_CTL)) * VGPU_PAGE_SIZE;
 
     vgpu_sched_drop(p->sched, v, e);
     p->pgpu->ops->engine_reset(p->pgpu, e);
     v->eng[e].inflight = 0;
+    /* A tail rejected for lying outside the ring (RGPU_ERR_RING) must not
+     * become the new head: every later submission would then be scanned
+     * from an invalid offset and rejected too, even after RING_RESET.
+     * Restart such a ring at offset 0 (HEAD = TAIL = 0, as enabling does). */
+    if (*ring_reg(v, e, RGPU_RING_TAIL) >= size)
+        *ring_reg(v, e, RGPU_RING_TAIL) = 0;
     v->eng[e].scan_pos = *ring_reg(v, e, RGPU_RING_TAIL);
     *ring_reg(v, e, RGPU_RING_HEAD) = v->eng[e].scan_pos;
     v->stat_resets++;

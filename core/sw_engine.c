@@ -60,10 +60,13 @@ static void fill_bytes(u8 *p, u32 n, u32 color, u32 bpp, u32 phase)
     if (bpp == RGPU_BPP_8) {
         memset(p, (int)(color & 0xff), n);
     } else if (bpp == RGPU_BPP_16) {
-        u16 c = (u16)color;
-
-        for (i = 0; i + 2 <= n; i += 2)
-            memcpy(p + i, &c, 2);
+        /* Byte-wise by phase, as for 32 bpp: with an odd pitch a row
+         * starts at an odd address and a page boundary can split a pixel,
+         * so a chunk may start and end mid-pixel (writing whole u16s from
+         * the chunk start left its last byte unwritten and shifted the
+         * pattern of the next page). */
+        for (i = 0; i < n; i++)
+            p[i] = (u8)(color >> (8 * ((phase + i) & 1)));
     } else if (phase == 0 && (n & 3) == 0) {
         u32 *q = (u32 *)(void *)p;
 
