@@ -124,4 +124,5 @@ clean:
 
 -include mk/fuzz.mk
 -include mk/bench.mk
+-include mk/backend.mk
 -include tests/rig/rig.mk

@@ -93,3 +93,15 @@ int vgpu_page_track_write(struct vgpu *v, u64 addr, const void *data, size_t len
     os_mutex_unlock(v->lock);
     return rc;
 }
+
+bool vgpu_page_tracked(struct vgpu *v, u64 addr)
+{
+    bool tracked;
+
+    if (!v)
+        return false;
+    os_mutex_lock(v->lock);
+    tracked = *find_slot(v, addr >> VGPU_PAGE_SHIFT) != NULL;
+    os_mutex_unlock(v->lock);
+    return tracked;
+}

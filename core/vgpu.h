@@ -237,5 +237,8 @@ int vgpu_irq_mask(struct vgpu *v, u32 index, bool masked);
  * The path calls this after applying a trapped guest write to a tracked
  * frame (host_ops.track_enable).  -ENOENT if addr is not tracked. */
 int vgpu_page_track_write(struct vgpu *v, u64 addr, const void *data, size_t len);
+/* Whether the frame holding addr is tracked (the path checks before it
+ * applies a trapped write that no BAR claims). */
+bool vgpu_page_tracked(struct vgpu *v, u64 addr);
 
 #endif /* VGPU_H */

@@ -1,0 +1,261 @@
+/*
+ * domain.c - one IOREQ server per guest domain, serving all of its vGPUs.
+ *
+ * Set-up follows what QEMU does for its own server: create it with
+ * buffered ioreqs off, map its ioreq page with map_resource, claim each
+ * vGPU's PCI function, enable it, bind every vCPU's event channel, and
+ * finally restrict our device-model and foreign-memory handles to this
+ * domain, so a confused daemon cannot touch any other.  Teardown runs in
+ * reverse and also works when the domain is already dead.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "backend.h"
+
+struct xen_domain *xen_domain_find(struct backend *be, domid_t domid)
+{
+    struct xen_domain *d;
+
+    for (d = be->domains; d; d = d->next)
+        if (d->domid == domid)
+            return d;
+    return NULL;
+}
+
+bool xen_domain_alive(struct backend *be, domid_t domid)
+{
+    xc_dominfo_t info;
+
+    if (xc_domain_getinfo(be->xch, domid, 1, &info) != 1 || info.domid != domid)
+        return false;
+    return !info.dying && !info.shutdown;
+}
+
+static void close_handles(struct xen_domain *d)
+{
+    if (d->fres)
+        xenforeignmemory_unmap_resource(d->fmem, d->fres);
+    d->fres = NULL;
+    if (d->server_created)
+        xendevicemodel_destroy_ioreq_server(d->dmod, d->domid, d->ioservid);
+    d->server_created = false;
+    if (d->xce)
+        xenevtchn_close(d->xce);
+    if (d->xgt)
+        xengnttab_close(d->xgt);
+    if (d->fmem)
+        xenforeignmemory_close(d->fmem);
+    if (d->dmod)
+        xendevicemodel_close(d->dmod);
+    d->xce = NULL;
+    d->xgt = NULL;
+    d->fmem = NULL;
+    d->dmod = NULL;
+}
+
+void xen_domain_destroy(struct xen_domain *d)
+{
+    struct xen_domain **pp;
+
+    if (!d)
+        return;
+    while (d->devs)
+        xen_domain_remove_vgpu(d, d->devs);
+    /* Mappings go before the handles they were made with. */
+    guest_mem_destroy(d->mem);
+    d->mem = NULL;
+    close_handles(d);
+    free(d->ports);
+    for (pp = &d->be->domains; *pp; pp = &(*pp)->next) {
+        if (*pp == d) {
+            *pp = d->next;
+            break;
+        }
+    }
+    os_info("dom%u: IOREQ server torn down", d->domid);
+    free(d);
+}
+
+/* Create the server and bind its vCPU channels.  The server is enabled only
+ * after the first vGPU has claimed its function (see add_vgpu). */
+static int server_setup(struct xen_domain *d)
+{
+    xc_dominfo_t info;
+    void *page = NULL;
+
+    if (xc_domain_getinfo(d->be->xch, d->domid, 1, &info) != 1 || info.domid != d->domid)
+        return -ESRCH;
+    if (!info.hvm) {
+        os_err("dom%u is not an HVM guest: vGPUs need an IOREQ server", d->domid);
+        return -EINVAL;
+    }
+    d->nr_vcpus = info.max_vcpu_id + 1;
+    d->ports = calloc(d->nr_vcpus, sizeof(*d->ports));
+    if (!d->ports)
+        return -ENOMEM;
+    if (xendevicemodel_create_ioreq_server(d->dmod, d->domid, HVM_IOREQSRV_BUFIOREQ_OFF,
+                                           &d->ioservid))
+        return -errno;
+    d->server_created = true;
+    d->fres = xenforeignmemory_map_resource(d->fmem, d->domid, XENMEM_resource_ioreq_server,
+                                            d->ioservid,
+                                            XENMEM_resource_ioreq_server_frame_ioreq(0), 1, &page,
+                                            PROT_READ | PROT_WRITE, 0);
+    if (!d->fres)
+        return -errno;
+    d->iopage = page;
+    /* NULL outputs: we use the resource mapping, not the legacy gfn pages. */
+    if (xendevicemodel_get_ioreq_server_info(d->dmod, d->domid, d->ioservid, NULL, NULL, NULL))
+        return -errno;
+    if (xendevicemodel_set_ioreq_server_state(d->dmod, d->domid, d->ioservid, 1))
+        return -errno;
+    for (unsigned int v = 0; v < d->nr_vcpus; v++) {
+        xenevtchn_port_or_error_t p =
+            xenevtchn_bind_interdomain(d->xce, d->domid, d->iopage->vcpu_ioreq[v].vp_eport);
+
+        if (p < 0)
+            return -errno;
+        d->ports[v] = (evtchn_port_t)p;
+    }
+    /* From here on these handles can only act on this domain. */
+    if (xendevicemodel_restrict(d->dmod, d->domid) || xenforeignmemory_restrict(d->fmem, d->domid))
+        return -errno;
+    return 0;
+}
+
+struct xen_domain *xen_domain_get(struct backend *be, domid_t domid, int *err)
+{
+    struct xen_domain *d = xen_domain_find(be, domid);
+    int rc;
+
+    if (d)
+        return d;
+    d = calloc(1, sizeof(*d));
+    if (!d) {
+        *err = -ENOMEM;
+        return NULL;
+    }
+    d->be = be;
+    d->domid = domid;
+    d->dmod = xendevicemodel_open(NULL, 0);
+    d->fmem = xenforeignmemory_open(NULL, 0);
+    d->xce = xenevtchn_open(NULL, 0);
+    d->xgt = xengnttab_open(NULL, 0);  /* optional: only grant-addressed DMA needs it */
+    if (!d->dmod || !d->fmem || !d->xce) {
+        rc = -(errno ? errno : ENOENT);
+        os_err("dom%u: cannot open Xen interfaces (%d): is this dom0 with xenfs, privcmd "
+               "and evtchn available?", domid, rc);
+        goto fail;
+    }
+    d->mem = guest_mem_create(&xen_foreign_ops, &xen_grant_ops, d);
+    if (!d->mem) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    rc = server_setup(d);
+    if (rc) {
+        os_err("dom%u: IOREQ server set-up failed: %s", domid, strerror(-rc));
+        goto fail;
+    }
+    d->next = be->domains;
+    be->domains = d;
+    os_info("dom%u: IOREQ server %u up, %u vCPU(s)", domid, d->ioservid, d->nr_vcpus);
+    return d;
+
+fail:
+    guest_mem_destroy(d->mem);
+    close_handles(d);
+    free(d->ports);
+    free(d);
+    *err = rc;
+    return NULL;
+}
+
+struct xen_vgpu *xen_domain_find_vgpu(struct xen_domain *d, unsigned int devid)
+{
+    struct xen_vgpu *xv;
+
+    for (xv = d->devs; xv; xv = xv->next)
+        if (xv->devid == devid)
+            return xv;
+    return NULL;
+}
+
+int xen_domain_add_vgpu(struct xen_domain *d, unsigned int devid, const char *type,
+                        const char *uuid, uint8_t bus, uint8_t dev, uint8_t fn,
+                        char *why, size_t whylen)
+{
+    struct xen_vgpu *xv, *o;
+    int rc;
+
+    for (o = d->devs; o; o = o->next) {
+        if (o->bus == bus && o->dev == dev && o->fn == fn) {
+            snprintf(why, whylen, "PCI function %02x:%02x.%u already used by vgpu %u", bus, dev,
+                     fn, o->devid);
+            return -EEXIST;
+        }
+    }
+    xv = calloc(1, sizeof(*xv));
+    if (!xv)
+        return -ENOMEM;
+    xv->dom = d;
+    xv->devid = devid;
+    xv->bus = bus;
+    xv->dev = dev;
+    xv->fn = fn;
+    snprintf(xv->uuid, sizeof(xv->uuid), "%s", uuid);
+    snprintf(xv->type, sizeof(xv->type), "%s", type);
+    rc = vgpu_create(d->be->parent, type, uuid, &xen_host_ops, xv, &xv->v);
+    if (rc) {
+        const struct vgpu_type *t = vgpu_parent_find_type(d->be->parent, type);
+
+        if (rc == -ENOENT)
+            snprintf(why, whylen, "vGPU type '%s' unknown", type);
+        else if (rc == -ENOSPC && t)
+            snprintf(why, whylen, "no resources left for type %s: %u instances available",
+                     type, vgpu_type_available_instances(d->be->parent, t));
+        else if (rc == -EEXIST)
+            snprintf(why, whylen, "a vGPU with UUID %s already exists", uuid);
+        else
+            snprintf(why, whylen, "creating the vGPU failed: %s", strerror(-rc));
+        free(xv);
+        return rc;
+    }
+    if (xendevicemodel_map_pcidev_to_ioreq_server(d->dmod, d->domid, d->ioservid, 0, bus, dev,
+                                                  fn)) {
+        rc = -errno;
+        snprintf(why, whylen, "claiming PCI function %02x:%02x.%u failed: %s", bus, dev, fn,
+                 strerror(errno));
+        vgpu_destroy(xv->v);
+        free(xv);
+        return rc;
+    }
+    xv->next = d->devs;
+    d->devs = xv;
+    os_info("dom%u: vgpu %u (%s, %s) at %02x:%02x.%u", d->domid, devid, type, uuid, bus, dev,
+            fn);
+    return 0;
+}
+
+void xen_domain_remove_vgpu(struct xen_domain *d, struct xen_vgpu *xv)
+{
+    struct xen_vgpu **pp;
+
+    for (pp = &d->devs; *pp; pp = &(*pp)->next) {
+        if (*pp == xv) {
+            *pp = xv->next;
+            break;
+        }
+    }
+    /* Destroying the instance unclaims its BARs and unpins its GTT frames
+     * through host-ops; then the function itself. */
+    vgpu_destroy(xv->v);
+    xendevicemodel_unmap_pcidev_from_ioreq_server(d->dmod, d->domid, d->ioservid, 0, xv->bus,
+                                                  xv->dev, xv->fn);
+    os_info("dom%u: vgpu %u (%s) removed", d->domid, xv->devid, xv->uuid);
+    free(xv);
+}

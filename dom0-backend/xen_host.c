@@ -1,0 +1,196 @@
+/*
+ * xen_host.c - the device model's host-ops over Xen: guest memory through
+ * foreign and grant mappings, interrupts through dm_op, write tracking
+ * through the p2m_ioreq_server memory type, BAR ranges claimed on the
+ * domain's IOREQ server.  ctx is the struct xen_vgpu.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <sys/mman.h>
+
+#include "backend.h"
+
+/* ---- foreign mappings (mapper_ops, ctx = struct xen_domain) ------------ */
+static void *foreign_map(void *ctx, uint64_t gfn, unsigned int n, int *err)
+{
+    struct xen_domain *d = ctx;
+    xen_pfn_t pfns[512];
+    void *p;
+
+    if (n > 512) {
+        errno = EINVAL;
+        return NULL;
+    }
+    for (unsigned int i = 0; i < n; i++)
+        pfns[i] = gfn + i;
+    p = xenforeignmemory_map(d->fmem, d->domid, PROT_READ | PROT_WRITE, n, pfns, err);
+    return p;
+}
+
+static int foreign_unmap(void *ctx, void *addr, unsigned int n)
+{
+    struct xen_domain *d = ctx;
+
+    return xenforeignmemory_unmap(d->fmem, addr, n);
+}
+
+const struct mapper_ops xen_foreign_ops = { foreign_map, foreign_unmap };
+
+/* ---- grant mappings ---------------------------------------------------- */
+static void *grant_map(void *ctx, uint32_t gref)
+{
+    struct xen_domain *d = ctx;
+
+    if (!d->xgt) {
+        errno = EOPNOTSUPP;
+        return NULL;
+    }
+    return xengnttab_map_grant_ref(d->xgt, d->domid, gref, PROT_READ | PROT_WRITE);
+}
+
+static int grant_unmap(void *ctx, void *addr)
+{
+    struct xen_domain *d = ctx;
+
+    return xengnttab_unmap(d->xgt, addr, 1);
+}
+
+const struct grant_ops xen_grant_ops = { grant_map, grant_unmap };
+
+/* ---- host-ops (ctx = struct xen_vgpu) ------------------------------------ */
+static int xh_read(void *host, u64 addr, void *buf, size_t len)
+{
+    struct xen_vgpu *xv = host;
+
+    return guest_mem_read(xv->dom->mem, addr, buf, len);
+}
+
+static int xh_write(void *host, u64 addr, const void *buf, size_t len)
+{
+    struct xen_vgpu *xv = host;
+
+    return guest_mem_write(xv->dom->mem, addr, buf, len);
+}
+
+static int xh_map(void *host, u64 addr, void **va)
+{
+    struct xen_vgpu *xv = host;
+
+    return guest_mem_pin(xv->dom->mem, addr, va);
+}
+
+static void xh_unmap(void *host, u64 addr, void *va)
+{
+    struct xen_vgpu *xv = host;
+
+    guest_mem_unpin(xv->dom->mem, addr, va);
+}
+
+/*
+ * Write tracking: the frame's p2m type becomes HVMMEM_ioreq_server, whose
+ * writes Xen forwards to the one IOREQ server that claimed the type --
+ * ours, claimed on first use.  Reads still go straight to memory.
+ */
+static int xh_track_enable(void *host, u64 addr)
+{
+    struct xen_vgpu *xv = host;
+    struct xen_domain *d = xv->dom;
+
+    if (addr & GUEST_GRANT_BIT)
+        return -EOPNOTSUPP;     /* grants are not in the p2m */
+    if (!d->mem_type_claimed) {
+        if (xendevicemodel_map_mem_type_to_ioreq_server(d->dmod, d->domid, d->ioservid,
+                                                        HVMMEM_ioreq_server,
+                                                        XEN_DMOP_IOREQ_MEM_ACCESS_WRITE))
+            return -errno;
+        d->mem_type_claimed = true;
+    }
+    if (xendevicemodel_set_mem_type(d->dmod, d->domid, HVMMEM_ioreq_server, addr >> 12, 1))
+        return -errno;
+    return 0;
+}
+
+static int xh_track_disable(void *host, u64 addr)
+{
+    struct xen_vgpu *xv = host;
+    struct xen_domain *d = xv->dom;
+
+    if (xendevicemodel_set_mem_type(d->dmod, d->domid, HVMMEM_ram_rw, addr >> 12, 1))
+        return -errno;
+    return 0;
+}
+
+static int xh_inject_msi(void *host, u64 addr, u32 data)
+{
+    struct xen_vgpu *xv = host;
+
+    xv->msis++;
+    if (xendevicemodel_inject_msi(xv->dom->dmod, xv->dom->domid, addr, data))
+        return -errno;
+    return 0;
+}
+
+static int xh_set_intx(void *host, bool level)
+{
+    struct xen_vgpu *xv = host;
+
+    xv->intx_changes++;
+    /* INTA# of the function's slot; Xen routes it through the PCI link. */
+    if (xendevicemodel_set_pci_intx_level(xv->dom->dmod, xv->dom->domid, 0, xv->bus, xv->dev,
+                                          0, level))
+        return -errno;
+    return 0;
+}
+
+static void xh_mark_dirty(void *host, u64 addr, u64 len)
+{
+    struct xen_vgpu *xv = host;
+
+    if (addr & GUEST_GRANT_BIT || !len)
+        return;
+    xendevicemodel_modified_memory(xv->dom->dmod, xv->dom->domid, addr >> 12,
+                                   ((addr + len - 1) >> 12) - (addr >> 12) + 1);
+}
+
+static void xh_bar_changed(void *host, unsigned int bar, u64 addr, u64 size, bool enabled)
+{
+    struct xen_vgpu *xv = host;
+    struct xen_domain *d = xv->dom;
+    struct xen_bar *b = &xv->bars[bar];
+
+    if (bar >= 6)
+        return;
+    if (b->mapped) {
+        if (xendevicemodel_unmap_io_range_from_ioreq_server(d->dmod, d->domid, d->ioservid, 1,
+                                                            b->addr, b->addr + b->size - 1))
+            os_warn("dom%u vgpu %s: unclaiming BAR%u at 0x%llx failed: %d", d->domid, xv->uuid,
+                    bar, (unsigned long long)b->addr, errno);
+        b->mapped = false;
+    }
+    if (!enabled)
+        return;
+    if (xendevicemodel_map_io_range_to_ioreq_server(d->dmod, d->domid, d->ioservid, 1, addr,
+                                                    addr + size - 1)) {
+        os_err("dom%u vgpu %s: claiming BAR%u at 0x%llx+0x%llx failed: %d", d->domid, xv->uuid,
+               bar, (unsigned long long)addr, (unsigned long long)size, errno);
+        return;
+    }
+    b->addr = addr;
+    b->size = size;
+    b->mapped = true;
+    os_info("dom%u vgpu %s: BAR%u at 0x%llx+0x%llx", d->domid, xv->uuid, bar,
+            (unsigned long long)addr, (unsigned long long)size);
+}
+
+const struct vgpu_host_ops xen_host_ops = {
+    .read_gpa = xh_read,
+    .write_gpa = xh_write,
+    .map_frame = xh_map,
+    .unmap_frame = xh_unmap,
+    .track_enable = xh_track_enable,
+    .track_disable = xh_track_disable,
+    .inject_msi = xh_inject_msi,
+    .set_intx = xh_set_intx,
+    .mark_dirty = xh_mark_dirty,
+    .bar_changed = xh_bar_changed,
+};
