@@ -97,6 +97,8 @@ int vgpu_parent_create(const struct vgpu_parent_config *cfg, struct vgpu_parent 
     p->pgpu = pgpu_sw_create(cfg->gm_size);
     if (!p->pgpu)
         goto fail;
+    if (cfg->clock)
+        pgpu_sw_set_clock(p->pgpu, cfg->clock, cfg->clock_ctx);
     rc = vgpu_sched_create(p, &p->sched);
     if (rc)
         goto fail;

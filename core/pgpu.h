@@ -100,4 +100,9 @@ struct pgpu *pgpu_sw_create(u64 gm_size);
  * opcode; lets a fake clock advance deterministically. */
 void pgpu_sw_set_cmd_hook(struct pgpu *g, void (*hook)(void *ctx, u32 opcode), void *ctx);
 
+/* Clock for the preemption deadline (NULL: the monotonic clock).  The
+ * parent passes its vgpu_parent_config clock, so budgets and the
+ * scheduler's accounting use one time base. */
+void pgpu_sw_set_clock(struct pgpu *g, u64 (*clock)(void *ctx), void *ctx);
+
 #endif /* VGPU_PGPU_H */

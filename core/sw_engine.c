@@ -16,9 +16,18 @@ struct sw_pgpu {
     struct pgpu_page *gtt;
     void (*hook)(void *ctx, u32 opcode);
     void *hook_ctx;
+    u64 (*clock)(void *ctx);    /* the parent's scheduling clock, or NULL */
+    void *clock_ctx;
 };
 
 #define SW(g) OS_CONTAINER_OF((g), struct sw_pgpu, base)
+
+/* Preemption deadlines are scheduling decisions: measure them on the same
+ * clock as the scheduler, so a test's fake clock preempts deterministically. */
+static u64 sw_now(const struct sw_pgpu *sw)
+{
+    return sw->clock ? sw->clock(sw->clock_ctx) : os_now_ns();
+}
 
 static int sw_set_gtt(struct pgpu *g, u32 index, const struct pgpu_page *page)
 {
@@ -145,7 +154,7 @@ static int sw_submit(struct pgpu *g, u32 engine, struct vgpu_workload *w, u64 bu
 {
     struct sw_pgpu *sw = SW(g);
     struct pgpu_exec_result res = { PGPU_EXEC_DONE, 0, 0, 0 };
-    u64 start = os_now_ns(), deadline = start + budget_ns;
+    u64 deadline = sw_now(sw) + budget_ns;
     u32 fault = 0;
 
     (void)engine;
@@ -153,7 +162,7 @@ static int sw_submit(struct pgpu *g, u32 engine, struct vgpu_workload *w, u64 bu
         const u32 *c = &w->dwords[w->pos];
         u32 op = RGPU_CMD_OPCODE(c[0]), len = RGPU_CMD_LEN(c[0]), i;
 
-        if (res.commands && os_now_ns() >= deadline) {
+        if (res.commands && sw_now(sw) >= deadline) {
             res.status = PGPU_EXEC_PREEMPTED;
             break;
         }
@@ -199,7 +208,7 @@ static int sw_submit(struct pgpu *g, u32 engine, struct vgpu_workload *w, u64 bu
                 if (!ok)
                     goto fault_unmapped;
                 w->row++;
-                if (w->row % ROWS_PER_CHECK == 0 && w->row < height && os_now_ns() >= deadline) {
+                if (w->row % ROWS_PER_CHECK == 0 && w->row < height && sw_now(sw) >= deadline) {
                     res.status = PGPU_EXEC_PREEMPTED;
                     goto out;
                 }
@@ -227,7 +236,9 @@ fault:
     res.status = PGPU_EXEC_FAULT;
     res.error_addr = fault;
 out:
-    w->busy_ns += os_now_ns() - start;
+    /* w->busy_ns is the device model's to account (vgpu_engine_complete adds
+     * the slice's elapsed time): adding it here too counted every slice
+     * twice and fired the watchdog at half its budget. */
     done(ctx, &res);
     return 0;
 }
@@ -295,4 +306,12 @@ void pgpu_sw_set_cmd_hook(struct pgpu *g, void (*hook)(void *ctx, u32 opcode), v
 
     sw->hook = hook;
     sw->hook_ctx = ctx;
+}
+
+void pgpu_sw_set_clock(struct pgpu *g, u64 (*clock)(void *ctx), void *ctx)
+{
+    struct sw_pgpu *sw = SW(g);
+
+    sw->clock = clock;
+    sw->clock_ctx = ctx;
 }
