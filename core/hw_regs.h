@@ -63,6 +63,16 @@
 #define RGPU_REG_GFX_RESET      0x0040  /* W: bit 0 resets every engine, IRQ and display state */
 #define RGPU_GFX_RESET_ALL      (1u << 0)
 
+/* ---- debug: write-tracked page ----------------------------------------------
+ * The device watches CPU writes to one page of guest memory (the mechanism
+ * a shadowed page table needs), counting them.  Writing an address starts
+ * tracking (0 stops it); the guest's writes still land in its memory. */
+#define RGPU_REG_TRACK_ADDR_LO  0x0060  /* guest DMA address of the page, bits 31:12 */
+#define RGPU_REG_TRACK_ADDR_HI  0x0064  /* bits 63:32; writing it applies the address */
+#define RGPU_REG_TRACK_COUNT    0x0068  /* RO: trapped writes seen since the address was set */
+#define RGPU_REG_TRACK_LAST     0x006c  /* RO: (offset in page << 16) | size of the last one */
+#define RGPU_REG_TRACK_STATUS   0x0070  /* RO: 1 tracking, 0 off, 0x80000000 | errno on failure */
+
 /* ---- batched GTT update ----------------------------------------------------
  * The guest writes a list of 64-bit PTEs into its own memory and points the
  * device at it: four register writes map up to RGPU_GTT_BATCH_MAX pages,
@@ -181,5 +191,6 @@
 
 #define RGPU_PVCAP_BALLOON      (1u << 0)       /* slice confinement is required */
 #define RGPU_PVCAP_GTT_BATCH    (1u << 1)       /* the batched GTT update registers exist */
+#define RGPU_PVCAP_TRACK        (1u << 2)       /* the debug tracked-page registers exist */
 
 #endif /* RGPU_HW_REGS_H */

@@ -19,6 +19,37 @@ static void write_gtt_batch_ctl(struct vgpu *v, const struct vgpu_mmio_reg *r, u
         vgpu_gtt_batch_apply(v);        /* leaves DONE/ERROR in the register */
 }
 
+/* Debug tracked page: counts the guest's trapped writes to it. */
+static void on_tracked_write(struct vgpu *v, void *ctx, u64 addr, const void *data, size_t len)
+{
+    (void)ctx;
+    (void)data;
+    vgpu_vreg(v, RGPU_REG_TRACK_COUNT)++;
+    vgpu_vreg(v, RGPU_REG_TRACK_LAST) = (u32)((addr & VGPU_PAGE_MASK) << 16 | (len & 0xffff));
+}
+
+static void write_track_addr_hi(struct vgpu *v, const struct vgpu_mmio_reg *r, u64 old, u64 new_val)
+{
+    u64 addr = (u64)(u32)new_val << 32 | (vgpu_vreg(v, RGPU_REG_TRACK_ADDR_LO) & ~0xfffu);
+    int rc = 0;
+
+    (void)r;
+    (void)old;
+    vgpu_vreg(v, RGPU_REG_TRACK_ADDR_HI) = (u32)new_val;
+    if (v->track_addr_set)
+        vgpu_page_track_remove(v, v->track_addr);
+    v->track_addr_set = false;
+    vgpu_vreg(v, RGPU_REG_TRACK_COUNT) = 0;
+    vgpu_vreg(v, RGPU_REG_TRACK_LAST) = 0;
+    if (addr)
+        rc = vgpu_page_track_add(v, addr, on_tracked_write, NULL);
+    if (addr && !rc) {
+        v->track_addr = addr;
+        v->track_addr_set = true;
+    }
+    vgpu_vreg(v, RGPU_REG_TRACK_STATUS) = rc ? 0x80000000u | (u32)-rc : (addr ? 1 : 0);
+}
+
 #define ENGINE_REGS(e, name)                                                                  \
     { RGPU_ENGINE_BASE(e) + RGPU_RING_START, 4, 0, 0, 0xfffff000, NULL, NULL, name "_START" }, \
     { RGPU_ENGINE_BASE(e) + RGPU_RING_CTL, 4, 0, 0, 0x000ff001, NULL, vgpu_engine_write_ctl,   \
@@ -50,6 +81,11 @@ const struct vgpu_mmio_reg vgpu_ref_regs[] = {
     { RGPU_REG_IER, 4, 0, 0, RGPU_IRQ_VALID_MASK, NULL, vgpu_irq_write_ier, "IER" },
     { RGPU_REG_GFX_RESET, 4, 0, 0, RGPU_GFX_RESET_ALL, NULL, vgpu_engine_write_gfx_reset,
       "GFX_RESET" },
+    { RGPU_REG_TRACK_ADDR_LO, 4, 0, 0, 0xfffff000, NULL, NULL, "TRACK_ADDR_LO" },
+    { RGPU_REG_TRACK_ADDR_HI, 4, 0, 0, 0xffffffff, NULL, write_track_addr_hi, "TRACK_ADDR_HI" },
+    { RGPU_REG_TRACK_COUNT, 4, VGPU_REG_F_RO, 0, 0, NULL, NULL, "TRACK_COUNT" },
+    { RGPU_REG_TRACK_LAST, 4, VGPU_REG_F_RO, 0, 0, NULL, NULL, "TRACK_LAST" },
+    { RGPU_REG_TRACK_STATUS, 4, VGPU_REG_F_RO, 0, 0, NULL, NULL, "TRACK_STATUS" },
     { RGPU_REG_GTT_BATCH_ADDR_LO, 4, 0, 0, 0xfffffff8, NULL, NULL, "GTT_BATCH_ADDR_LO" },
     { RGPU_REG_GTT_BATCH_ADDR_HI, 4, 0, 0, 0xffffffff, NULL, NULL, "GTT_BATCH_ADDR_HI" },
     { RGPU_REG_GTT_BATCH_INDEX, 4, 0, 0, 0x000fffff, NULL, NULL, "GTT_BATCH_INDEX" },
@@ -85,7 +121,7 @@ static u64 pvinfo_read(struct vgpu *v, u32 offset, u32 len)
     PUT64(RGPU_PVINFO_GM_SIZE, v->gm_size);
     PUT32(RGPU_PVINFO_FENCE_BASE, v->fence_base);
     PUT32(RGPU_PVINFO_FENCE_COUNT, v->fence_count);
-    PUT32(RGPU_PVINFO_CAPS, RGPU_PVCAP_BALLOON | RGPU_PVCAP_GTT_BATCH);
+    PUT32(RGPU_PVINFO_CAPS, RGPU_PVCAP_BALLOON | RGPU_PVCAP_GTT_BATCH | RGPU_PVCAP_TRACK);
     PUT32(RGPU_PVINFO_VGPU_ID, v->id);
     PUT32(RGPU_PVINFO_MAX_WIDTH, v->type->max_width);
     PUT32(RGPU_PVINFO_MAX_HEIGHT, v->type->max_height);

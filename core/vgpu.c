@@ -219,6 +219,10 @@ void vgpu_device_reset(struct vgpu *v)
 {
     u32 e;
 
+    if (v->track_addr_set)
+        vgpu_page_track_remove(v, v->track_addr);
+    v->track_addr_set = false;
+
     vgpu_mmio_reset(v);
     for (e = 0; e < RGPU_NUM_ENGINES; e++) {
         vgpu_engine_reset(v, e);

@@ -297,6 +297,8 @@ struct vgpu {
     struct vgpu_engine eng[RGPU_NUM_ENGINES];
     u32 weight;
     u64 frame;                  /* vblanks since the pipe was enabled */
+    u64 track_addr;             /* debug tracked page (RGPU_REG_TRACK_*) */
+    bool track_addr_set;
 
     /* scheduler state, protected by the scheduler's lock */
     struct vgpu_workload *q_head[RGPU_NUM_ENGINES], *q_tail[RGPU_NUM_ENGINES];

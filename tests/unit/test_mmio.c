@@ -264,7 +264,7 @@ static void test_pvinfo(void)
     CU_ASSERT_EQUAL(bar0_rd(v, pv + RGPU_PVINFO_FENCE_BASE, 4), vgpu_fence_base(v));
     CU_ASSERT_EQUAL(bar0_rd(v, pv + RGPU_PVINFO_FENCE_COUNT, 4), vgpu_fence_count(v));
     CU_ASSERT_EQUAL(bar0_rd(v, pv + RGPU_PVINFO_FENCE_COUNT, 4), 8);
-    CU_ASSERT_EQUAL(bar0_rd(v, pv + RGPU_PVINFO_CAPS, 4), RGPU_PVCAP_BALLOON | RGPU_PVCAP_GTT_BATCH);
+    CU_ASSERT_EQUAL(bar0_rd(v, pv + RGPU_PVINFO_CAPS, 4), RGPU_PVCAP_BALLOON | RGPU_PVCAP_GTT_BATCH | RGPU_PVCAP_TRACK);
     CU_ASSERT_EQUAL(bar0_rd(v, pv + RGPU_PVINFO_VGPU_ID, 4), vgpu_get_id(v));
     CU_ASSERT_EQUAL(bar0_rd(v, pv + RGPU_PVINFO_MAX_WIDTH, 4), vgpu_get_type(v)->max_width);
     CU_ASSERT_EQUAL(bar0_rd(v, pv + RGPU_PVINFO_MAX_HEIGHT, 4), vgpu_get_type(v)->max_height);

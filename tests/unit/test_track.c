@@ -231,6 +231,49 @@ static void test_many_frames(void)
     os_free(s);
 }
 
+/* The reference GPU's debug tracked page, driven only through registers:
+ * the path that the Xen rig proves end to end. */
+static void test_track_registers(void)
+{
+    u32 word = 0xdeadbeef;
+
+    fresh();
+    bar0_wr(fx.vgpu, RGPU_REG_TRACK_ADDR_LO, 4, 0x3000 | 0x123);   /* low bits ignored */
+    bar0_wr(fx.vgpu, RGPU_REG_TRACK_ADDR_HI, 4, 0);
+    CU_ASSERT_EQUAL(bar0_rd(fx.vgpu, RGPU_REG_TRACK_ADDR_LO, 4), 0x3000);
+    CU_ASSERT_EQUAL(bar0_rd(fx.vgpu, RGPU_REG_TRACK_STATUS, 4), 1);
+    CU_ASSERT_EQUAL(fx.host.tracked, 1);
+    CU_ASSERT_EQUAL(vgpu_page_tracked(fx.vgpu, 0x3abc), true);
+    CU_ASSERT_EQUAL(vgpu_page_tracked(fx.vgpu, 0x4000), false);
+    /* Two trapped writes, as the path reports them after applying them. */
+    CU_ASSERT_EQUAL(vgpu_page_track_write(fx.vgpu, 0x3010, &word, 4), 0);
+    CU_ASSERT_EQUAL(vgpu_page_track_write(fx.vgpu, 0x3ff8, &word, 2), 0);
+    CU_ASSERT_EQUAL(bar0_rd(fx.vgpu, RGPU_REG_TRACK_COUNT, 4), 2);
+    CU_ASSERT_EQUAL(bar0_rd(fx.vgpu, RGPU_REG_TRACK_LAST, 4), 0xff8u << 16 | 2);
+    /* RO registers ignore writes. */
+    bar0_wr(fx.vgpu, RGPU_REG_TRACK_COUNT, 4, 77);
+    CU_ASSERT_EQUAL(bar0_rd(fx.vgpu, RGPU_REG_TRACK_COUNT, 4), 2);
+    /* Address 0 stops tracking and resets the count. */
+    bar0_wr(fx.vgpu, RGPU_REG_TRACK_ADDR_LO, 4, 0);
+    bar0_wr(fx.vgpu, RGPU_REG_TRACK_ADDR_HI, 4, 0);
+    CU_ASSERT_EQUAL(bar0_rd(fx.vgpu, RGPU_REG_TRACK_STATUS, 4), 0);
+    CU_ASSERT_EQUAL(bar0_rd(fx.vgpu, RGPU_REG_TRACK_COUNT, 4), 0);
+    CU_ASSERT_EQUAL(fx.host.tracked, 0);
+    CU_ASSERT_EQUAL(vgpu_page_track_write(fx.vgpu, 0x3010, &word, 4), -ENOENT);
+    /* A frame outside guest memory: the host refuses, the status says why. */
+    bar0_wr(fx.vgpu, RGPU_REG_TRACK_ADDR_LO, 4, 0);
+    bar0_wr(fx.vgpu, RGPU_REG_TRACK_ADDR_HI, 4, 0x10);
+    CU_ASSERT_EQUAL(bar0_rd(fx.vgpu, RGPU_REG_TRACK_STATUS, 4), 0x80000000u | EFAULT);
+    CU_ASSERT_EQUAL(fx.host.tracked, 0);
+    /* Device reset drops tracking too. */
+    bar0_wr(fx.vgpu, RGPU_REG_TRACK_ADDR_LO, 4, 0x5000);
+    bar0_wr(fx.vgpu, RGPU_REG_TRACK_ADDR_HI, 4, 0);
+    CU_ASSERT_EQUAL(fx.host.tracked, 1);
+    bar0_wr(fx.vgpu, RGPU_REG_GFX_RESET, 4, RGPU_GFX_RESET_ALL);
+    CU_ASSERT_EQUAL(fx.host.tracked, 0);
+    CU_ASSERT_EQUAL(bar0_rd(fx.vgpu, RGPU_REG_TRACK_STATUS, 4), 0);
+}
+
 void register_track_tests(void)
 {
     UNIT_SUITE("track", NULL, suite_fini,
@@ -240,5 +283,6 @@ void register_track_tests(void)
                UT(test_write_errors),
                UT(test_no_tracking_ops),
                UT(test_destroy_removes_all),
-               UT(test_many_frames));
+               UT(test_many_frames),
+               UT(test_track_registers));
 }
