@@ -103,7 +103,7 @@ class Flight:
     def qemu_cmd(self):
         c = self.cache
         xen_cmdline = ("console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M "
-                       "loglvl=all guest_loglvl=all noreboot")
+                       "loglvl=all guest_loglvl=all noreboot console_timestamps=boot")
         dom0_cmdline = ("root=/dev/vda rw console=hvc0 earlyprintk=xen "
                         "init=/sbin/rig-init rig.run=rig/dom0-run.sh")
         return [
@@ -130,8 +130,10 @@ class Flight:
 
     def boot_and_run(self):
         """Boot Xen, let dom0 run the jobs, follow progress; kill on timeout."""
-        # A retry doubles a job at worst; the runner adds a little per job.
-        budget = BOOT_TIMEOUT + sum(2 * self.job_timeout(j) + 15 for j in self.jobs)
+        # Every job may use its whole timeout, one may be retried (the flake
+        # retry), and the runner adds a little per job.
+        touts = [self.job_timeout(j) for j in self.jobs]
+        budget = BOOT_TIMEOUT + sum(touts) + max(touts) + 15 * len(touts)
         cmd = self.qemu_cmd()
         with open(os.path.join(self.dir, "qemu-cmd.txt"), "w") as f:
             f.write(" ".join(cmd) + "\n")
@@ -196,7 +198,7 @@ class Flight:
         self.boot_problem = None if ended else (why or "QEMU exited before the runner ended")
 
     def split_serial(self):
-        """Xen's serial carries both Xen's console and dom0's (hvc0 goes
+        """Xen's serial carries Xen's console, guest firmware (dN) lines and dom0's (hvc0 goes
         through Xen): keep the whole, plus a dom0-only file for reading."""
         serial = os.path.join(self.dir, "serial.log")
         if not os.path.exists(serial):
@@ -204,7 +206,7 @@ class Flight:
         with open(serial, errors="replace") as f, \
                 open(os.path.join(self.dir, "dom0-console.log"), "w") as d:
             for line in f:
-                if not line.startswith("(XEN)"):
+                if not line.startswith(("(XEN)", "(d")):
                     d.write(line)
 
     # ------------------------------------------------------------ results

@@ -4,7 +4,7 @@
 # Not in the smoke flight.  Each boot is one step; unlike a normal job a
 # failed boot does not block the next (the point is to count them).
 # Experiments: flight.py --guest-cfg 'hap=0' / --accel tcg,thread=single.
-n=${FLAKE_LOOP_N:-15}
+n=${FLAKE_LOOP_N:-8}
 boot_once() {
     guest_create "$1" || return 1
     guest_wait "$1" 'RIG-GUEST: done rc=0' 240 || return 1
