@@ -38,6 +38,8 @@ struct xen_vgpu {
     char type[64];
     struct xen_bar bars[6];
     uint64_t intx_changes, msis;
+    uint64_t created_ns;
+    bool persistent;            /* reserved with vgpuctl: outlives its domain */
     struct xen_vgpu *next;
 };
 
@@ -67,6 +69,7 @@ struct backend {
     struct xs_handle *xs;
     char *xs_base;              /* /local/domain/0/backend/vgpu */
     struct xen_domain *domains;
+    struct xen_vgpu *detached;  /* reserved with vgpuctl, not attached to a domain */
     volatile int stop;          /* signal number that asked us to stop */
 };
 
@@ -81,6 +84,12 @@ void xen_domain_remove_vgpu(struct xen_domain *d, struct xen_vgpu *xv);
 /* Tears down every vGPU, the server and the handles, and frees d. */
 void xen_domain_destroy(struct xen_domain *d);
 bool xen_domain_alive(struct backend *be, domid_t domid);
+
+/* Reservations (vgpuctl create/destroy): instances with no domain yet.  A
+ * domain's vgpu= entry with the same UUID attaches the reservation. */
+int backend_reserve(struct backend *be, const char *type, const char *uuid, char *why,
+                    size_t whylen);
+void backend_unreserve(struct backend *be, struct xen_vgpu *xv);
 
 /* ioreq.c: serving requests. */
 int xen_domain_evtchn_fd(struct xen_domain *d);

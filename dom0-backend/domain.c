@@ -8,10 +8,12 @@
  * domain, so a confused daemon cannot touch any other.  Teardown runs in
  * reverse and also works when the domain is already dead.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 
 #include "backend.h"
@@ -185,11 +187,90 @@ struct xen_vgpu *xen_domain_find_vgpu(struct xen_domain *d, unsigned int devid)
     return NULL;
 }
 
+/* Create an instance for ctx xv, explaining a failure in why. */
+static int create_instance(struct backend *be, struct xen_vgpu *xv, const char *type,
+                           const char *uuid, char *why, size_t whylen)
+{
+    int rc = vgpu_create(be->parent, type, uuid, &xen_host_ops, xv, &xv->v);
+
+    if (rc) {
+        const struct vgpu_type *t = vgpu_parent_find_type(be->parent, type);
+
+        if (rc == -ENOENT)
+            snprintf(why, whylen, "vGPU type '%s' unknown", type);
+        else if (rc == -ENOSPC && t)
+            snprintf(why, whylen, "no free resources for type %s: %u instances available",
+                     type, vgpu_type_available_instances(be->parent, t));
+        else if (rc == -EEXIST)
+            snprintf(why, whylen, "a vGPU with UUID %s already exists", uuid);
+        else if (rc == -EINVAL)
+            snprintf(why, whylen, "malformed UUID '%s'", uuid);
+        else
+            snprintf(why, whylen, "creating the vGPU failed: %s", strerror(-rc));
+        return rc;
+    }
+    snprintf(xv->uuid, sizeof(xv->uuid), "%s", uuid);
+    snprintf(xv->type, sizeof(xv->type), "%s", type);
+    xv->created_ns = os_now_ns();
+    return 0;
+}
+
+int backend_reserve(struct backend *be, const char *type, const char *uuid, char *why,
+                    size_t whylen)
+{
+    struct xen_vgpu *xv = calloc(1, sizeof(*xv));
+    int rc;
+
+    if (!xv)
+        return -ENOMEM;
+    rc = create_instance(be, xv, type, uuid, why, whylen);
+    if (rc) {
+        free(xv);
+        return rc;
+    }
+    xv->persistent = true;
+    xv->next = be->detached;
+    be->detached = xv;
+    os_info("vgpu %s (%s) reserved", uuid, type);
+    return 0;
+}
+
+void backend_unreserve(struct backend *be, struct xen_vgpu *xv)
+{
+    struct xen_vgpu **pp;
+
+    for (pp = &be->detached; *pp; pp = &(*pp)->next) {
+        if (*pp == xv) {
+            *pp = xv->next;
+            break;
+        }
+    }
+    vgpu_destroy(xv->v);
+    os_info("vgpu %s released", xv->uuid);
+    free(xv);
+}
+
+/* Take the reservation with this UUID off the detached list, if any. */
+static struct xen_vgpu *take_reserved(struct backend *be, const char *uuid)
+{
+    struct xen_vgpu **pp, *xv;
+
+    for (pp = &be->detached; (xv = *pp); pp = &xv->next) {
+        if (!strcasecmp(xv->uuid, uuid)) {
+            *pp = xv->next;
+            xv->next = NULL;
+            return xv;
+        }
+    }
+    return NULL;
+}
+
 int xen_domain_add_vgpu(struct xen_domain *d, unsigned int devid, const char *type,
                         const char *uuid, uint8_t bus, uint8_t dev, uint8_t fn,
                         char *why, size_t whylen)
 {
     struct xen_vgpu *xv, *o;
+    bool reserved = false;
     int rc;
 
     for (o = d->devs; o; o = o->next) {
@@ -199,45 +280,52 @@ int xen_domain_add_vgpu(struct xen_domain *d, unsigned int devid, const char *ty
             return -EEXIST;
         }
     }
-    xv = calloc(1, sizeof(*xv));
-    if (!xv)
-        return -ENOMEM;
+    xv = take_reserved(d->be, uuid);
+    if (xv) {
+        if (strcmp(xv->type, type)) {
+            snprintf(why, whylen, "vGPU %s was reserved as type %s, not %s", uuid, xv->type,
+                     type);
+            xv->next = d->be->detached;
+            d->be->detached = xv;
+            return -EINVAL;
+        }
+        reserved = true;
+    } else {
+        xv = calloc(1, sizeof(*xv));
+        if (!xv)
+            return -ENOMEM;
+        rc = create_instance(d->be, xv, type, uuid, why, whylen);
+        if (rc) {
+            free(xv);
+            return rc;
+        }
+    }
     xv->dom = d;
     xv->devid = devid;
     xv->bus = bus;
     xv->dev = dev;
     xv->fn = fn;
-    snprintf(xv->uuid, sizeof(xv->uuid), "%s", uuid);
-    snprintf(xv->type, sizeof(xv->type), "%s", type);
-    rc = vgpu_create(d->be->parent, type, uuid, &xen_host_ops, xv, &xv->v);
-    if (rc) {
-        const struct vgpu_type *t = vgpu_parent_find_type(d->be->parent, type);
-
-        if (rc == -ENOENT)
-            snprintf(why, whylen, "vGPU type '%s' unknown", type);
-        else if (rc == -ENOSPC && t)
-            snprintf(why, whylen, "no resources left for type %s: %u instances available",
-                     type, vgpu_type_available_instances(d->be->parent, t));
-        else if (rc == -EEXIST)
-            snprintf(why, whylen, "a vGPU with UUID %s already exists", uuid);
-        else
-            snprintf(why, whylen, "creating the vGPU failed: %s", strerror(-rc));
-        free(xv);
-        return rc;
-    }
+    if (reserved)
+        vgpu_reset(xv->v);      /* a clean function for the new owner */
     if (xendevicemodel_map_pcidev_to_ioreq_server(d->dmod, d->domid, d->ioservid, 0, bus, dev,
                                                   fn)) {
         rc = -errno;
         snprintf(why, whylen, "claiming PCI function %02x:%02x.%u failed: %s", bus, dev, fn,
                  strerror(errno));
-        vgpu_destroy(xv->v);
-        free(xv);
+        xv->dom = NULL;
+        if (reserved) {
+            xv->next = d->be->detached;
+            d->be->detached = xv;
+        } else {
+            vgpu_destroy(xv->v);
+            free(xv);
+        }
         return rc;
     }
     xv->next = d->devs;
     d->devs = xv;
-    os_info("dom%u: vgpu %u (%s, %s) at %02x:%02x.%u", d->domid, devid, type, uuid, bus, dev,
-            fn);
+    os_info("dom%u: vgpu %u (%s, %s%s) at %02x:%02x.%u", d->domid, devid, type, uuid,
+            reserved ? ", reserved" : "", bus, dev, fn);
     return 0;
 }
 
@@ -251,11 +339,22 @@ void xen_domain_remove_vgpu(struct xen_domain *d, struct xen_vgpu *xv)
             break;
         }
     }
-    /* Destroying the instance unclaims its BARs and unpins its GTT frames
-     * through host-ops; then the function itself. */
-    vgpu_destroy(xv->v);
     xendevicemodel_unmap_pcidev_from_ioreq_server(d->dmod, d->domid, d->ioservid, 0, xv->bus,
                                                   xv->dev, xv->fn);
+    if (xv->persistent) {
+        /* A reservation goes back to the pool: reset it while the domain's
+         * mappings still exist, so its BARs are unclaimed and GTT frames
+         * unpinned, then detach it. */
+        vgpu_reset(xv->v);
+        xv->dom = NULL;
+        xv->next = d->be->detached;
+        d->be->detached = xv;
+        os_info("dom%u: vgpu %u (%s) detached; still reserved", d->domid, xv->devid, xv->uuid);
+        return;
+    }
+    /* Destroying the instance unclaims its BARs and unpins its GTT frames
+     * through host-ops. */
+    vgpu_destroy(xv->v);
     os_info("dom%u: vgpu %u (%s) removed", d->domid, xv->devid, xv->uuid);
     free(xv);
 }

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "control.h"
 
 static int sig_pipe[2] = { -1, -1 };
 
@@ -47,6 +48,7 @@ static void usage(FILE *to)
             "  -f, --foreground     do not daemonize; log to stderr unless --log is given\n"
             "  -l, --log FILE       append log messages to FILE\n"
             "  -p, --pidfile FILE   write the daemon's pid to FILE once it is ready\n"
+            "  -s, --socket PATH    control socket for vgpuctl (default " CONTROL_DEFAULT_PATH ")\n"
             "  -v, --verbose        log informational messages (twice: debug)\n"
             "  -h, --help           show this help and exit\n"
             "\n"
@@ -87,7 +89,7 @@ static void event_loop(struct backend *be)
     size_t cap = 0;
 
     while (!be->stop) {
-        size_t n = 0, want = 2;
+        size_t n = 0, want = 2 + 17, nctl;
         struct xen_domain *d;
 
         for (d = be->domains; d; d = d->next)
@@ -109,7 +111,10 @@ static void event_loop(struct backend *be)
             fds[n] = (struct pollfd){ .fd = xen_domain_evtchn_fd(d), .events = POLLIN };
             owners[n++] = d;
         }
-        if (poll(fds, n, -1) < 0) {
+        nctl = (size_t)control_pollfds(be, fds + n, (int)(cap - n));
+        for (size_t i = 0; i < nctl; i++)
+            owners[n + i] = NULL;
+        if (poll(fds, n + nctl, -1) < 0) {
             if (errno == EINTR)
                 continue;
             os_err("poll: %s", strerror(errno));
@@ -128,6 +133,7 @@ static void event_loop(struct backend *be)
         for (size_t i = 2; i < n; i++)
             if (fds[i].revents & POLLIN)
                 xen_domain_service(owners[i]);
+        control_event(be, fds + n, (int)nctl);
         if (fds[1].revents & POLLIN)
             xs_backend_event(be);   /* may free domains: fds are rebuilt next round */
     }
@@ -140,19 +146,21 @@ int main(int argc, char **argv)
     static const struct option opts[] = {
         { "foreground", no_argument, NULL, 'f' }, { "log", required_argument, NULL, 'l' },
         { "pidfile", required_argument, NULL, 'p' }, { "verbose", no_argument, NULL, 'v' },
-        { "help", no_argument, NULL, 'h' },       { NULL, 0, NULL, 0 },
+        { "socket", required_argument, NULL, 's' }, { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
     };
     struct vgpu_parent_config cfg;
     struct backend be = { 0 };
-    const char *log_path = NULL, *pidfile = NULL;
+    const char *log_path = NULL, *pidfile = NULL, *sock = CONTROL_DEFAULT_PATH;
     bool foreground = false;
     int verbose = 0, c, rc;
 
-    while ((c = getopt_long(argc, argv, "fl:p:vh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "fl:p:s:vh", opts, NULL)) != -1) {
         switch (c) {
         case 'f': foreground = true; break;
         case 'l': log_path = optarg; break;
         case 'p': pidfile = optarg; break;
+        case 's': sock = optarg; break;
         case 'v': verbose++; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
@@ -202,6 +210,11 @@ int main(int argc, char **argv)
     rc = xs_backend_init(&be);
     if (rc)
         goto out;
+    rc = control_open(&be, sock);
+    if (rc) {
+        os_err("cannot open control socket %s: %s", sock, strerror(-rc));
+        goto out;
+    }
     if (pidfile && (rc = write_pidfile(pidfile))) {
         os_err("cannot write pidfile %s: %s", pidfile, strerror(-rc));
         goto out;
@@ -210,6 +223,7 @@ int main(int argc, char **argv)
     xs_backend_event(&be);      /* devices added before we started */
     event_loop(&be);
 out:
+    control_close(&be);
     xs_backend_fini(&be);
     xc_interface_close(be.xch);
     if (vgpu_parent_destroy(be.parent))

@@ -62,6 +62,8 @@ static int xh_read(void *host, u64 addr, void *buf, size_t len)
 {
     struct xen_vgpu *xv = host;
 
+    if (!xv->dom)
+        return -ENODEV;     /* reserved, not attached: no guest memory */
     return guest_mem_read(xv->dom->mem, addr, buf, len);
 }
 
@@ -69,6 +71,8 @@ static int xh_write(void *host, u64 addr, const void *buf, size_t len)
 {
     struct xen_vgpu *xv = host;
 
+    if (!xv->dom)
+        return -ENODEV;     /* reserved, not attached: no guest memory */
     return guest_mem_write(xv->dom->mem, addr, buf, len);
 }
 
@@ -76,6 +80,8 @@ static int xh_map(void *host, u64 addr, void **va)
 {
     struct xen_vgpu *xv = host;
 
+    if (!xv->dom)
+        return -ENODEV;     /* reserved, not attached: no guest memory */
     return guest_mem_pin(xv->dom->mem, addr, va);
 }
 
@@ -83,6 +89,8 @@ static void xh_unmap(void *host, u64 addr, void *va)
 {
     struct xen_vgpu *xv = host;
 
+    if (!xv->dom)
+        return;
     guest_mem_unpin(xv->dom->mem, addr, va);
 }
 
@@ -96,6 +104,8 @@ static int xh_track_enable(void *host, u64 addr)
     struct xen_vgpu *xv = host;
     struct xen_domain *d = xv->dom;
 
+    if (!d)
+        return -ENODEV;
     if (addr & GUEST_GRANT_BIT)
         return -EOPNOTSUPP;     /* grants are not in the p2m */
     if (!d->mem_type_claimed) {
@@ -115,6 +125,8 @@ static int xh_track_disable(void *host, u64 addr)
     struct xen_vgpu *xv = host;
     struct xen_domain *d = xv->dom;
 
+    if (!d)
+        return -ENODEV;
     if (xendevicemodel_set_mem_type(d->dmod, d->domid, HVMMEM_ram_rw, addr >> 12, 1))
         return -errno;
     return 0;
@@ -124,6 +136,8 @@ static int xh_inject_msi(void *host, u64 addr, u32 data)
 {
     struct xen_vgpu *xv = host;
 
+    if (!xv->dom)
+        return -ENODEV;
     xv->msis++;
     if (xendevicemodel_inject_msi(xv->dom->dmod, xv->dom->domid, addr, data))
         return -errno;
@@ -134,6 +148,8 @@ static int xh_set_intx(void *host, bool level)
 {
     struct xen_vgpu *xv = host;
 
+    if (!xv->dom)
+        return level ? -ENODEV : 0;
     xv->intx_changes++;
     /* INTA# of the function's slot; Xen routes it through the PCI link. */
     if (xendevicemodel_set_pci_intx_level(xv->dom->dmod, xv->dom->domid, 0, xv->bus, xv->dev,
@@ -146,7 +162,7 @@ static void xh_mark_dirty(void *host, u64 addr, u64 len)
 {
     struct xen_vgpu *xv = host;
 
-    if (addr & GUEST_GRANT_BIT || !len)
+    if (!xv->dom || addr & GUEST_GRANT_BIT || !len)
         return;
     xendevicemodel_modified_memory(xv->dom->dmod, xv->dom->domid, addr >> 12,
                                    ((addr + len - 1) >> 12) - (addr >> 12) + 1);
@@ -156,10 +172,11 @@ static void xh_bar_changed(void *host, unsigned int bar, u64 addr, u64 size, boo
 {
     struct xen_vgpu *xv = host;
     struct xen_domain *d = xv->dom;
-    struct xen_bar *b = &xv->bars[bar];
+    struct xen_bar *b;
 
-    if (bar >= 6)
+    if (bar >= 6 || !d)
         return;
+    b = &xv->bars[bar];
     if (b->mapped) {
         if (xendevicemodel_unmap_io_range_from_ioreq_server(d->dmod, d->domid, d->ioservid, 1,
                                                             b->addr, b->addr + b->size - 1))

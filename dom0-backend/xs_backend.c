@@ -257,6 +257,8 @@ void xs_backend_fini(struct backend *be)
         }
         xen_domain_destroy(d);
     }
+    while (be->detached)
+        backend_unreserve(be, be->detached);
     if (be->xs) {
         xs_unwatch(be->xs, be->xs_base, "vgpu");
         xs_unwatch(be->xs, "@releaseDomain", "dead");

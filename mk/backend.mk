@@ -1,11 +1,11 @@
 # backend.mk: build/bin/vgpu-backend, the Xen dom0 daemon (dom0-backend/).
 # Needs Debian's libxen-dev; skipped with a message when it is absent.
 BACKEND_XEN_LIBS := xendevicemodel xenforeignmemory xenevtchn xengnttab xenstore xencontrol
-BACKEND_SRCS := $(wildcard dom0-backend/*.c)
+BACKEND_SRCS := $(wildcard dom0-backend/*.c) toolstack/json.c
 BACKEND_OBJS := $(patsubst %.c,$(BUILD)/backend/%.o,$(BACKEND_SRCS))
 BACKEND_BIN  := $(BUILD)/bin/vgpu-backend
 # gnu11: Xen's public headers use anonymous unions.
-BACKEND_CFLAGS = -std=gnu11 $(WARN) $(OPT) -Icore -Icore/os -MMD -MP \
+BACKEND_CFLAGS = -std=gnu11 $(WARN) $(OPT) -Icore -Icore/os -Itoolstack -MMD -MP \
                  $(shell pkg-config --cflags $(BACKEND_XEN_LIBS) 2>/dev/null)
 DEPS_PACKAGES += libxen-dev
 
@@ -18,6 +18,6 @@ $(BUILD)/backend/%.o: %.c
 
 $(BACKEND_BIN): $(BACKEND_OBJS) $(LIBCORE_plain)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) -o $@ $^ $$(pkg-config --libs $(BACKEND_XEN_LIBS)) -lpthread
+	$(Q)$(CC) -o $@ $^ $$(pkg-config --libs $(BACKEND_XEN_LIBS)) -lpng -lpthread
 
 -include $(BACKEND_OBJS:.o=.d)
