@@ -83,11 +83,11 @@ check-core:
 # tests/mech/), vgpu-sim (guest scenarios through the guest library).
 HAVE_MECH := $(if $(wildcard tests/mech/*.c),yes,)
 HAVE_SIM  := $(if $(wildcard tests/sim/*.c),yes,)
-SUITES_plain := $(UNIT_BIN_plain) $(if $(HAVE_MECH),$(MECH_BIN_plain))
+SUITES_plain = $(UNIT_BIN_plain) $(if $(HAVE_MECH),$(MECH_BIN_plain)) $(TOOLSTACK_TEST_BIN)
 SUITES_asan  := $(UNIT_BIN_asan) $(if $(HAVE_MECH),$(MECH_BIN_asan))
 SIM_ARGS := --scenario all --vgpus 4
 
-tests-bin: $(SUITES_plain) $(if $(HAVE_SIM),$(SIM_BIN_plain) bin-links)
+tests-bin: $(SUITES_plain) $(if $(HAVE_SIM),$(SIM_BIN_plain) bin-links) backend toolstack
 
 bin-links: $(SIM_BIN_plain)
 	$(Q)mkdir -p $(BUILD)/bin && ln -sf ../plain/vgpu-sim $(BUILD)/bin/vgpu-sim
@@ -125,4 +125,5 @@ clean:
 -include mk/fuzz.mk
 -include mk/bench.mk
 -include mk/backend.mk
+-include mk/toolstack.mk
 -include tests/rig/rig.mk

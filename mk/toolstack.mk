@@ -1,0 +1,38 @@
+# toolstack.mk: build/bin/vgpuctl (toolstack/), the vgpu-xl wrapper, and
+# the toolstack unit tests.
+VGPUCTL_SRCS := toolstack/vgpuctl.c toolstack/json.c toolstack/vgpu_cfg.c
+VGPUCTL_OBJS := $(patsubst %.c,$(BUILD)/toolstack/%.o,$(VGPUCTL_SRCS))
+VGPUCTL_BIN  := $(BUILD)/bin/vgpuctl
+TOOLSTACK_CFLAGS = -std=gnu11 $(WARN) $(OPT) -Itoolstack -MMD -MP
+
+.PHONY: toolstack
+toolstack: $(VGPUCTL_BIN) $(BUILD)/bin/vgpu-xl
+
+$(BUILD)/toolstack/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(TOOLSTACK_CFLAGS) -c $< -o $@
+
+$(VGPUCTL_BIN): $(VGPUCTL_OBJS)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -o $@ $^
+
+$(BUILD)/bin/vgpu-xl: toolstack/vgpu-xl
+	@mkdir -p $(dir $@)
+	$(Q)install -m 0755 $< $@
+
+-include $(VGPUCTL_OBJS:.o=.d)
+
+# Toolstack + daemon unit tests (no Xen needed at run time; libxen-dev to link).
+TOOLSTACK_TEST_SRCS := tests/toolstack/test_toolstack.c toolstack/json.c toolstack/vgpu_cfg.c \
+                       $(filter-out dom0-backend/main.c,$(wildcard dom0-backend/*.c))
+TOOLSTACK_TEST_OBJS := $(patsubst %.c,$(BUILD)/toolstack-test/%.o,$(TOOLSTACK_TEST_SRCS))
+TOOLSTACK_TEST_BIN  := $(BUILD)/plain/toolstack-tests
+
+$(BUILD)/toolstack-test/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BACKEND_CFLAGS) -Itoolstack -Idom0-backend -c $< -o $@
+
+$(TOOLSTACK_TEST_BIN): $(TOOLSTACK_TEST_OBJS) $(LIBCORE_plain)
+	$(Q)$(CC) -o $@ $^ $$(pkg-config --libs $(BACKEND_XEN_LIBS)) -lpng -lcunit -lpthread
+
+-include $(TOOLSTACK_TEST_OBJS:.o=.d)

@@ -1,0 +1,468 @@
+/*
+ * test_toolstack.c - CUnit suites for the toolstack pieces that need no
+ * running Xen: the JSON reader/writer, the vgpu= config parser, and the
+ * daemon's control protocol (control_handle) on reserved instances, which
+ * exist before any domain does.
+ */
+#include <CUnit/Basic.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "control.h"
+#include "json.h"
+#include "vgpu_cfg.h"
+
+/* ------------------------------------------------------------ json */
+static void test_json_roundtrip(void)
+{
+    char err[128];
+    struct json *j = json_parse(" {\"a\": [1, 2.5, -3e2], \"s\": \"x\\\"y\\u00e9\\n\", "
+                                "\"t\": true, \"f\": false, \"n\": null, \"o\": {}} ", err,
+                                sizeof(err));
+    const struct json *a;
+    double d;
+    bool b;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+    a = json_get(j, "a");
+    CU_ASSERT_EQUAL(a->type, JSON_ARR);
+    CU_ASSERT_EQUAL(a->n, 3);
+    CU_ASSERT_DOUBLE_EQUAL(a->items[1]->num, 2.5, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(a->items[2]->num, -300, 1e-12);
+    CU_ASSERT_STRING_EQUAL(json_get_str(j, "s"), "x\"y\xc3\xa9\n");
+    CU_ASSERT_TRUE(json_get_bool(j, "t", &b) && b);
+    CU_ASSERT_TRUE(json_get_bool(j, "f", &b) && !b);
+    CU_ASSERT_EQUAL(json_get(j, "n")->type, JSON_NULL);
+    CU_ASSERT_EQUAL(json_get(j, "o")->type, JSON_OBJ);
+    CU_ASSERT_FALSE(json_get_num(j, "s", &d));          /* wrong type */
+    CU_ASSERT_PTR_NULL(json_get_str(j, "missing"));
+    json_free(j);
+}
+
+static void test_json_errors(void)
+{
+    static const char *bad[] = {
+        "", "{", "{\"a\" 1}", "[1,]x", "\"unterminated", "{\"a\":tru}", "[1] 2",
+        "\"\\x\"", "\"\\u12\"", "{1:2}", "\"ctl\x01\"",
+    };
+    char err[128], deep[200];
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct json *j = json_parse(bad[i], err, sizeof(err));
+
+        CU_ASSERT_PTR_NULL(j);
+        CU_ASSERT_TRUE(err[0] != '\0');
+        json_free(j);
+    }
+    memset(deep, '[', 100);
+    memset(deep + 100, ']', 99);
+    deep[199] = '\0';
+    CU_ASSERT_PTR_NULL(json_parse(deep, err, sizeof(err)));     /* depth bound */
+}
+
+static void test_json_writer(void)
+{
+    struct jbuf b = { 0 };
+    struct json *j;
+    char err[64];
+
+    jb_raw(&b, "{\"k\":");
+    jb_str(&b, "q\"b\\s\n\x01");
+    jb_fmt(&b, ",\"n\":%d}", 42);
+    j = json_parse(b.s, err, sizeof(err));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+    CU_ASSERT_STRING_EQUAL(json_get_str(j, "k"), "q\"b\\s\n\x01");
+    json_free(j);
+    jb_free(&b);
+}
+
+/* ------------------------------------------------------------ vgpu= config */
+static void test_cfg_entry(void)
+{
+    struct vgpu_cfg_entry e;
+    char err[256];
+
+    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8", 0, &e, err, sizeof(err)), 0);
+    CU_ASSERT_STRING_EQUAL(e.type, "refgpu-8");
+    CU_ASSERT_STRING_EQUAL(e.bdf, "00:05.0");               /* default */
+    CU_ASSERT_FALSE(e.uuid_given);
+    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry(" type = refgpu-4 , bdf=00:0a.0,"
+                                         "uuid=6F0D3A8E-2B1C-4D5E-9F00-000000000001", 2, &e, err,
+                                         sizeof(err)), 0);
+    CU_ASSERT_STRING_EQUAL(e.bdf, "00:0a.0");
+    CU_ASSERT_TRUE(e.uuid_given);
+    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8", 3, &e, err, sizeof(err)), 0);
+    CU_ASSERT_STRING_EQUAL(e.bdf, "00:08.0");               /* 5 + index */
+
+    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,colour=red", 0, &e, err, sizeof(err)), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "unknown vgpu key 'colour'"));
+    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,bdf=0:5", 0, &e, err, sizeof(err)), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "bdf '0:5'"));
+    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,bdf=00:20.0", 0, &e, err, sizeof(err)), -1);
+    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,uuid=nope", 0, &e, err, sizeof(err)), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "uuid 'nope'"));
+    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("bdf=00:05.0", 0, &e, err, sizeof(err)), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "no type"));
+    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type", 0, &e, err, sizeof(err)), -1);
+    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=a b", 0, &e, err, sizeof(err)), -1);
+}
+
+static void test_cfg_xl(void)
+{
+    struct vgpu_cfg_entry e[VGPU_CFG_MAX];
+    char err[256];
+    const char *cfg =
+        "# a guest\n"
+        "name = \"g1\"; memory = 256\n"
+        "disk = [ 'file:/x.img,xvda,w', \"y\" ]\n"
+        "vgpu = [ \"type=refgpu-8\",\n"
+        "         'type=refgpu-16,bdf=00:07.0', # second\n"
+        "]\n"
+        "vif = [ ]\n";
+
+    CU_ASSERT_EQUAL(vgpu_cfg_parse_xl(cfg, e, VGPU_CFG_MAX, err, sizeof(err)), 2);
+    CU_ASSERT_STRING_EQUAL(e[0].type, "refgpu-8");
+    CU_ASSERT_STRING_EQUAL(e[0].bdf, "00:05.0");
+    CU_ASSERT_STRING_EQUAL(e[1].bdf, "00:07.0");
+    CU_ASSERT_EQUAL(vgpu_cfg_parse_xl("name=\"x\"\n", e, VGPU_CFG_MAX, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(vgpu_cfg_parse_xl("vgpu = \"type=refgpu-8\"\n", e, VGPU_CFG_MAX, err,
+                                      sizeof(err)), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "must be a list"));
+    CU_ASSERT_EQUAL(vgpu_cfg_parse_xl("vgpu=['type=a,bdf=00:05.0','type=b,bdf=00:05.0']", e,
+                                      VGPU_CFG_MAX, err, sizeof(err)), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "bdf 00:05.0"));
+    CU_ASSERT_EQUAL(vgpu_cfg_parse_xl("vgpu=['type=a']\nvgpu=['type=b']\n", e, VGPU_CFG_MAX, err,
+                                      sizeof(err)), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "line 2"));
+    CU_ASSERT_EQUAL(vgpu_cfg_parse_xl("memory 256\n", e, VGPU_CFG_MAX, err, sizeof(err)), -1);
+    CU_ASSERT_EQUAL(vgpu_cfg_parse_xl("vgpu = [ 'type=a',\n", e, VGPU_CFG_MAX, err, sizeof(err)),
+                    -1);
+}
+
+/* ------------------------------------------------------------ map cache */
+/* A fake foreign mapper over a "guest" of 64 frames; frame 13 is a hole. */
+#define FAKE_FRAMES 64
+static uint8_t fake_guest[FAKE_FRAMES][4096];
+static unsigned int fake_maps, fake_unmaps, fake_live;
+
+static void *fake_map(void *ctx, uint64_t gfn, unsigned int n, int *err)
+{
+    uint8_t *p = malloc((size_t)n * 4096);
+
+    (void)ctx;
+    if (!p)
+        return NULL;
+    for (unsigned int i = 0; i < n; i++) {
+        err[i] = gfn + i >= FAKE_FRAMES || gfn + i == 13 ? -EFAULT : 0;
+        if (!err[i])
+            memcpy(p + (size_t)i * 4096, fake_guest[gfn + i], 4096);
+    }
+    fake_maps++;
+    fake_live++;
+    return p;
+}
+
+static int fake_unmap(void *ctx, void *addr, unsigned int n)
+{
+    (void)ctx;
+    (void)n;
+    free(addr);
+    fake_unmaps++;
+    fake_live--;
+    return 0;
+}
+
+static const struct mapper_ops fake_ops = { fake_map, fake_unmap };
+
+static void test_mapcache(void)
+{
+    struct mapcache *mc = mapcache_create(&fake_ops, NULL, 4, 2);     /* 4 frames, 2 buckets */
+    struct mapcache_stats st;
+    uint8_t buf[8192];
+    void *p, *q;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mc);
+    CU_ASSERT_PTR_NULL(mapcache_create(&fake_ops, NULL, 3, 2));       /* not a power of two */
+    fake_guest[1][5] = 0xab;
+    p = mapcache_pin(mc, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    CU_ASSERT_EQUAL(((uint8_t *)p)[5], 0xab);
+    q = mapcache_pin(mc, 2);                    /* same bucket: no new map */
+    CU_ASSERT_EQUAL((uint8_t *)q - (uint8_t *)p, 4096);
+    CU_ASSERT_EQUAL(fake_maps, 1);
+    CU_ASSERT_PTR_NULL(mapcache_pin(mc, 13));   /* a hole in guest memory */
+    CU_ASSERT_PTR_NULL(mapcache_pin(mc, 1000));
+    /* Transient copies across frames and buckets, then eviction under the
+     * bucket limit: the pinned bucket is never the victim. */
+    CU_ASSERT_EQUAL(mapcache_write(mc, 4096 * 3 + 4000, "0123456789abcdef", 16), 0);
+    CU_ASSERT_EQUAL(mapcache_read(mc, 4096 * 3 + 4000, buf, 16), 0);
+    CU_ASSERT_EQUAL(memcmp(buf, "0123456789abcdef", 16), 0);
+    CU_ASSERT_EQUAL(mapcache_read(mc, 4096 * 20, buf, 8192), 0);
+    CU_ASSERT_EQUAL(mapcache_read(mc, 4096 * 30, buf, 10), 0);
+    mapcache_get_stats(mc, &st);
+    CU_ASSERT_TRUE(st.evictions >= 1);
+    CU_ASSERT_EQUAL(((uint8_t *)p)[5], 0xab);   /* pinned mapping still valid */
+    CU_ASSERT_EQUAL(st.pinned_frames, 2);
+    CU_ASSERT_EQUAL(mapcache_read(mc, 4096 * 12 + 4090, buf, 12), -EFAULT);   /* into the hole */
+    CU_ASSERT_EQUAL(mapcache_read(mc, ~0ull - 4, buf, 12), -EFAULT);         /* wraps */
+    /* Invalidate drops only unpinned buckets. */
+    mapcache_invalidate(mc);
+    mapcache_get_stats(mc, &st);
+    CU_ASSERT_EQUAL(st.buckets, 1);
+    mapcache_unpin(mc, 1);
+    mapcache_unpin(mc, 2);
+    mapcache_unpin(mc, 2);                      /* extra unpin is harmless */
+    mapcache_invalidate(mc);
+    mapcache_get_stats(mc, &st);
+    CU_ASSERT_EQUAL(st.buckets, 0);
+    CU_ASSERT_EQUAL(st.pinned_frames, 0);
+    mapcache_destroy(mc);
+    CU_ASSERT_EQUAL(fake_live, 0);              /* nothing leaked */
+}
+
+/* Grant-addressed DMA (bit 63 | gref << 12): pins are counted per gref. */
+static unsigned int grants_live;
+static void *fake_grant_map(void *ctx, uint32_t gref)
+{
+    (void)ctx;
+    if (gref >= FAKE_FRAMES) {
+        errno = EINVAL;
+        return NULL;
+    }
+    grants_live++;
+    return fake_guest[gref];
+}
+
+static int fake_grant_unmap(void *ctx, void *addr)
+{
+    (void)ctx;
+    (void)addr;
+    grants_live--;
+    return 0;
+}
+
+static const struct grant_ops fake_gops = { fake_grant_map, fake_grant_unmap };
+
+static void test_guest_mem_grants(void)
+{
+    struct guest_mem *gm = guest_mem_create(&fake_ops, &fake_gops, NULL);
+    struct mapcache_stats st;
+    unsigned int ng;
+    void *va, *vb;
+    char buf[16];
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(gm);
+    CU_ASSERT_EQUAL(guest_mem_pin(gm, GUEST_GRANT_BIT | (7ull << 12), &va), 0);
+    CU_ASSERT_EQUAL(guest_mem_pin(gm, GUEST_GRANT_BIT | (7ull << 12), &vb), 0);
+    CU_ASSERT_PTR_EQUAL(va, vb);
+    CU_ASSERT_EQUAL(grants_live, 1);
+    CU_ASSERT_EQUAL(guest_mem_pin(gm, GUEST_GRANT_BIT | (7ull << 12) | 8, &va), -EINVAL);
+    CU_ASSERT_EQUAL(guest_mem_pin(gm, GUEST_GRANT_BIT | (500ull << 12), &va), -EINVAL);
+    /* A copy spanning two grants, as xen-grant-dma lays out a buffer. */
+    CU_ASSERT_EQUAL(guest_mem_write(gm, GUEST_GRANT_BIT | ((8ull << 12) + 4090), "abcdefghijkl", 12), 0);
+    CU_ASSERT_EQUAL(memcmp(&fake_guest[8][4090], "abcdef", 6), 0);
+    CU_ASSERT_EQUAL(memcmp(&fake_guest[9][0], "ghijkl", 6), 0);
+    CU_ASSERT_EQUAL(guest_mem_read(gm, GUEST_GRANT_BIT | ((8ull << 12) + 4090), buf, 12), 0);
+    CU_ASSERT_EQUAL(memcmp(buf, "abcdefghijkl", 12), 0);
+    guest_mem_stats(gm, &st, &ng);
+    CU_ASSERT_EQUAL(ng, 1);                     /* transient grant maps are dropped */
+    guest_mem_unpin(gm, GUEST_GRANT_BIT | (7ull << 12), va);
+    guest_mem_unpin(gm, GUEST_GRANT_BIT | (7ull << 12), vb);
+    CU_ASSERT_EQUAL(grants_live, 0);
+    guest_mem_destroy(gm);
+    CU_ASSERT_EQUAL(fake_live, 0);
+}
+
+/* ------------------------------------------------------------ control protocol */
+static struct backend be;
+
+static int control_init(void)
+{
+    struct vgpu_parent_config cfg;
+
+    memset(&be, 0, sizeof(be));
+    vgpu_parent_default_config(&cfg);
+    cfg.manual = true;
+    return vgpu_parent_create(&cfg, &be.parent);
+}
+
+static int control_fini(void)
+{
+    while (be.detached)
+        backend_unreserve(&be, be.detached);
+    return vgpu_parent_destroy(be.parent);
+}
+
+/* Send a request, parse the reply. */
+static struct json *ask(const char *req)
+{
+    char *out = control_handle(&be, req), err[64];
+    struct json *j;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    CU_ASSERT_EQUAL(out[strlen(out) - 1], '\n');
+    j = json_parse(out, err, sizeof(err));
+    CU_ASSERT_PTR_NOT_NULL(j);
+    free(out);
+    return j;
+}
+
+static bool ok_of(const struct json *j)
+{
+    bool ok = false;
+
+    json_get_bool(j, "ok", &ok);
+    return ok;
+}
+
+static unsigned int available(const char *type)
+{
+    struct json *j = ask("{\"cmd\":\"types\"}");
+    const struct json *a = json_get(j, "types");
+    double n = -1;
+
+    for (size_t i = 0; a && i < a->n; i++)
+        if (!strcmp(json_get_str(a->items[i], "name"), type))
+            json_get_num(a->items[i], "available_instances", &n);
+    json_free(j);
+    return (unsigned int)n;
+}
+
+static void test_control_types_and_create(void)
+{
+    struct json *j;
+    const char *u1 = "11111111-2222-4333-8444-555555555555";
+    char req[256];
+
+    CU_ASSERT_EQUAL(available("refgpu-8"), 8);
+    CU_ASSERT_EQUAL(available("refgpu-1"), 1);
+    snprintf(req, sizeof(req), "{\"cmd\":\"create\",\"type\":\"refgpu-8\",\"uuid\":\"%s\"}", u1);
+    j = ask(req);
+    CU_ASSERT_TRUE(ok_of(j));
+    CU_ASSERT_STRING_EQUAL(json_get_str(j, "uuid"), u1);
+    json_free(j);
+    CU_ASSERT_EQUAL(available("refgpu-8"), 7);
+    CU_ASSERT_EQUAL(available("refgpu-1"), 0);
+
+    j = ask(req);                                       /* same UUID again */
+    CU_ASSERT_FALSE(ok_of(j));
+    CU_ASSERT_PTR_NOT_NULL(strstr(json_get_str(j, "error"), "already exists"));
+    json_free(j);
+
+    j = ask("{\"cmd\":\"create\",\"type\":\"foo\"}");
+    CU_ASSERT_FALSE(ok_of(j));
+    CU_ASSERT_PTR_NOT_NULL(strstr(json_get_str(j, "error"), "type 'foo' unknown; known: refgpu-16"));
+    json_free(j);
+
+    j = ask("{\"cmd\":\"create\",\"type\":\"refgpu-1\"}");
+    CU_ASSERT_FALSE(ok_of(j));
+    CU_ASSERT_PTR_NOT_NULL(strstr(json_get_str(j, "error"), "0 instances available"));
+    json_free(j);
+
+    j = ask("{\"cmd\":\"create\",\"type\":\"refgpu-16\"}");   /* generated UUID */
+    CU_ASSERT_TRUE(ok_of(j));
+    CU_ASSERT_EQUAL(strlen(json_get_str(j, "uuid")), 36);
+    json_free(j);
+
+    j = ask("{\"cmd\":\"list\"}");
+    CU_ASSERT_EQUAL(json_get(j, "instances")->n, 2);
+    CU_ASSERT_STRING_EQUAL(json_get_str(json_get(j, "instances")->items[1], "state"), "reserved");
+    json_free(j);
+}
+
+static void test_control_stats_weight_destroy(void)
+{
+    const char *u1 = "11111111-2222-4333-8444-555555555555";
+    char req[256];
+    struct json *j;
+    double w;
+
+    snprintf(req, sizeof(req), "{\"cmd\":\"stats\",\"uuid\":\"%s\"}", u1);
+    j = ask(req);
+    CU_ASSERT_TRUE(ok_of(j));
+    CU_ASSERT_TRUE(json_get_num(json_get(j, "stats")->items[0], "weight", &w) && w == 2);
+    CU_ASSERT_PTR_NOT_NULL(json_get(json_get(j, "stats")->items[0], "busy_pct"));
+    json_free(j);
+
+    snprintf(req, sizeof(req), "{\"cmd\":\"set-weight\",\"uuid\":\"%s\",\"weight\":5}", u1);
+    j = ask(req);
+    CU_ASSERT_TRUE(ok_of(j));
+    json_free(j);
+    snprintf(req, sizeof(req), "{\"cmd\":\"set-weight\",\"uuid\":\"%s\",\"weight\":500}", u1);
+    j = ask(req);
+    CU_ASSERT_FALSE(ok_of(j));
+    CU_ASSERT_PTR_NOT_NULL(strstr(json_get_str(j, "error"), "does not fit"));
+    json_free(j);
+    snprintf(req, sizeof(req), "{\"cmd\":\"set-weight\",\"uuid\":\"%s\",\"weight\":0}", u1);
+    j = ask(req);
+    CU_ASSERT_FALSE(ok_of(j));
+    json_free(j);
+
+    snprintf(req, sizeof(req), "{\"cmd\":\"screenshot\",\"uuid\":\"%s\",\"path\":\"/tmp/x.png\"}",
+             u1);
+    j = ask(req);
+    CU_ASSERT_FALSE(ok_of(j));
+    CU_ASSERT_PTR_NOT_NULL(strstr(json_get_str(j, "error"), "shows nothing"));
+    json_free(j);
+
+    snprintf(req, sizeof(req), "{\"cmd\":\"destroy\",\"uuid\":\"%s\"}", u1);
+    j = ask(req);
+    CU_ASSERT_TRUE(ok_of(j));
+    json_free(j);
+    j = ask(req);
+    CU_ASSERT_FALSE(ok_of(j));
+    CU_ASSERT_PTR_NOT_NULL(strstr(json_get_str(j, "error"), "no vGPU with UUID"));
+    json_free(j);
+}
+
+static void test_control_bad_requests(void)
+{
+    static const char *bad[] = { "not json", "{}", "{\"cmd\":\"frobnicate\"}",
+                                 "{\"cmd\":\"destroy\"}", "{\"cmd\":\"create\"}",
+                                 "{\"cmd\":5}" };
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct json *j = ask(bad[i]);
+        double e = 0;
+
+        CU_ASSERT_FALSE(ok_of(j));
+        CU_ASSERT_TRUE(json_get_num(j, "errno", &e) && e > 0);
+        CU_ASSERT_PTR_NOT_NULL(json_get_str(j, "error"));
+        json_free(j);
+    }
+}
+
+int main(void)
+{
+    unsigned int failures;
+    CU_pSuite s;
+
+    os_log_set_level(OS_LOG_ERR);
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 2;
+    s = CU_add_suite("json", NULL, NULL);
+    CU_add_test(s, "roundtrip", test_json_roundtrip);
+    CU_add_test(s, "errors", test_json_errors);
+    CU_add_test(s, "writer", test_json_writer);
+    s = CU_add_suite("vgpu-config", NULL, NULL);
+    CU_add_test(s, "entry", test_cfg_entry);
+    CU_add_test(s, "xl", test_cfg_xl);
+    s = CU_add_suite("guest-memory", NULL, NULL);
+    CU_add_test(s, "map cache", test_mapcache);
+    CU_add_test(s, "grants", test_guest_mem_grants);
+    s = CU_add_suite("control", control_init, control_fini);
+    CU_add_test(s, "types and create", test_control_types_and_create);
+    CU_add_test(s, "stats, weight, destroy", test_control_stats_weight_destroy);
+    CU_add_test(s, "bad requests", test_control_bad_requests);
+    CU_basic_set_mode(CU_BRM_NORMAL);
+    CU_basic_run_tests();
+    failures = CU_get_number_of_failures();
+    printf("\ntoolstack-tests: %u tests run, %u assertions failed, %u tests failed\n",
+           CU_get_number_of_tests_run(), failures, CU_get_number_of_tests_failed());
+    CU_cleanup_registry();
+    return failures > 100 ? 100 : (int)failures;
+}

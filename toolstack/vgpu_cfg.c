@@ -1,0 +1,261 @@
+/*
+ * vgpu_cfg.c - parsing `vgpu = [ "type=...,bdf=...,uuid=..." ]` out of an
+ * xl domain configuration (see vgpu_cfg.h).  The tokenizer follows xl's
+ * config syntax (libxlu): `key = value` statements ended by newline or
+ * `;`, values that are quoted strings, numbers or `[ ... ]` lists, `#`
+ * comments.  Other settings are skipped, not interpreted.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "vgpu_cfg.h"
+
+static int set_err(char *err, size_t len, const char *fmt, const char *a, const char *b)
+{
+    snprintf(err, len, fmt, a, b);
+    return -1;
+}
+
+static int valid_bdf(const char *s)
+{
+    unsigned int b, d, f;
+    char extra;
+
+    return sscanf(s, "%2x:%2x.%1u%c", &b, &d, &f, &extra) == 3 && strlen(s) == 7 && d <= 31 &&
+           f <= 7;
+}
+
+static int valid_uuid(const char *s)
+{
+    static const int dash[] = { 8, 13, 18, 23 };
+
+    if (strlen(s) != 36)
+        return 0;
+    for (int i = 0; i < 36; i++) {
+        int is_dash = i == dash[0] || i == dash[1] || i == dash[2] || i == dash[3];
+
+        if (is_dash ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
+            return 0;
+    }
+    return 1;
+}
+
+static int valid_type(const char *s)
+{
+    if (!*s || strlen(s) >= 64)
+        return 0;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' && *s != '.')
+            return 0;
+    return 1;
+}
+
+int vgpu_cfg_parse_entry(const char *spec, unsigned int index, struct vgpu_cfg_entry *out,
+                         char *err, size_t errlen)
+{
+    char buf[512], *save = NULL, *item;
+
+    memset(out, 0, sizeof(*out));
+    if (strlen(spec) >= sizeof(buf))
+        return set_err(err, errlen, "vgpu entry too long: %.40s%s...", spec, "");
+    strcpy(buf, spec);
+    for (item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(item, '='), *key = item, *val;
+
+        while (isspace((unsigned char)*key))
+            key++;
+        if (!eq)
+            return set_err(err, errlen, "vgpu entry item '%s' is not key=value%s", key, "");
+        *eq = '\0';
+        val = eq + 1;
+        for (char *e = eq - 1; e >= key && isspace((unsigned char)*e); e--)
+            *e = '\0';
+        while (isspace((unsigned char)*val))
+            val++;
+        for (char *e = val + strlen(val); e > val && isspace((unsigned char)e[-1]); e--)
+            e[-1] = '\0';
+        if (!strcmp(key, "type")) {
+            if (!valid_type(val))
+                return set_err(err, errlen, "vgpu type '%s' is not a valid type name%s", val, "");
+            snprintf(out->type, sizeof(out->type), "%s", val);
+        } else if (!strcmp(key, "bdf")) {
+            if (!valid_bdf(val))
+                return set_err(err, errlen, "vgpu bdf '%s' is not BB:DD.F (e.g. 00:05.0)%s",
+                               val, "");
+            snprintf(out->bdf, sizeof(out->bdf), "%s", val);
+            out->bdf_given = 1;
+        } else if (!strcmp(key, "uuid")) {
+            if (!valid_uuid(val))
+                return set_err(err, errlen, "vgpu uuid '%s' is not an RFC 4122 UUID%s", val, "");
+            snprintf(out->uuid, sizeof(out->uuid), "%s", val);
+            out->uuid_given = 1;
+        } else {
+            return set_err(err, errlen, "unknown vgpu key '%s' (known: type, bdf, uuid)%s", key,
+                           "");
+        }
+    }
+    if (!out->type[0])
+        return set_err(err, errlen, "vgpu entry '%s' has no type=%s", spec, "");
+    if (!out->bdf_given) {
+        if (5 + index > 31)
+            return set_err(err, errlen, "too many vgpu entries for default BDFs%s%s", "", "");
+        snprintf(out->bdf, sizeof(out->bdf), "00:%02x.0", 5 + index);
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ xl syntax */
+struct lexer {
+    const char *p;
+    unsigned int line;
+};
+
+static void skip_blank(struct lexer *lx, int newlines)
+{
+    for (;;) {
+        if (*lx->p == '#') {
+            while (*lx->p && *lx->p != '\n')
+                lx->p++;
+        } else if (*lx->p == '\n' && newlines) {
+            lx->line++;
+            lx->p++;
+        } else if (*lx->p == ' ' || *lx->p == '\t' || *lx->p == '\r') {
+            lx->p++;
+        } else {
+            return;
+        }
+    }
+}
+
+/* A quoted string into out (bounded); returns 0 or -1. */
+static int lex_string(struct lexer *lx, char *out, size_t len)
+{
+    char q = *lx->p++;
+    size_t o = 0;
+
+    while (*lx->p && *lx->p != q && *lx->p != '\n') {
+        char c = *lx->p++;
+
+        if (c == '\\' && *lx->p && *lx->p != '\n')
+            c = *lx->p++;
+        if (o + 1 < len)
+            out[o++] = c;
+    }
+    if (*lx->p != q)
+        return -1;
+    lx->p++;
+    out[o] = '\0';
+    return 0;
+}
+
+/* Skip a value we do not interpret (string, number, identifier or list). */
+static int skip_value(struct lexer *lx)
+{
+    char tmp[8];
+    int depth = 0;
+
+    do {
+        skip_blank(lx, depth > 0);
+        if (*lx->p == '"' || *lx->p == '\'') {
+            if (lex_string(lx, tmp, sizeof(tmp)))
+                return -1;
+        } else if (*lx->p == '[') {
+            depth++;
+            lx->p++;
+        } else if (*lx->p == ']' && depth) {
+            depth--;
+            lx->p++;
+        } else if (*lx->p == ',' && depth) {
+            lx->p++;
+        } else if (*lx->p && *lx->p != '\n' && *lx->p != ';') {
+            while (*lx->p && !strchr(" \t\r\n;,[]#", *lx->p))
+                lx->p++;
+        } else if (depth) {
+            return -1;
+        }
+    } while (depth);
+    return 0;
+}
+
+/* Two entries may not share a PCI function or a UUID. */
+static int check_unique(const struct vgpu_cfg_entry *e, int n, char *err, size_t errlen)
+{
+    for (int i = 0; i < n; i++) {
+        for (int j = i + 1; j < n; j++) {
+            if (!strcmp(e[i].bdf, e[j].bdf))
+                return set_err(err, errlen, "two vgpu entries use bdf %s%s", e[i].bdf, "");
+            if (e[i].uuid_given && e[j].uuid_given && !strcasecmp(e[i].uuid, e[j].uuid))
+                return set_err(err, errlen, "two vgpu entries use uuid %s%s", e[i].uuid, "");
+        }
+    }
+    return n;
+}
+
+int vgpu_cfg_parse_xl(const char *text, struct vgpu_cfg_entry *out, unsigned int max,
+                      char *err, size_t errlen)
+{
+    struct lexer lx = { text, 1 };
+    int count = 0, seen = 0;
+    char ls[32];
+
+    for (;;) {
+        const char *k0;
+        size_t klen;
+
+        skip_blank(&lx, 1);
+        while (*lx.p == ';') {
+            lx.p++;
+            skip_blank(&lx, 1);
+        }
+        if (!*lx.p)
+            return check_unique(out, count, err, errlen);
+        k0 = lx.p;
+        while (isalnum((unsigned char)*lx.p) || *lx.p == '_')
+            lx.p++;
+        klen = (size_t)(lx.p - k0);
+        snprintf(ls, sizeof(ls), "%u", lx.line);
+        if (!klen)
+            return set_err(err, errlen, "config line %s: expected a setting name%s", ls, "");
+        skip_blank(&lx, 0);
+        if (*lx.p++ != '=')
+            return set_err(err, errlen, "config line %s: expected '=' after the name%s", ls, "");
+        skip_blank(&lx, 0);
+        if (klen != 4 || strncmp(k0, "vgpu", 4)) {
+            if (skip_value(&lx))
+                return set_err(err, errlen, "config line %s: malformed value%s", ls, "");
+            continue;
+        }
+        if (seen++)
+            return set_err(err, errlen, "config line %s: vgpu is set twice%s", ls, "");
+        if (*lx.p != '[')
+            return set_err(err, errlen, "config line %s: vgpu must be a list: vgpu = [ \"type=...\" ]%s",
+                           ls, "");
+        lx.p++;
+        for (;;) {
+            char spec[512];
+
+            skip_blank(&lx, 1);
+            if (*lx.p == ']') {
+                lx.p++;
+                break;
+            }
+            if (*lx.p != '"' && *lx.p != '\'')
+                return set_err(err, errlen, "config line %s: vgpu list items must be quoted strings%s",
+                               ls, "");
+            if (lex_string(&lx, spec, sizeof(spec)))
+                return set_err(err, errlen, "config line %s: unterminated string in vgpu%s", ls, "");
+            if ((unsigned int)count >= max)
+                return set_err(err, errlen, "config line %s: more than %s vgpu entries", ls,
+                               max == VGPU_CFG_MAX ? "8" : "the allowed");
+            if (vgpu_cfg_parse_entry(spec, (unsigned int)count, &out[count], err, errlen))
+                return -1;
+            count++;
+            skip_blank(&lx, 1);
+            if (*lx.p == ',')
+                lx.p++;
+        }
+    }
+}
