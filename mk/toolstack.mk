@@ -36,3 +36,13 @@ $(TOOLSTACK_TEST_BIN): $(TOOLSTACK_TEST_OBJS) $(LIBCORE_plain)
 	$(Q)$(CC) -o $@ $^ $$(pkg-config --libs $(BACKEND_XEN_LIBS)) -lpng -lcunit -lpthread
 
 -include $(TOOLSTACK_TEST_OBJS:.o=.d)
+
+# ---------------------------------------------------------------- install
+PREFIX ?= /usr/local
+DESTDIR ?=
+.PHONY: install
+install: backend toolstack
+	install -D -m 0755 $(BACKEND_BIN) $(DESTDIR)$(PREFIX)/sbin/vgpu-backend
+	install -D -m 0755 $(VGPUCTL_BIN) $(DESTDIR)$(PREFIX)/bin/vgpuctl
+	install -D -m 0755 toolstack/vgpu-xl $(DESTDIR)$(PREFIX)/bin/vgpu-xl
+	install -D -m 0644 docs/vgpuctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/vgpuctl.1
