@@ -22,6 +22,7 @@ struct rgpu_ring {
     u32 size;                   /* bytes; 0 = engine not initialised */
     u32 tail;                   /* where the next dword goes */
     u32 submitted;              /* last value written to RING_TAIL */
+    u32 head;                   /* HEAD as last read: the engine only moves it on */
     u32 seqno;                  /* last seqno handed out */
 };
 
@@ -373,7 +374,7 @@ static void ring_program(struct rgpu_dev *d, u32 e)
     rgpu_write(d, ereg(e, RGPU_RING_HWS), r->hws->gfx);
     /* Enabling resets the engine with HEAD = TAIL = 0. */
     rgpu_write(d, ereg(e, RGPU_RING_CTL), RGPU_RING_CTL_SIZE(r->pages) | RGPU_RING_CTL_ENABLE);
-    r->tail = r->submitted = 0;
+    r->tail = r->submitted = r->head = 0;
 }
 
 int rgpu_engine_init(struct rgpu_dev *d, u32 e, u32 ring_pages)
@@ -415,23 +416,34 @@ static void flush_tail(struct rgpu_dev *d, u32 e)
     rgpu_write(d, ereg(e, RGPU_RING_TAIL), r->tail);
 }
 
-static u32 ring_free(struct rgpu_dev *d, u32 e)
+/* Free bytes at the tail if HEAD is at head.  One dword stays free so
+ * that head == tail means empty. */
+static u32 free_below(const struct rgpu_ring *r, u32 head)
 {
-    struct rgpu_ring *r = &d->eng[e];
-    u32 head = rgpu_read(d, ereg(e, RGPU_RING_HEAD));
-
     if (head >= r->size)
         return 0;
-    /* One dword stays free so that head == tail means empty. */
     return (head - r->tail - 4 + r->size) % r->size;
 }
 
+static u32 ring_free(struct rgpu_dev *d, u32 e)
+{
+    struct rgpu_ring *r = &d->eng[e];
+
+    r->head = rgpu_read(d, ereg(e, RGPU_RING_HEAD));
+    return free_below(r, r->head);
+}
+
 /* Wait until `bytes` can be written at the tail.  What was appended but
- * not yet submitted is submitted first: only the engine frees space. */
+ * not yet submitted is submitted first: only the engine frees space.
+ * HEAD is read only when the space known from its last value is not
+ * enough: a stale HEAD under-counts, never over-counts (the engine only
+ * consumes), and each register read is a trap on a virtualized path. */
 static int wait_space(struct rgpu_dev *d, u32 e, u32 bytes)
 {
     u64 deadline = 0;
 
+    if (free_below(&d->eng[e], d->eng[e].head) >= bytes)
+        return 0;
     for (;;) {
         if (ring_free(d, e) >= bytes)
             return 0;
@@ -658,7 +670,7 @@ int rgpu_engine_reset(struct rgpu_dev *d, u32 e)
     if (head >= r->size || (head & 3))
         ring_program(d, e);
     else
-        r->tail = r->submitted = head;
+        r->tail = r->submitted = r->head = head;
     rgpu_write(d, RGPU_REG_IIR, rgpu_irq_user_bit(e) | rgpu_irq_done_bit(e) | rgpu_irq_error_bit(e));
     return engine_error(d, e) ? -EIO : 0;
 }

@@ -1,0 +1,321 @@
+/*
+ * rgpu_linux.c - the guest library's platform in a Linux guest, from
+ * userspace (see rgpu_linux.h).
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rgpu_linux.h"
+
+#define PAGE_SIZE 4096u
+#define PCI_COMMAND 0x04
+#define PCI_COMMAND_MEMORY 0x0002
+#define PCI_COMMAND_MASTER 0x0004
+#define PCI_COMMAND_INTX_DISABLE 0x0400
+#define PAGEMAP_PRESENT (1ull << 63)
+#define PAGEMAP_PFN_MASK ((1ull << 55) - 1)
+
+static int fail(struct rgpu_linux *l, int rc, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(l->err, sizeof(l->err), fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+static int read_hex_file(const char *dir, const char *name, unsigned long *val)
+{
+    char path[384], buf[64];
+    ssize_t n;
+    int fd;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return -EIO;
+    buf[n] = '\0';
+    *val = strtoul(buf, NULL, 16);
+    return 0;
+}
+
+static int write_file(const char *dir, const char *name, const char *s)
+{
+    char path[384];
+    int fd, rc = 0;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    if (write(fd, s, strlen(s)) != (ssize_t)strlen(s))
+        rc = -errno;
+    close(fd);
+    return rc;
+}
+
+static int find_device(struct rgpu_linux *l, const char *sbdf)
+{
+    static const char base[] = "/sys/bus/pci/devices";
+    struct dirent *e;
+    DIR *dir;
+
+    if (sbdf) {
+        snprintf(l->dir, sizeof(l->dir), "%s/%s", base, sbdf);
+        return access(l->dir, F_OK) ? -ENODEV : 0;
+    }
+    dir = opendir(base);
+    if (!dir)
+        return -errno;
+    while ((e = readdir(dir))) {
+        unsigned long vendor, device;
+
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(l->dir, sizeof(l->dir), "%s/%s", base, e->d_name);
+        if (!read_hex_file(l->dir, "vendor", &vendor) && !read_hex_file(l->dir, "device", &device) &&
+            vendor == RGPU_PCI_VENDOR && device == RGPU_PCI_DEVICE) {
+            closedir(dir);
+            return 0;
+        }
+    }
+    closedir(dir);
+    l->dir[0] = '\0';
+    return -ENODEV;
+}
+
+int rgpu_linux_cfg_read16(struct rgpu_linux *l, unsigned int off, u16 *val)
+{
+    unsigned char b[2];
+
+    if (pread(l->cfg_fd, b, 2, off) != 2)
+        return -EIO;
+    *val = (u16)(b[0] | b[1] << 8);
+    return 0;
+}
+
+int rgpu_linux_cfg_write16(struct rgpu_linux *l, unsigned int off, u16 val)
+{
+    unsigned char b[2] = { (unsigned char)val, (unsigned char)(val >> 8) };
+
+    return pwrite(l->cfg_fd, b, 2, off) == 2 ? 0 : -EIO;
+}
+
+/* BAR0's physical range from the first line of `resource`. */
+static int bar0_range(struct rgpu_linux *l)
+{
+    char path[384];
+    unsigned long long start, end, flags;
+    FILE *f;
+    int n;
+
+    snprintf(path, sizeof(path), "%s/resource", l->dir);
+    f = fopen(path, "re");
+    if (!f)
+        return -errno;
+    n = fscanf(f, "%llx %llx %llx", &start, &end, &flags);
+    fclose(f);
+    if (n != 3 || !start || end <= start)
+        return -ENXIO;
+    l->bar0_phys = start;
+    l->bar0_size = (size_t)(end - start + 1);
+    return 0;
+}
+
+/* ---- platform callbacks ------------------------------------------------ */
+static u32 lx_read32(void *ctx, u32 off)
+{
+    struct rgpu_linux *l = ctx;
+
+    l->mmio_reads++;
+    return *(volatile u32 *)(l->bar0 + off);
+}
+
+static void lx_write32(void *ctx, u32 off, u32 val)
+{
+    struct rgpu_linux *l = ctx;
+
+    l->mmio_writes++;
+    *(volatile u32 *)(l->bar0 + off) = val;
+}
+
+/* One 8-byte access is one trap instead of two (PV info, GTT window). */
+static u64 lx_read64(void *ctx, u32 off)
+{
+    struct rgpu_linux *l = ctx;
+
+    l->mmio_reads++;
+    return *(volatile u64 *)(l->bar0 + off);
+}
+
+static void lx_write64(void *ctx, u32 off, u64 val)
+{
+    struct rgpu_linux *l = ctx;
+
+    l->mmio_writes++;
+    *(volatile u64 *)(l->bar0 + off) = val;
+}
+
+int rgpu_linux_virt_to_phys(struct rgpu_linux *l, const void *va, u64 *pa)
+{
+    u64 ent;
+    off_t off = (off_t)((uintptr_t)va / PAGE_SIZE) * 8;
+
+    if (pread(l->pagemap_fd, &ent, sizeof(ent), off) != sizeof(ent))
+        return -EIO;
+    /* Without CAP_SYS_ADMIN the PFN reads as 0 even for present pages. */
+    if (!(ent & PAGEMAP_PRESENT) || !(ent & PAGEMAP_PFN_MASK))
+        return -EFAULT;
+    *pa = (ent & PAGEMAP_PFN_MASK) * PAGE_SIZE + ((uintptr_t)va & (PAGE_SIZE - 1));
+    return 0;
+}
+
+/*
+ * Pages the device may access must not move while it holds their address:
+ * no transparent huge pages (khugepaged would copy them into a huge page)
+ * and locked (never swapped; mlock also faults them in, writable, so none
+ * is the shared zero page).
+ */
+static int lx_alloc_pages(void *ctx, size_t npages, void **cpu, u64 *dma)
+{
+    struct rgpu_linux *l = ctx;
+    size_t len = npages * PAGE_SIZE, i;
+    unsigned char *p;
+    int rc;
+
+    p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return -errno;
+    madvise(p, len, MADV_NOHUGEPAGE);
+    if (mlock(p, len)) {
+        rc = -errno;
+        munmap(p, len);
+        return rc;
+    }
+    for (i = 0; i < npages; i++) {
+        p[i * PAGE_SIZE] = 0;   /* a private page of our own, written */
+        rc = rgpu_linux_virt_to_phys(l, p + i * PAGE_SIZE, &dma[i]);
+        if (rc) {
+            munmap(p, len);
+            return rc;
+        }
+    }
+    l->pages_allocated += npages;
+    *cpu = p;
+    return 0;
+}
+
+static void lx_free_pages(void *ctx, void *cpu, size_t npages, const u64 *dma)
+{
+    struct rgpu_linux *l = ctx;
+
+    (void)dma;
+    if (!cpu)
+        return;
+    munmap(cpu, npages * PAGE_SIZE);
+    l->pages_allocated -= npages;
+}
+
+static void lx_relax(void *ctx)
+{
+    const struct timespec ts = { 0, 50000 };
+
+    (void)ctx;
+    nanosleep(&ts, NULL);
+}
+
+static u64 lx_now_ns(void *ctx)
+{
+    struct timespec ts;
+
+    (void)ctx;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
+}
+
+/* ---- open / close ------------------------------------------------------ */
+int rgpu_linux_open(struct rgpu_linux *l, const char *sbdf, struct rgpu_platform *plat)
+{
+    char path[384];
+    u16 cmd;
+    void *p;
+    int rc;
+
+    memset(l, 0, sizeof(*l));
+    l->res_fd = l->cfg_fd = l->pagemap_fd = -1;
+    rc = find_device(l, sbdf);
+    if (rc)
+        return fail(l, rc, "no PCI function %04x:%04x%s%s", RGPU_PCI_VENDOR, RGPU_PCI_DEVICE,
+                    sbdf ? " at " : "", sbdf ? sbdf : "");
+    /* pci_enable_device(): memory decode for the BARs it has. */
+    rc = write_file(l->dir, "enable", "1");
+    if (rc)
+        return fail(l, rc, "%s/enable: %s", l->dir, strerror(-rc));
+    snprintf(path, sizeof(path), "%s/config", l->dir);
+    l->cfg_fd = open(path, O_RDWR | O_CLOEXEC);
+    if (l->cfg_fd < 0)
+        return fail(l, -errno, "%s: %s", path, strerror(errno));
+    if (rgpu_linux_cfg_read16(l, PCI_COMMAND, &cmd))
+        return fail(l, -EIO, "reading the command register failed");
+    cmd |= PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE;
+    if (rgpu_linux_cfg_write16(l, PCI_COMMAND, cmd) || rgpu_linux_cfg_read16(l, PCI_COMMAND, &cmd))
+        return fail(l, -EIO, "writing the command register failed");
+    if ((cmd & (PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER)) !=
+        (PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER))
+        return fail(l, -EIO, "command register 0x%04x: memory decode or bus master did not stick",
+                    cmd);
+    rc = bar0_range(l);
+    if (rc)
+        return fail(l, rc, "BAR0 of %s has no address", l->dir);
+    snprintf(path, sizeof(path), "%s/resource0", l->dir);
+    l->res_fd = open(path, O_RDWR | O_SYNC | O_CLOEXEC);
+    if (l->res_fd < 0)
+        return fail(l, -errno, "%s: %s", path, strerror(errno));
+    p = mmap(NULL, l->bar0_size, PROT_READ | PROT_WRITE, MAP_SHARED, l->res_fd, 0);
+    if (p == MAP_FAILED)
+        return fail(l, -errno, "mmap %s: %s", path, strerror(errno));
+    l->bar0 = p;
+    l->pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    if (l->pagemap_fd < 0)
+        return fail(l, -errno, "/proc/self/pagemap: %s", strerror(errno));
+
+    memset(plat, 0, sizeof(*plat));
+    plat->ctx = l;
+    plat->read32 = lx_read32;
+    plat->write32 = lx_write32;
+    plat->read64 = lx_read64;
+    plat->write64 = lx_write64;
+    plat->alloc_pages = lx_alloc_pages;
+    plat->free_pages = lx_free_pages;
+    plat->relax = lx_relax;
+    plat->now_ns = lx_now_ns;
+    return 0;
+}
+
+void rgpu_linux_close(struct rgpu_linux *l)
+{
+    if (l->bar0)
+        munmap((void *)l->bar0, l->bar0_size);
+    l->bar0 = NULL;
+    if (l->res_fd >= 0)
+        close(l->res_fd);
+    if (l->cfg_fd >= 0)
+        close(l->cfg_fd);
+    if (l->pagemap_fd >= 0)
+        close(l->pagemap_fd);
+    l->res_fd = l->cfg_fd = l->pagemap_fd = -1;
+}

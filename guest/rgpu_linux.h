@@ -1,0 +1,53 @@
+/*
+ * rgpu_linux.h - struct rgpu_platform inside a Linux guest, without a
+ * kernel driver: the PCI function through sysfs, BAR0 through an mmap of
+ * its resource0 file, DMA pages as locked anonymous memory whose guest
+ * physical addresses come from /proc/self/pagemap.
+ *
+ * Needs root (pagemap hides PFNs from others, resource0 and config need
+ * CAP_SYS_ADMIN) and a guest without an IOMMU in front of the device: the
+ * addresses handed to the device are guest physical addresses.
+ *
+ * Waits poll (no wait_irq): the library's waits read registers, each of
+ * which is a trapped access -- callers that care poll memory (the HWS)
+ * instead.
+ */
+#ifndef RGPU_LINUX_H
+#define RGPU_LINUX_H
+
+#include <stddef.h>
+#include "rgpu_guest.h"
+
+#define RGPU_PCI_VENDOR 0x1234
+#define RGPU_PCI_DEVICE 0x6770
+
+struct rgpu_linux {
+    char dir[300];              /* /sys/bus/pci/devices/<sbdf> */
+    int res_fd, cfg_fd, pagemap_fd;
+    volatile unsigned char *bar0;
+    size_t bar0_size;
+    u64 bar0_phys;              /* from the resource file, for messages */
+    /* Trapped accesses made through the platform (each costs a VM exit and
+     * a round trip to the device model). */
+    u64 mmio_reads, mmio_writes;
+    size_t pages_allocated;
+    char err[256];              /* why rgpu_linux_open failed */
+};
+
+/*
+ * Find the function (sbdf "0000:00:05.0", or NULL: the first 1234:6770),
+ * enable it, turn on memory decode + bus mastering (and INTx disable: no
+ * driver handles its interrupt line), map BAR0 and fill *plat.
+ * 0 or -errno with l->err set.
+ */
+int rgpu_linux_open(struct rgpu_linux *l, const char *sbdf, struct rgpu_platform *plat);
+void rgpu_linux_close(struct rgpu_linux *l);
+
+/* Guest physical address of a mapped, resident address (pagemap). */
+int rgpu_linux_virt_to_phys(struct rgpu_linux *l, const void *va, u64 *pa);
+
+/* 16-bit config space access through sysfs (not trapped by BAR0). */
+int rgpu_linux_cfg_read16(struct rgpu_linux *l, unsigned int off, u16 *val);
+int rgpu_linux_cfg_write16(struct rgpu_linux *l, unsigned int off, u16 val);
+
+#endif /* RGPU_LINUX_H */
