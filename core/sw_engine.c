@@ -77,10 +77,12 @@ static void fill_bytes(u8 *p, u32 n, u32 color, u32 bpp, u32 phase)
         for (i = 0; i < n; i++)
             p[i] = (u8)(color >> (8 * ((phase + i) & 1)));
     } else if (phase == 0 && (n & 3) == 0) {
-        u32 *q = (u32 *)(void *)p;
-
-        for (i = 0; i < n / 4; i++)
-            q[i] = color;
+        /* memcpy, not a u32 store: only the first row of a rectangle is
+         * pixel-aligned, a pitch that is not a multiple of 4 leaves later
+         * rows misaligned (undefined behaviour; a fault on strict-alignment
+         * CPUs).  Found by tests/fuzz/fuzz_scan under UBSan. */
+        for (i = 0; i < n; i += 4)
+            memcpy(p + i, &color, 4);
     } else {
         for (i = 0; i < n; i++)
             p[i] = (u8)(color >> (8 * ((phase + i) & 3)));
