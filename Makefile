@@ -7,6 +7,7 @@
 #   make check-core  compile core/ with -ffreestanding against the OS shim only
 #   make deps        install the Debian packages the build and tests need
 #   make demo        the main job (see README.md)
+#   make kernel      the KVM path: build/kernel/vgpu_mdev.ko (mk/kernel.mk, docs/kvm-path.md)
 #
 # Variables: CC, BUILD (default build), V=1 for verbose commands.
 
@@ -125,5 +126,6 @@ clean:
 -include mk/fuzz.mk
 -include mk/bench.mk
 -include mk/backend.mk
+-include mk/kernel.mk
 -include mk/toolstack.mk
 -include tests/rig/rig.mk

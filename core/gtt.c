@@ -226,3 +226,57 @@ out:
     vgpu_vreg(v, RGPU_REG_GTT_BATCH_APPLIED) = done;
     vgpu_vreg(v, RGPU_REG_GTT_BATCH_CTL) = status;
 }
+
+/*
+ * The path withdraws a DMA range (vgpu.h).  Two phases, so that no frame
+ * is released while the engine might still write it: under v->lock the
+ * matching entries leave the host GTT and the shadow (the scanner and any
+ * new engine access see them unmapped), then, after v's running slices
+ * have ended, their frames are unmapped.
+ */
+unsigned int vgpu_dma_unmap(struct vgpu *v, u64 iova, u64 len)
+{
+    struct vgpu_gtt *g;
+    struct pgpu *pg;
+    struct { u64 addr; void *va; } *gone = NULL;
+    unsigned int n = 0, k = 0;
+    u32 i;
+
+    if (!v || !len)
+        return 0;
+    g = &v->gtt;
+    pg = v->parent->pgpu;
+    os_mutex_lock(v->lock);
+    for (i = 0; i < g->nr; i++)
+        if (g->va[i] && g->mapped_addr[i] - iova < len)
+            n++;
+    if (n)
+        gone = os_alloc_large(sizeof(*gone) * n);
+    for (i = 0; n && i < g->nr; i++) {
+        if (!g->va[i] || g->mapped_addr[i] - iova >= len)
+            continue;
+        if (!gone) {
+            /* No memory for the deferred list: release at once (the
+             * engine may fault, but the frame is given back). */
+            drop_entry(v, i);
+            continue;
+        }
+        pg->ops->set_gtt(pg, g->first + i, NULL);
+        gone[k].addr = g->mapped_addr[i];
+        gone[k].va = g->va[i];
+        k++;
+        g->valid[i / 64] &= ~(1ull << (i % 64));
+        g->va[i] = NULL;
+        g->mapped_addr[i] = 0;
+    }
+    os_mutex_unlock(v->lock);
+    if (!n)
+        return 0;
+    vgpu_sched_quiesce(v->parent->sched, v);
+    for (i = 0; i < k; i++)
+        v->ops->unmap_frame(v->host, gone[i].addr, gone[i].va);
+    os_free_large(gone);
+    os_info("vgpu%u: DMA range 0x%llx+0x%llx withdrawn: %u GTT entries invalidated", v->id,
+            (unsigned long long)iova, (unsigned long long)len, n);
+    return n;
+}

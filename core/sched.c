@@ -123,6 +123,17 @@ void vgpu_sched_flush(struct vgpu_sched *s, struct vgpu *v, u32 engine)
     os_mutex_unlock(s->lock);
 }
 
+void vgpu_sched_quiesce(struct vgpu_sched *s, struct vgpu *v)
+{
+    u32 e;
+
+    os_mutex_lock(s->lock);
+    for (e = 0; e < RGPU_NUM_ENGINES; e++)
+        while (s->running[e] == v)
+            os_cond_wait(s->cond, s->lock);
+    os_mutex_unlock(s->lock);
+}
+
 void vgpu_sched_attach(struct vgpu_sched *s, struct vgpu *v)
 {
     os_mutex_lock(s->lock);

@@ -137,6 +137,19 @@ bool vgpu_parent_sched_step(struct vgpu_parent *p, u32 engine);
 /* Wait until every engine is idle (no queued or running work); -ETIMEDOUT. */
 int vgpu_parent_wait_idle(struct vgpu_parent *p, u64 timeout_ns);
 
+/* ------------------------------------------------------------ DMA mappings */
+/*
+ * The path is withdrawing its mapping of guest DMA addresses [iova, iova +
+ * len) (VFIO dma_unmap: the IOVA range is about to be unmapped and every
+ * page pinned in it must be unpinned).  Every shadow GTT entry whose frame
+ * lies in the range is invalidated (the engine faults on it, inside this
+ * vGPU), then, once no workload of v is running on an engine, its frame is
+ * released through host_ops.unmap_frame.  The guest's PTE values are kept
+ * (reads return them); the guest rewriting a PTE maps it again.  Returns the
+ * number of entries dropped.  Takes v's lock: not from host-ops callbacks.
+ */
+unsigned int vgpu_dma_unmap(struct vgpu *v, u64 iova, u64 len);
+
 /* ------------------------------------------------------------ display */
 struct vgpu_plane_info {
     bool enabled;               /* pipe and plane enabled, registers valid */

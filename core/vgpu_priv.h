@@ -238,6 +238,9 @@ void vgpu_sched_attach(struct vgpu_sched *s, struct vgpu *v);
  * held from the scheduler's own thread. */
 void vgpu_sched_flush(struct vgpu_sched *s, struct vgpu *v, u32 engine);
 void vgpu_sched_detach(struct vgpu_sched *s, struct vgpu *v);
+/* Wait until no workload of v is running on any engine; queued work stays
+ * queued.  Must not be called with v->lock held. */
+void vgpu_sched_quiesce(struct vgpu_sched *s, struct vgpu *v);
 /* Drop queued work without waiting (safe under v->lock). */
 void vgpu_sched_drop(struct vgpu_sched *s, struct vgpu *v, u32 engine);
 void vgpu_sched_requeue(struct vgpu_sched *s, struct vgpu *v, struct vgpu_workload *w);

@@ -1,0 +1,42 @@
+# kernel.mk: `make kernel` builds $(BUILD)/kernel/vgpu_mdev.ko, the KVM path
+# (kernel/: a VFIO mdev parent serving core/ through core/os/os_kernel.c).
+#
+#   make kernel                      against the newest installed Debian
+#                                    /usr/src/linux-headers-*-amd64 (the rig's
+#                                    L1 kernel), else the running kernel's
+#                                    /lib/modules/$(uname -r)/build
+#   make kernel KDIR=/path/to/build  against any configured kernel tree
+#   make kernel-clean
+#
+# Out of tree: kernel/Kbuild runs in $(BUILD)/kernel/, where kernel/*.c,
+# core/*.[ch] and core/os/ are symlinked, so no object lands in the sources.
+# linux-headers-amd64 is installed on demand (root) for this target only;
+# with no headers at all the target says so and succeeds without a module.
+KERNEL_DEPS_PACKAGES := linux-headers-amd64
+KBUILD_DIR := $(abspath $(BUILD)/kernel)
+KDIR ?= $(or $(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64))), \
+             /lib/modules/$(shell uname -r)/build)
+# Kernel warnings are errors (kernel/Kbuild adds -Werror); W=1 for more.
+KERNEL_MAKE_ARGS ?=
+
+.PHONY: kernel kernel-clean
+kernel:
+	$(Q)sh mk/ensure-packages $(KERNEL_DEPS_PACKAGES) || \
+	    echo "kernel: could not install $(KERNEL_DEPS_PACKAGES) (not root?)"
+	$(Q)if [ ! -f "$(KDIR)/Makefile" ]; then \
+	    echo "kernel: SKIPPED: no kernel headers at KDIR=$(KDIR)" \
+	         "(apt-get install linux-headers-amd64, or pass KDIR=)"; exit 0; fi; \
+	set -e; mkdir -p $(KBUILD_DIR)/core/os; \
+	find $(KBUILD_DIR) -type l -delete; \
+	ln -s $(abspath kernel/Kbuild) $(KBUILD_DIR)/Kbuild; \
+	for f in kernel/*.c kernel/*.h; do [ -e "$$f" ] && ln -s $(CURDIR)/$$f $(KBUILD_DIR)/; done; \
+	for f in core/*.c core/*.h; do ln -s $(CURDIR)/$$f $(KBUILD_DIR)/core/; done; \
+	ln -s $(CURDIR)/core/os/os.h $(CURDIR)/core/os/os_kernel.c $(KBUILD_DIR)/core/os/; \
+	$(MAKE) --no-print-directory -C $(KDIR) M=$(KBUILD_DIR) $(KERNEL_MAKE_ARGS) modules; \
+	echo "kernel: built $(BUILD)/kernel/vgpu_mdev.ko against $(KDIR)" \
+	     "($$(strings $(KBUILD_DIR)/vgpu_mdev.ko | sed -n "s/^vermagic=\([^ ]*\).*/\1/p"))"
+
+kernel-clean:
+	$(Q)if [ -f "$(KDIR)/Makefile" ] && [ -d $(KBUILD_DIR) ]; then \
+	    $(MAKE) --no-print-directory -C $(KDIR) M=$(KBUILD_DIR) clean; fi
+	rm -rf $(KBUILD_DIR)
