@@ -11,8 +11,22 @@
  */
 #include "vgpu_priv.h"
 
+/*
+ * Fills copy from a page-sized pattern of the colour rather than storing
+ * pixel by pixel: memcpy runs at memory speed for every bpp and for rows
+ * that start mid-pixel (an odd pitch misaligns every row after the first,
+ * and a page boundary may split a pixel).  The pattern starts at pixel
+ * phase 0, so a chunk at byte phase ph copies from pat + ph % bytes.
+ */
+struct fill_pattern {
+    u8 bytes[VGPU_PAGE_SIZE + 4];
+    u32 color, bpp;
+    bool valid;
+};
+
 struct sw_pgpu {
     struct pgpu base;
+    struct fill_pattern pattern[RGPU_NUM_ENGINES];  /* each engine runs on its own thread */
     struct pgpu_page *gtt;
     void (*hook)(void *ctx, u32 opcode);
     void *hook_ctx;
@@ -62,37 +76,24 @@ static bool in_slice(const struct vgpu_workload *w, u32 addr, u64 len)
     return addr >= w->gm_lo && addr < w->gm_hi && len <= w->gm_hi - addr;
 }
 
-static void fill_bytes(u8 *p, u32 n, u32 color, u32 bpp, u32 phase)
+static const u8 *fill_pattern(struct fill_pattern *fp, u32 color, u32 bpp)
 {
-    u32 i;
+    u32 i, size = 1u << bpp;
 
-    if (bpp == RGPU_BPP_8) {
-        memset(p, (int)(color & 0xff), n);
-    } else if (bpp == RGPU_BPP_16) {
-        /* Byte-wise by phase, as for 32 bpp: with an odd pitch a row
-         * starts at an odd address and a page boundary can split a pixel,
-         * so a chunk may start and end mid-pixel (writing whole u16s from
-         * the chunk start left its last byte unwritten and shifted the
-         * pattern of the next page). */
-        for (i = 0; i < n; i++)
-            p[i] = (u8)(color >> (8 * ((phase + i) & 1)));
-    } else if (phase == 0 && (n & 3) == 0) {
-        /* memcpy, not a u32 store: only the first row of a rectangle is
-         * pixel-aligned, a pitch that is not a multiple of 4 leaves later
-         * rows misaligned (undefined behaviour; a fault on strict-alignment
-         * CPUs).  Found by tests/fuzz/fuzz_scan under UBSan. */
-        for (i = 0; i < n; i += 4)
-            memcpy(p + i, &color, 4);
-    } else {
-        for (i = 0; i < n; i++)
-            p[i] = (u8)(color >> (8 * ((phase + i) & 3)));
+    if (!fp->valid || fp->color != color || fp->bpp != bpp) {
+        for (i = 0; i < sizeof(fp->bytes); i++)
+            fp->bytes[i] = (u8)(color >> (8 * (i & (size - 1))));
+        fp->color = color;
+        fp->bpp = bpp;
+        fp->valid = true;
     }
+    return fp->bytes;
 }
 
 /* Fill one row of len bytes at addr; false on an unmapped page. */
-static bool fill_row(struct sw_pgpu *sw, u32 addr, u32 len, u32 color, u32 bpp, u32 *fault)
+static bool fill_row(struct sw_pgpu *sw, u32 addr, u32 len, const u8 *pat, u32 bpp, u32 *fault)
 {
-    u32 done = 0;
+    u32 done = 0, size = 1u << bpp;
 
     while (done < len) {
         u32 left, n;
@@ -103,7 +104,7 @@ static bool fill_row(struct sw_pgpu *sw, u32 addr, u32 len, u32 color, u32 bpp, 
             return false;
         }
         n = OS_MIN(left, len - done);
-        fill_bytes(p, n, color, bpp, done & 3);
+        memcpy(p, pat + (done & (size - 1)), n);
         done += n;
     }
     return true;
@@ -159,7 +160,6 @@ static int sw_submit(struct pgpu *g, u32 engine, struct vgpu_workload *w, u64 bu
     u64 deadline = sw_now(sw) + budget_ns;
     u32 fault = 0;
 
-    (void)engine;
     while (w->pos < w->len) {
         const u32 *c = &w->dwords[w->pos];
         u32 op = RGPU_CMD_OPCODE(c[0]), len = RGPU_CMD_LEN(c[0]), i;
@@ -204,7 +204,9 @@ static int sw_submit(struct pgpu *g, u32 engine, struct vgpu_workload *w, u64 bu
             while (w->row < height) {
                 u32 r = w->row;
                 bool ok = op == RGPU_OP_COLOR_FILL
-                    ? fill_row(sw, c[1] + r * pitch, width, c[4], bpp, &fault)
+                    ? fill_row(sw, c[1] + r * pitch, width,
+                               fill_pattern(&sw->pattern[engine % RGPU_NUM_ENGINES], c[4], bpp),
+                               bpp, &fault)
                     : copy_row(sw, c[1] + r * pitch, c[4] + r * spitch, width, &fault);
 
                 if (!ok)
