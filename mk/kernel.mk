@@ -40,3 +40,10 @@ kernel-clean:
 	$(Q)if [ -f "$(KDIR)/Makefile" ] && [ -d $(KBUILD_DIR) ]; then \
 	    $(MAKE) --no-print-directory -C $(KDIR) M=$(KBUILD_DIR) clean; fi
 	rm -rf $(KBUILD_DIR)
+
+# The KVM path's flight (tests/rig/flights/kvm-path.list, host kvm-l1): the
+# module, the rig's guest programs, then the flight.  Report: build/flights/latest/.
+.PHONY: kvm-flight
+kvm-flight: kernel
+	$(Q)$(MAKE) --no-print-directory rig-deps rig-progs
+	$(Q)python3 tests/rig/flight.py --flight kvm-path --build $(BUILD)

@@ -130,8 +130,8 @@ int os_cond_timedwait(struct os_cond *c, struct os_mutex *m, u64 timeout_ns)
 	unsigned long tmo;
 	long left;
 
-	/* "Forever" (~0) and anything beyond jiffies' range saturate. */
-	if (timeout_ns >= (u64)jiffies_to_nsecs(MAX_JIFFY_OFFSET))
+	/* "Forever" (~0) and anything longer than a day saturate. */
+	if (timeout_ns >= 86400ull * NSEC_PER_SEC)
 		tmo = MAX_SCHEDULE_TIMEOUT;
 	else
 		tmo = max_t(unsigned long, nsecs_to_jiffies(timeout_ns), 1);

@@ -4,7 +4,9 @@
     python3 tests/rig/flight.py [--flight smoke] [--jobs a,b] [--build build]
 
 A flight is a list of jobs (tests/rig/flights/<name>.list, or --jobs).  All
-jobs share one Xen boot: QEMU boots Xen + dom0 from the cached rig image,
+jobs share one boot of the flight's host: Xen (default) or, for flights
+whose list says `# rig-host: kvm-l1` (or --host kvm-l1), a plain Linux L1
+for the KVM path (tests/rig/kvm-l1/, docs/kvm-path.md).  With Xen, QEMU boots Xen + dom0 from the cached rig image,
 dom0 runs tests/rig/dom0/dom0-run.sh from the 9p share, which runs each
 job script (tests/rig/jobs/<job>.sh) in turn and writes per-step results
 back to the share.  This script prints progress, enforces the timeouts
@@ -29,7 +31,16 @@ from initramfs import build_initramfs
 HERE = os.path.dirname(os.path.abspath(__file__))
 BOOT_TIMEOUT = 240       # QEMU start -> dom0 runner running (measured ~35 s)
 JOB_TIMEOUT_DEFAULT = 300
-SHARED_STEPS = ("rig-image", "host-boot", "xen-daemons")
+SHARED_STEPS = ("rig-image", "host-boot", "xen-daemons", "l1-modules")
+# Per host: image build script, the image file that proves it is built, the
+# runner on the share, and the shared step the runner reports in boot.tsv
+# (with its log).
+HOSTS = {
+    "xen": {"build": "build-rig.sh", "image": "dom0.img", "runner": "rig/dom0-run.sh",
+            "boot_step": "xen-daemons", "boot_log": "xen-start.log"},
+    "kvm-l1": {"build": "kvm-l1/build.sh", "image": "l1.img", "runner": "rig/l1-run.sh",
+               "boot_step": "l1-modules", "boot_log": "l1-modules.log"},
+}
 
 
 class Flight:
@@ -51,6 +62,7 @@ class Flight:
         os.makedirs(self.results)
         self.shared = {}      # shared step name -> {"result", "seconds", "excerpt"}
         self.cache = None
+        self.host = HOSTS[args.host]
 
     def say(self, msg):
         print("[%6.1fs] %s" % (time.monotonic() - self.t0, msg), flush=True)
@@ -60,11 +72,11 @@ class Flight:
         t = time.monotonic()
         log = os.path.join(self.dir, "rig-image.log")
         with open(log, "w") as f:
-            p = subprocess.run(["sh", os.path.join(HERE, "build-rig.sh")],
+            p = subprocess.run(["sh", os.path.join(HERE, self.host["build"])],
                                stdout=subprocess.PIPE, stderr=f, text=True)
         secs = time.monotonic() - t
         self.cache = p.stdout.strip().splitlines()[-1] if p.stdout.strip() else ""
-        ok = p.returncode == 0 and os.path.isfile(os.path.join(self.cache, "dom0.img"))
+        ok = p.returncode == 0 and os.path.isfile(os.path.join(self.cache, self.host["image"]))
         self.shared["rig-image"] = {"result": "pass" if ok else "broken", "seconds": round(secs, 1),
                                     "excerpt": rigreport.tail(log, 10)}
         self.say("rig-image %s %.1fs %s" % (self.shared["rig-image"]["result"], secs, self.cache))
@@ -78,6 +90,9 @@ class Flight:
         os.makedirs(os.path.join(rig, "jobs"))
         for f in ("dom0-run.sh", "lib.sh"):
             shutil.copy(os.path.join(HERE, "dom0", f), rig)
+        if self.args.host == "kvm-l1":
+            for f in ("l1-run.sh", "l1-lib.sh"):
+                shutil.copy(os.path.join(HERE, "kvm-l1", f), rig)
         for job in self.jobs:
             shutil.copy(os.path.join(HERE, "jobs", job + ".sh"), os.path.join(rig, "jobs"))
         if self.args.guest_cfg:
@@ -98,10 +113,32 @@ class Flight:
                 p = os.path.join(src, name)
                 if os.path.isfile(p) and os.access(p, os.X_OK):
                     shutil.copy(p, bindir)
+        # Kernel modules (make kernel): the KVM path's vgpu_mdev.ko.
+        kdir = os.path.join(self.args.build, "kernel")
+        if os.path.isdir(kdir):
+            for name in os.listdir(kdir):
+                if name.endswith(".ko"):
+                    shutil.copy(os.path.join(kdir, name), bindir)
 
     # ------------------------------------------------------------ boot
     def qemu_cmd(self):
         c = self.cache
+        if self.args.host == "kvm-l1":
+            # Plain Linux L1: -cpu max gives SVM + NPT for nested KVM; Linux
+            # (unlike Xen's dom0) needs no -smap/-smep change.
+            cmdline = ("root=/dev/vda rw console=ttyS0,115200 loglevel=4 "
+                       "init=/sbin/rig-init rig.run=" + self.host["runner"])
+            return [
+                "qemu-system-x86_64", "-machine", "q35", "-accel", self.args.accel,
+                "-cpu", "max", "-smp", "2", "-m", "3G",
+                "-display", "none", "-monitor", "none", "-no-reboot", "-nic", "none",
+                "-serial", "file:" + os.path.join(self.dir, "serial.log"),
+                "-kernel", os.path.join(c, "vmlinuz"), "-initrd", os.path.join(c, "initrd.img"),
+                "-append", cmdline,
+                "-drive", "file=%s,format=raw,if=virtio,cache=unsafe" % os.path.join(c, "l1.img"),
+                "-snapshot",
+                "-virtfs", "local,path=%s,mount_tag=share,security_model=none" % self.share,
+            ]
         xen_cmdline = ("console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M "
                        "loglvl=all guest_loglvl=all noreboot console_timestamps=boot")
         dom0_cmdline = ("root=/dev/vda rw console=hvc0 earlyprintk=xen "
@@ -176,25 +213,27 @@ class Flight:
         qlog.close()
         total = time.monotonic() - t
         self.say("QEMU exited rc=%s after %.1fs" % (qemu.returncode, total))
-        self.split_serial()
+        if self.args.host == "xen":
+            self.split_serial()
         serial = os.path.join(self.dir, "serial.log")
         if runner_at is not None:
             # host-boot ends when the runner starts; the Xen daemon start-up
-            # inside it is reported as xen-daemons.
+            # (kvm-l1: module loading) inside it is reported as its own step.
+            bs = self.host["boot_step"]
             xd = rigreport.read_tsv(os.path.join(self.results, "boot.tsv"))
             xd_secs = xd[0]["seconds"] if xd else 0
             self.shared["host-boot"] = {"result": "pass",
                                         "seconds": round(runner_at - xd_secs, 1)}
             if xd:
-                self.shared["xen-daemons"] = dict(xd[0], excerpt=rigreport.tail(
-                    os.path.join(self.results, "xen-start.log"), 10))
+                self.shared[bs] = dict(xd[0], excerpt=rigreport.tail(
+                    os.path.join(self.results, self.host["boot_log"]), 10))
             else:
-                self.shared["xen-daemons"] = {"result": "broken", "seconds": 0}
+                self.shared[bs] = {"result": "broken", "seconds": 0}
         else:
             self.shared["host-boot"] = {"result": "fail", "seconds": round(total, 1),
                                         "excerpt": (why or "QEMU exited early") + "\n" +
                                         rigreport.tail(serial, 20)}
-            self.shared["xen-daemons"] = {"result": "blocked", "seconds": 0}
+            self.shared[self.host["boot_step"]] = {"result": "blocked", "seconds": 0}
         self.boot_problem = None if ended else (why or "QEMU exited before the runner ended")
 
     def split_serial(self):
@@ -240,7 +279,8 @@ class Flight:
             jobs.append(entry)
         # Boot-wide logs stay at the flight level; every job's report lists them.
         for f in ("boot.tsv", "xen-start.log", "xl-info.log", "xl-dmesg-boot.log",
-                  "dom0-dmesg.log", "progress.log"):
+                  "dom0-dmesg.log", "progress.log", "l1-modules.log", "l1-dmesg-boot.log",
+                  "l1-dmesg.log"):
             p = os.path.join(self.results, f)
             if os.path.exists(p):
                 shutil.move(p, os.path.join(self.dir, f))
@@ -274,6 +314,9 @@ def main():
     ap.add_argument("--jobs", help="comma-separated job names (overrides --flight)")
     ap.add_argument("--build", default=os.environ.get("BUILD", "build"))
     ap.add_argument("--accel", default="tcg,thread=multi", help="QEMU -accel (experiments)")
+    ap.add_argument("--host", choices=sorted(HOSTS), default=None,
+                    help="the flight's host: xen (default) or kvm-l1 (the KVM path); "
+                         "a flight list may say '# rig-host: <host>'")
     ap.add_argument("--guest-cfg", action="append", default=[], metavar="LINE",
                     help="extra xl config line for every guest (experiments)")
     args = ap.parse_args()
@@ -281,7 +324,15 @@ def main():
         args.jobs = [j for j in args.jobs.split(",") if j]
     else:
         with open(os.path.join(HERE, "flights", args.flight + ".list")) as f:
-            args.jobs = [ln.strip() for ln in f if ln.strip() and not ln.startswith("#")]
+            lines = f.read().splitlines()
+        args.jobs = [ln.strip() for ln in lines if ln.strip() and not ln.startswith("#")]
+        for ln in lines:
+            if ln.startswith("# rig-host:") and args.host is None:
+                args.host = ln.split(":", 1)[1].strip()
+    args.host = args.host or "xen"
+    if args.host not in HOSTS:
+        print("flight: unknown rig-host %r" % args.host, file=sys.stderr)
+        return 2
     for j in args.jobs:
         if not os.path.isfile(os.path.join(HERE, "jobs", j + ".sh")):
             print("flight: no job script tests/rig/jobs/%s.sh" % j, file=sys.stderr)
