@@ -64,6 +64,13 @@ $(eval $(call variant,asan,-O1 -g -fno-omit-frame-pointer,-fsanitize=address,und
 
 core-lib: $(BUILD)/plain/libvgpucore.a
 
+# Parts with their own rules; included before the test rules below use their variables.
+-include mk/fuzz.mk
+-include mk/bench.mk
+-include mk/backend.mk
+-include mk/kernel.mk
+-include mk/toolstack.mk
+
 # ---------------------------------------------------------------- check-core
 # Proof that core/ is freestanding: no system include path at all, only the
 # compiler's own freestanding headers (stdint.h, stddef.h, stdbool.h...) and
@@ -123,9 +130,4 @@ demo:
 clean:
 	rm -rf $(BUILD)
 
--include mk/fuzz.mk
--include mk/bench.mk
--include mk/backend.mk
--include mk/kernel.mk
--include mk/toolstack.mk
 -include tests/rig/rig.mk
