@@ -18,6 +18,7 @@ Standard library only.
 """
 import argparse
 import datetime
+import fcntl
 import json
 import os
 import shutil
@@ -29,6 +30,7 @@ import rigreport
 from initramfs import build_initramfs
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+LOCK_WAIT = 3600         # how long to queue behind another VM user
 BOOT_TIMEOUT = 240       # QEMU start -> dom0 runner running (measured ~35 s)
 JOB_TIMEOUT_DEFAULT = 300
 SHARED_STEPS = ("rig-image", "host-boot", "xen-daemons", "l1-modules")
@@ -102,7 +104,8 @@ class Flight:
             f.write("\n".join(self.jobs) + "\n")
         shutil.copy(os.path.join(self.cache, "vmlinuz"), os.path.join(rig, "guest-vmlinuz"))
         build_initramfs(os.path.join(self.cache, "busybox"), os.path.join(HERE, "guest"),
-                        os.path.join(rig, "guest-initrd.gz"))
+                        os.path.join(rig, "guest-initrd.gz"),
+                        os.path.join(self.args.build, "rig", "guest-bin"))
         # Project binaries: the rig's own test programs and the project's.
         bindir = os.path.join(self.share, "bin")
         os.makedirs(bindir)
@@ -308,6 +311,28 @@ class Flight:
         return 0 if all(j["result"] == "pass" for j in jobs) else 1
 
 
+def vm_lock():
+    """One VM at a time on this 2-core machine: flights (and any other rig
+    that takes the same lock, e.g. the KVM rig) queue on an flock in the
+    rig cache root.  Held until this process exits."""
+    root = os.environ.get("VGPU_RIG_CACHE") or os.path.expanduser("~/.cache/vgpu-rig")
+    os.makedirs(root, exist_ok=True)
+    f = open(os.path.join(root, "vm.lock"), "a")
+    t = time.monotonic()
+    said = False
+    while True:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return f
+        except BlockingIOError:
+            if not said:
+                print("flight: waiting for %s (another VM is running)" % f.name, flush=True)
+                said = True
+            if time.monotonic() - t > LOCK_WAIT:
+                raise SystemExit("flight: gave up waiting for the VM lock after %ds" % LOCK_WAIT)
+            time.sleep(2)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--flight", default="smoke", help="tests/rig/flights/<name>.list")
@@ -337,6 +362,7 @@ def main():
         if not os.path.isfile(os.path.join(HERE, "jobs", j + ".sh")):
             print("flight: no job script tests/rig/jobs/%s.sh" % j, file=sys.stderr)
             return 2
+    lock = vm_lock()  # noqa: F841 (held for the process lifetime)
     return Flight(args).run()
 
 

@@ -21,8 +21,10 @@ def _entry(name, mode, data=b"", rdev=(0, 0), ino=[0]):
     return out
 
 
-def build_initramfs(busybox, guest_dir, dest):
-    """busybox: static binary; guest_dir: holds `init` and <job>.sh files."""
+def build_initramfs(busybox, guest_dir, dest, bin_dir=None):
+    """busybox: static binary; guest_dir: holds `init` and <job>.sh files;
+    bin_dir (optional): static programs built on the host for the guest
+    ($(BUILD)/rig/guest-bin), each packed as /bin/<name>."""
     parts = []
     for d in ("bin", "dev", "proc", "sys", "guest"):
         parts.append(_entry(d, stat.S_IFDIR | 0o755))
@@ -30,6 +32,12 @@ def build_initramfs(busybox, guest_dir, dest):
     with open(busybox, "rb") as f:
         parts.append(_entry("bin/busybox", stat.S_IFREG | 0o755, f.read()))
     parts.append(_entry("bin/sh", stat.S_IFLNK | 0o777, b"busybox"))
+    if bin_dir and os.path.isdir(bin_dir):
+        for name in sorted(os.listdir(bin_dir)):
+            p = os.path.join(bin_dir, name)
+            if os.path.isfile(p) and os.access(p, os.X_OK):
+                with open(p, "rb") as f:
+                    parts.append(_entry("bin/" + name, stat.S_IFREG | 0o755, f.read()))
     with open(os.path.join(guest_dir, "init"), "rb") as f:
         parts.append(_entry("init", stat.S_IFREG | 0o755, f.read()))
     for name in sorted(os.listdir(guest_dir)):

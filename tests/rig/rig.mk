@@ -17,6 +17,11 @@ RIG_XEN_LIBS := xendevicemodel xenforeignmemory xenevtchn xencontrol
 RIG_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
               -Wmissing-prototypes -O2 -g
 RIG_PROGS := $(BUILD)/rig/ioreq-echo
+# Programs for the rig's guests: static (the guest initramfs has no libc),
+# packed by flight.py into the guest initramfs as /bin/<name>.
+RIG_GUEST_PROGS := $(BUILD)/rig/guest-bin/rgpu-guest-test
+RIG_GUEST_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -O2 \
+                    -static -s -Icore -Iguest
 FLIGHT ?= smoke
 
 .PHONY: rig rig-deps rig-progs e2e flight rig-clean-cache
@@ -27,7 +32,12 @@ rig-deps:
 rig: rig-deps rig-progs
 	$(Q)sh $(RIG_DIR)/build-rig.sh
 
-rig-progs: $(RIG_PROGS)
+rig-progs: $(RIG_PROGS) $(RIG_GUEST_PROGS) backend
+
+$(BUILD)/rig/guest-bin/rgpu-guest-test: $(RIG_DIR)/guest-bin/rgpu-guest-test.c guest/rgpu_guest.c \
+		guest/rgpu_linux.c guest/rgpu_guest.h guest/rgpu_linux.h guest/rgpu_cmd.h core/hw_regs.h
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(RIG_GUEST_CFLAGS) $(filter %.c,$^) -o $@
 
 $(BUILD)/rig/%: $(RIG_DIR)/%.c | rig-deps
 	$(Q)mkdir -p $(@D)
@@ -40,6 +50,13 @@ flight: rig
 	$(Q)python3 $(RIG_DIR)/flight.py --build $(BUILD) \
 	    $(if $(JOBS),--jobs $(JOBS),--flight $(FLIGHT))
 
-# Removes every cached rig image (all recipe hashes).
+# Removes this rig's cached images (all recipe hashes: 16 hex digits) and
+# leftovers of interrupted builds; other rigs sharing the cache root are kept.
 rig-clean-cache:
-	rm -rf $${VGPU_RIG_CACHE:-$$HOME/.cache/vgpu-rig}
+	$(Q)d=$${VGPU_RIG_CACHE:-$$HOME/.cache/vgpu-rig}; \
+	for e in "$$d"/* "$$d"/.build-*; do \
+	    case "$${e##*/}" in \
+	        [0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]|.build-[0-9a-f]*.*) \
+	            echo "rm -rf $$e"; rm -rf "$$e" ;; \
+	    esac; \
+	done

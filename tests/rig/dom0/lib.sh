@@ -86,9 +86,11 @@ EOF
 # guest_domid NAME: print the domid, or nothing.
 guest_domid() { xl domid "$1" 2>/dev/null; }
 
-# guest_state NAME: the xl list state letters (r b p s c d), or "gone".
+# guest_state NAME: the xl list state letters (r b p s c d), "gone", or
+# "unknown" if xl itself failed (not the same as the guest being gone).
 guest_state() {
-    xl list "$1" 2>/dev/null | awk 'NR == 2 { print $5; f = 1 } END { if (!f) print "gone" }'
+    _l=$(xl list 2>/dev/null) || { echo unknown; return 0; }
+    echo "$_l" | awk -v n="$1" '$1 == n { print $5; f = 1 } END { if (!f) print "gone" }'
 }
 
 # check_flake NAME: if Xen logged the known flake for the guest, note it for
@@ -106,22 +108,28 @@ check_flake() {
 # guest_wait NAME PATTERN TIMEOUT: wait until PATTERN shows on the guest's
 # serial console.  Fails early if the guest dies first.
 guest_wait() {
-    _g=$1 _pat=$2 _to=$3 _s0=$(secs) _i=0
+    _g=$1 _pat=$2 _to=$3 _s0=$(secs) _i=0 _stopped=0
     _con="$OUT/guest-$_g.console"
     while [ "$_i" -lt "$_to" ]; do
         if grep -q -- "$_pat" "$_con" 2>/dev/null; then
             echo "'$_pat' seen after ${_i}s"
             return 0
         fi
-        case $(guest_state "$_g") in
-            *c*|*s*|gone)
-                # a last look: the marker may have been written as it died
-                grep -q -- "$_pat" "$_con" 2>/dev/null && return 0
-                echo "guest $_g stopped (state $(guest_state "$_g")) before '$_pat'"
-                check_flake "$_g" && echo "known rig flake: $(cat "$OUT/flake")"
-                tail -20 "$_con" 2>/dev/null
-                return 1 ;;
+        _st=$(guest_state "$_g")
+        case $_st in
+            *c*|*s*|gone) _stopped=$((_stopped + 1)) ;;
+            *) _stopped=0 ;;
         esac
+        # Twice in a row: under load a single `xl list` has been seen to miss
+        # a running domain.
+        if [ "$_stopped" -ge 2 ]; then
+            # a last look: the marker may have been written as it died
+            grep -q -- "$_pat" "$_con" 2>/dev/null && return 0
+            echo "guest $_g stopped (state $_st) before '$_pat'"
+            check_flake "$_g" && echo "known rig flake: $(cat "$OUT/flake")"
+            tail -20 "$_con" 2>/dev/null
+            return 1
+        fi
         sleep 1; _i=$(($(secs) - _s0))
     done
     echo "timeout ${_to}s waiting for '$_pat' on $_g's console"

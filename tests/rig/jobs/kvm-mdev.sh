@@ -81,10 +81,13 @@ l2_boot() {
 remove_while_open() {
     set -x
     if rmmod vgpu_mdev; then echo "rmmod succeeded with an open instance"; return 1; fi
+    # The bus link goes at once; the device itself stays while it is open.
+    real=$(readlink -f "$MDEV/$U2")
+    echo "$real" >"$OUT/u2.path"
     ( echo 1 >"$MDEV/$U2/remove"; echo "remove returned $?" >"$OUT/remove.done" ) &
     echo $! >"$OUT/remove.pid"
     sleep 5
-    [ -d "$MDEV/$U2" ] || { echo "instance vanished under the VM"; return 1; }
+    [ -d "$real" ] || { echo "instance vanished under the VM"; return 1; }
     [ ! -f "$OUT/remove.done" ] || { cat "$OUT/remove.done"; return 1; }
     kill -0 "$(cat "$OUT/l2.pid")" || { echo "the VM died"; return 1; }
     dmesg | grep 'in use by a VM' || { echo "no message about the open instance"; return 1; }
@@ -100,8 +103,10 @@ removal_after_close() {
     set -x
     l2_gone l2 120 || return 1
     _end=$(( $(secs) + 30 ))
-    while [ -d "$MDEV/$U2" ] && [ "$(secs)" -lt "$_end" ]; do sleep 1; done
-    [ ! -d "$MDEV/$U2" ] || { echo "pending removal did not complete after the VM closed"; return 1; }
+    real=$(cat "$OUT/u2.path" 2>/dev/null)
+    while [ -d "${real:-$MDEV/$U2}" ] && [ "$(secs)" -lt "$_end" ]; do sleep 1; done
+    [ ! -d "${real:-$MDEV/$U2}" ] || { echo "pending removal did not complete after the VM closed"; return 1; }
+    cat "$OUT/remove.done" 2>/dev/null
     mdevctl list
     mdevctl undefine -u "$U2"
     [ "$(cat "$TYPES/rgpu-refgpu-4/available_instances")" = 4 ]

@@ -1,0 +1,149 @@
+# rig-timeout: 720
+# vgpu-guest: the Xen path end to end.  dom0 runs the vgpu-backend daemon
+# ($BIN/vgpu-backend, dom0-backend/); the job plays the toolstack: it
+# creates an HVM guest (2 vCPUs) paused, writes the vGPU's xenstore backend
+# nodes the way docs/runbook.md describes, waits for the daemon to answer
+# Connected, and unpauses.  In the guest, rgpu-guest-test
+# (tests/rig/guest-bin/) drives the vGPU through the guest library and
+# prints one RIG-GUEST line per scenario.  Then the guest powers off and
+# the job checks that the daemon tore the domain down cleanly (no zombie
+# domain: foreign mappings released), stays up, and exits 0 on SIGTERM.
+
+VG_TYPE=refgpu-8
+VG_UUID=5a1d0e7c-0b1e-4c5e-9a47-6f2d3c4b5a69
+VG_BDF=00:05.0
+VG_LOG=$OUT/vgpu-backend.log
+
+vg_pid() { cat "$OUT/.vgpu-backend.pid" 2>/dev/null; }
+vg_base() { echo "/local/domain/0/backend/vgpu/$(cat "$OUT/.domid-vg1")/0"; }
+
+# Whatever happens to the steps, the daemon does not outlive the job.
+vg_cleanup() {
+    _p=$(vg_pid)
+    [ -n "$_p" ] && kill -0 "$_p" 2>/dev/null && kill -TERM "$_p"
+}
+trap vg_cleanup EXIT
+
+vg_daemon_start() {
+    # The subshell keeps the exit status for vg_daemon_stop (a later step
+    # is another subshell: it cannot `wait` for this one).
+    ( "$BIN/vgpu-backend" -f -v -l "$VG_LOG" -p "$OUT/.vgpu-backend.pid"
+      echo $? >"$OUT/.vgpu-backend.rc" ) </dev/null >/dev/null 2>&1 &
+    _s0=$(secs)
+    while [ ! -s "$OUT/.vgpu-backend.pid" ]; do
+        if [ -f "$OUT/.vgpu-backend.rc" ] || [ $(($(secs) - _s0)) -ge 30 ]; then
+            echo "vgpu-backend did not become ready (rc $(cat "$OUT/.vgpu-backend.rc" 2>/dev/null))"
+            cat "$VG_LOG"
+            return 1
+        fi
+        sleep 0.5
+    done
+    echo "vgpu-backend ready, pid $(vg_pid)"
+    cat "$VG_LOG"
+}
+
+# xs_state: the device's state node, or "none".
+vg_state() { xenstore-read "$(vg_base)/state" 2>/dev/null || echo none; }
+
+vg_guest_create() {
+    guest_create vg1 -p || return 1
+    _dom=$(cat "$OUT/.domid-vg1")
+    _b=$(vg_base)
+    # The device's parameters first, state last: the daemon acts on state 1.
+    xenstore-write "$_b/type" "$VG_TYPE" "$_b/uuid" "$VG_UUID" "$_b/bdf" "$VG_BDF" \
+        "$_b/frontend" "/local/domain/$_dom/device/vgpu/0" "$_b/frontend-id" "$_dom" \
+        "$_b/online" 1 || return 1
+    _t0=$(now)
+    xenstore-write "$_b/state" 1 || return 1
+    _s0=$(secs)
+    while :; do
+        _st=$(vg_state)
+        case $_st in
+            4) break ;;
+            6) echo "daemon closed the device: $(xenstore-read "$_b/error" 2>&1)"
+               cat "$VG_LOG"; return 1 ;;
+        esac
+        if [ $(($(secs) - _s0)) -ge 30 ]; then
+            echo "no Connected (state $_st) after 30s"; cat "$VG_LOG"; return 1
+        fi
+        sleep 0.2
+    done
+    echo "state 4 (Connected) after $(awk -v a="$_t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')s"
+    xenstore-ls -f "$_b"
+    xl unpause vg1
+}
+
+# Every scenario line PASS, the summary PASS, the guest's script rc 0.
+vg_results() {
+    guest_wait vg1 'RIG-GUEST: done rc=' 400
+    _rc=$?
+    grep 'RIG-GUEST' "$OUT/guest-vg1.console"
+    [ $_rc = 0 ] || return 1
+    grep -q 'RIG-GUEST: summary PASS' "$OUT/guest-vg1.console" || { echo "summary not PASS"; return 1; }
+    if grep 'RIG-GUEST: [a-z]* FAIL' "$OUT/guest-vg1.console"; then return 1; fi
+    grep -q 'RIG-GUEST: done rc=0' "$OUT/guest-vg1.console"
+}
+
+# The domain is gone: the daemon noticed, freed the vGPU and its server,
+# removed the backend nodes, and released every foreign mapping (a mapping
+# left behind keeps the domain a zombie in `xl list`).
+vg_teardown() {
+    _dom=$(cat "$OUT/.domid-vg1")
+    _bad=0
+    _s0=$(secs)
+    while ! grep -q "dom$_dom: IOREQ server torn down" "$VG_LOG"; do
+        [ $(($(secs) - _s0)) -ge 20 ] && break
+        sleep 0.5
+    done
+    grep "dom$_dom" "$VG_LOG" | tail -20
+    grep -q "dom$_dom is gone" "$VG_LOG" || { echo "daemon did not log dom$_dom's death"; _bad=1; }
+    grep -q "dom$_dom: IOREQ server torn down" "$VG_LOG" || { echo "no teardown logged"; _bad=1; }
+    _st=$(xenstore-read "/local/domain/0/backend/vgpu/$_dom/0/state" 2>/dev/null)
+    case $_st in
+        ""|6) echo "backend node: ${_st:-removed}" ;;
+        *) echo "backend node still state $_st"; _bad=1 ;;
+    esac
+    _s0=$(secs)
+    while xl list | awk -v d="$_dom" 'NR > 1 && $2 == d { f = 1 } END { exit !f }'; do
+        if [ $(($(secs) - _s0)) -ge 20 ]; then
+            echo "domain $_dom still listed (zombie?):"; xl list; _bad=1; break
+        fi
+        sleep 1
+    done
+    _p=$(vg_pid)
+    if [ -n "$_p" ] && kill -0 "$_p" 2>/dev/null; then
+        echo "daemon still running (pid $_p)"
+    else
+        echo "daemon died"; _bad=1
+    fi
+    return $_bad
+}
+
+vg_daemon_stop() {
+    _p=$(vg_pid)
+    [ -n "$_p" ] || { echo "no pid"; return 1; }
+    kill -TERM "$_p"
+    _s0=$(secs)
+    while [ ! -f "$OUT/.vgpu-backend.rc" ]; do
+        if [ $(($(secs) - _s0)) -ge 20 ]; then
+            echo "daemon ignored SIGTERM for 20s"; tail -20 "$VG_LOG"; return 1
+        fi
+        sleep 0.5
+    done
+    tail -5 "$VG_LOG"
+    _rc=$(cat "$OUT/.vgpu-backend.rc")
+    echo "vgpu-backend exit status $_rc"
+    grep -q 'vgpu-backend stopped' "$VG_LOG" && [ "$_rc" = 0 ]
+}
+
+guest_config vg1
+# Two vCPUs: IOREQs arrive on either vCPU's event channel.
+sed -i 's/^vcpus = 1$/vcpus = 2/' "$OUT/vg1.cfg"
+step daemon-start vg_daemon_start
+step guest-create vg_guest_create
+step guest-boot guest_wait vg1 'RIG-GUEST: init up' 400
+step guest-workload vg_results
+step guest-stop guest_gone vg1 60
+step teardown vg_teardown
+step daemon-stop vg_daemon_stop
+step leak-check leak_check

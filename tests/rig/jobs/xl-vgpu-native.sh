@@ -1,0 +1,197 @@
+# rig-timeout: 720
+# xl-vgpu-native: plain `xl` with the vgpu patch series (xen-patches/) does
+# what toolstack/vgpu-xl does for stock xl.  The patched xl and
+# libxenlight (built on the host by xen-patches/build.sh, same Xen 4.17 ABI
+# as dom0's packages) are bind-mounted over the installed ones for the
+# job, so every `xl` below, lib.sh's included, is the patched one.  Then:
+#   - a vgpu entry with an unknown key: `xl create` fails naming the key,
+#     and no domain is left;
+#   - with vgpu-backend running, a type the daemon does not know: `xl create`
+#     fails with the daemon's message and cleans up;
+#   - a guest with vgpu = [ "type=refgpu-8" ]: plain `xl create` (not
+#     paused) returns with the backend Connected, `xl vgpu-list` shows it,
+#     the guest sees 1234:6770 at 00:05.0; `xl destroy` removes the
+#     backend nodes and the daemon tears the vGPU down.
+# Needs $BIN/xl-vgpu and $BIN/libxenlight.so.4.17.0 (make xl-vgpu; the
+# toolstack flight builds them).
+
+XV_LOG=$OUT/vgpu-backend.log
+XV_LIB=/usr/lib/x86_64-linux-gnu/libxenlight.so.4.17.0
+XV_XL=/usr/lib/xen-4.17/bin/xl
+XV_BASE=/local/domain/0/backend/vgpu
+
+xv_pid() { cat "$OUT/.vgpu-backend.pid" 2>/dev/null; }
+
+# Whatever happens to the steps: the daemon stops, the stock toolstack
+# comes back (lazily: an xl daemon of a guest may still run the patched one).
+xv_cleanup() {
+    _p=$(xv_pid)
+    [ -n "$_p" ] && kill -0 "$_p" 2>/dev/null && kill -TERM "$_p"
+    umount -l "$XV_XL" 2>/dev/null
+    umount -l "$XV_LIB" 2>/dev/null
+}
+trap xv_cleanup EXIT
+
+xv_install() {
+    for f in xl-vgpu libxenlight.so.4.17.0; do
+        [ -f "$BIN/$f" ] || { echo "$BIN/$f missing: build it with 'make xl-vgpu'"; return "$BROKEN"; }
+    done
+    [ -f "$XV_LIB" ] && [ -f "$XV_XL" ] || { echo "dom0 has no $XV_LIB or $XV_XL"; return "$BROKEN"; }
+    dpkg-query -W xen-utils-4.17 libxenmisc4.17
+    mount --bind "$BIN/libxenlight.so.4.17.0" "$XV_LIB" || return 1
+    mount --bind "$BIN/xl-vgpu" "$XV_XL" || return 1
+    # The patched xl must load (same sonames as dom0's libraries) and know vgpu-list.
+    ldd "$XV_XL" | grep -E 'xenlight|xenctrl|xlutil|not found'
+    ! ldd "$XV_XL" | grep -q 'not found' || return 1
+    xl help 2>&1 | grep vgpu-list || { echo "xl has no vgpu-list: not the patched xl"; return 1; }
+    xl info | grep -E '^(xen_version|xen_extra)'
+}
+
+xv_daemon_start() {
+    ( "$BIN/vgpu-backend" -f -v -l "$XV_LOG" -p "$OUT/.vgpu-backend.pid"
+      echo $? >"$OUT/.vgpu-backend.rc" ) </dev/null >/dev/null 2>&1 &
+    _s0=$(secs)
+    while [ ! -s "$OUT/.vgpu-backend.pid" ]; do
+        if [ -f "$OUT/.vgpu-backend.rc" ] || [ $(($(secs) - _s0)) -ge 30 ]; then
+            echo "vgpu-backend did not become ready (rc $(cat "$OUT/.vgpu-backend.rc" 2>/dev/null))"
+            cat "$XV_LOG"
+            return 1
+        fi
+        sleep 0.5
+    done
+    echo "vgpu-backend ready, pid $(xv_pid)"
+}
+
+# xv_no_domain NAME: no domain NAME and no vgpu backend nodes left.
+xv_no_domain() {
+    if xl domid "$1" >/dev/null 2>&1; then
+        echo "domain $1 exists after the failed create:"; xl list; return 1
+    fi
+    _left=$(xenstore-list "$XV_BASE" 2>/dev/null)
+    [ -z "$_left" ] || { echo "vgpu backend nodes left for domains: $_left"; xenstore-ls -f "$XV_BASE"; return 1; }
+    echo "no domain $1, no backend nodes"
+}
+
+# An unknown key in a vgpu entry: xl refuses the config, naming the key.
+xv_bad_key() {
+    guest_config xbad 'vgpu = [ "type=refgpu-8,colour=red" ]'
+    if xl create "$OUT/xbad.cfg" >"$OUT/xbad.out" 2>&1; then
+        cat "$OUT/xbad.out"; echo "xl create accepted an unknown vgpu key"; return 1
+    fi
+    cat "$OUT/xbad.out"
+    grep -q "unknown vgpu key 'colour'" "$OUT/xbad.out" || { echo "message does not name 'colour'"; return 1; }
+    # and a bad value, named too
+    guest_config xbad2 'vgpu = [ "type=refgpu-8,bdf=00:45.0" ]'
+    if xl create "$OUT/xbad2.cfg" >"$OUT/xbad2.out" 2>&1; then
+        cat "$OUT/xbad2.out"; echo "xl create accepted bdf 00:45.0"; return 1
+    fi
+    cat "$OUT/xbad2.out"
+    grep -q "bdf '00:45.0'" "$OUT/xbad2.out" || { echo "message does not name the bdf"; return 1; }
+    xv_no_domain xbad && xv_no_domain xbad2
+}
+
+# A type the daemon does not offer: the daemon closes the device with an
+# error; xl create fails with that message and destroys the domain.
+xv_refused() {
+    guest_config xref 'vgpu = [ "type=nosuch-type" ]'
+    _t0=$(now)
+    if xl create "$OUT/xref.cfg" >"$OUT/xref.out" 2>&1; then
+        cat "$OUT/xref.out"; echo "xl create succeeded with an unknown vGPU type"; xl destroy xref; return 1
+    fi
+    echo "xl create failed after $(awk -v a="$_t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')s:"
+    cat "$OUT/xref.out"
+    grep -q "vgpu 0 (type nosuch-type)" "$OUT/xref.out" || { echo "no vgpu error message"; return 1; }
+    grep -qi "nosuch-type.*unknown\|unknown.*nosuch-type" "$OUT/xref.out" || { echo "the daemon's reason is not shown"; return 1; }
+    xv_no_domain xref
+}
+
+xv_create() {
+    guest_config xg1 'vgpu = [ "type=refgpu-8" ]'
+    _t0=$(now)
+    guest_create xg1 || { tail -30 "$XV_LOG"; return 1; }
+    echo "xl create returned after $(awk -v a="$_t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')s"
+    _dom=$(cat "$OUT/.domid-xg1")
+    xenstore-ls -f "$XV_BASE/$_dom"
+    _st=$(xenstore-read "$XV_BASE/$_dom/0/state")
+    [ "$_st" = 4 ] || { echo "backend state $_st, not 4 (Connected), after xl create"; return 1; }
+    [ "$(xenstore-read "$XV_BASE/$_dom/0/bdf")" = 00:05.0 ] || { echo "default bdf is not 00:05.0"; return 1; }
+    [ "$(xenstore-read "$XV_BASE/$_dom/0/type")" = refgpu-8 ] || return 1
+    _u=$(xenstore-read "$XV_BASE/$_dom/0/uuid")
+    echo "$_u" | grep -Eq '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$' || { echo "generated uuid '$_u' is not a UUID"; return 1; }
+    xenstore-ls -f "/local/domain/$_dom/device/vgpu"
+    # not paused: xl unpaused it itself once the vGPU was Connected
+    xl list xg1
+    case $(guest_state xg1) in *p*) echo "guest left paused"; return 1 ;; esac
+}
+
+xv_list() {
+    xl vgpu-list xg1 | tee "$OUT/vgpu-list.out"
+    _dom=$(cat "$OUT/.domid-xg1")
+    awk -v d="$_dom" '$1 == d && $2 == 0 && $4 == "4/connected" && $5 == "refgpu-8" && $6 == "00:05.0" { f = 1 } END { exit !f }' \
+        "$OUT/vgpu-list.out" || { echo "vgpu-list does not show devid 0 connected refgpu-8 at 00:05.0"; return 1; }
+    xl list -l xg1 | grep -A 8 '"vgpus"'
+}
+
+xv_guest_pci() {
+    guest_wait xg1 'RIG-GUEST: waiting for xl destroy' 120 || return 1
+    grep 'RIG-GUEST' "$OUT/guest-xg1.console"
+    grep -q 'RIG-GUEST: xl-vgpu-native PASS' "$OUT/guest-xg1.console"
+}
+
+# xl destroy: the generic device teardown removes the backend (and
+# frontend and libxl) nodes; the daemon tears the vGPU down.
+xv_destroy() {
+    _dom=$(cat "$OUT/.domid-xg1")
+    _t0=$(now)
+    xl destroy xg1 || return 1
+    echo "xl destroy returned after $(awk -v a="$_t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')s"
+    _bad=0
+    if xenstore-read "$XV_BASE/$_dom/0/state" >/dev/null 2>&1; then
+        echo "backend nodes still there:"; xenstore-ls -f "$XV_BASE/$_dom"; _bad=1
+    else
+        echo "backend $XV_BASE/$_dom/0: gone"
+    fi
+    if xenstore-read "/libxl/$_dom/device/vgpu/0/backend" >/dev/null 2>&1; then
+        echo "libxl's device node still there"; _bad=1
+    fi
+    _s0=$(secs)
+    while ! grep -q "dom$_dom: IOREQ server torn down" "$XV_LOG"; do
+        [ $(($(secs) - _s0)) -ge 20 ] && { echo "daemon logged no teardown of dom$_dom"; _bad=1; break; }
+        sleep 0.5
+    done
+    grep "dom$_dom" "$XV_LOG" | tail -12
+    _s0=$(secs)
+    while xl list | awk -v d="$_dom" 'NR > 1 && $2 == d { f = 1 } END { exit !f }'; do
+        if [ $(($(secs) - _s0)) -ge 20 ]; then
+            echo "domain $_dom still listed (zombie?):"; xl list; _bad=1; break
+        fi
+        sleep 1
+    done
+    _p=$(xv_pid)
+    kill -0 "$_p" 2>/dev/null || { echo "daemon died"; _bad=1; }
+    return $_bad
+}
+
+xv_daemon_stop() {
+    _p=$(xv_pid)
+    [ -n "$_p" ] || { echo "no pid"; return 1; }
+    kill -TERM "$_p"
+    _s0=$(secs)
+    while [ ! -f "$OUT/.vgpu-backend.rc" ]; do
+        [ $(($(secs) - _s0)) -ge 20 ] && { echo "daemon ignored SIGTERM for 20s"; return 1; }
+        sleep 0.5
+    done
+    tail -3 "$XV_LOG"
+    [ "$(cat "$OUT/.vgpu-backend.rc")" = 0 ]
+}
+
+step xl-install xv_install
+step create-bad-key xv_bad_key
+step daemon-start xv_daemon_start
+step create-refused xv_refused
+step guest-create xv_create
+step vgpu-list xv_list
+step guest-pci xv_guest_pci
+step destroy xv_destroy
+step daemon-stop xv_daemon_stop
+step leak-check leak_check
