@@ -60,3 +60,6 @@ rig-clean-cache:
 	            echo "rm -rf $$e"; rm -rf "$$e" ;; \
 	    esac; \
 	done
+
+# The patched toolstack (xen-patches/) for the toolstack flight: make xl-vgpu.
+include $(RIG_DIR)/xl-vgpu.mk

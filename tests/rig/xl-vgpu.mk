@@ -1,0 +1,23 @@
+# xl-vgpu.mk: the patched toolstack for the rig (included by rig.mk).
+#
+#   make xl-vgpu     build (or find cached) libxenlight + xl with the vgpu
+#                    series (xen-patches/build.sh; cached outside the repo in
+#                    $${VGPU_RIG_CACHE:-~/.cache/vgpu-rig}/xl-vgpu-<hash>/) and
+#                    put them where flight.py picks up binaries for dom0:
+#                    $(BUILD)/rig/xl-vgpu and $(BUILD)/rig/libxenlight.so.4.17.0
+#                    (-> /share/bin; the xl-vgpu-native job bind-mounts them)
+#
+# `make flight FLIGHT=toolstack` builds them first; with JOBS=... run
+# `make xl-vgpu` yourself.  The first build takes ~10 minutes (nice 19).
+
+.PHONY: xl-vgpu
+
+xl-vgpu:
+	$(Q)d=$$(sh xen-patches/build.sh) && mkdir -p $(BUILD)/rig && \
+	    install -m 0755 "$$d/xl" $(BUILD)/rig/xl-vgpu && \
+	    install -m 0755 "$$d/libxenlight.so.4.17.0" $(BUILD)/rig/libxenlight.so.4.17.0 && \
+	    echo "xl-vgpu: $$(cat "$$d/SOURCE-VERSION") from $$d"
+
+ifeq ($(FLIGHT),toolstack)
+rig-progs: xl-vgpu
+endif
