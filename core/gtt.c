@@ -27,6 +27,15 @@ int vgpu_gtt_init(struct vgpu *v)
     return 0;
 }
 
+/*
+ * Dropping a shadow entry is two-phase.  The host GTT entry goes at once,
+ * so no translation made from now on reaches the frame; the frame itself
+ * is unmapped only once no engine runs this vGPU, because a slice already
+ * running may hold a pointer it translated before (on Xen, unmapping a
+ * foreign page under the engine's memcpy would crash the daemon).  Frames
+ * wait on v->gtt.deferred until vgpu_gtt_release() sees the engines idle
+ * for this vGPU; the scheduler calls it after every slice.
+ */
 static void drop_entry(struct vgpu *v, u32 i)
 {
     struct vgpu_gtt *g = &v->gtt;
@@ -35,31 +44,72 @@ static void drop_entry(struct vgpu *v, u32 i)
     if (!g->va[i])
         return;
     pg->ops->set_gtt(pg, g->first + i, NULL);
-    v->ops->unmap_frame(v->host, g->mapped_addr[i], g->va[i]);
     g->valid[i / 64] &= ~(1ull << (i % 64));
+    if (g->nr_deferred == g->cap_deferred) {
+        u32 cap = g->cap_deferred ? 2 * g->cap_deferred : 64;
+        struct vgpu_deferred_unmap *nd = os_alloc_large(sizeof(*nd) * cap);
+
+        if (!nd) {
+            /* Keeping the frame mapped is safe; unmapping it might not be. */
+            os_log_ratelimited(OS_LOG_ERR, "vgpu%u: no memory to defer an unmap: frame "
+                               "0x%llx stays mapped", v->id,
+                               (unsigned long long)g->mapped_addr[i]);
+            g->va[i] = NULL;
+            g->mapped_addr[i] = 0;
+            return;
+        }
+        if (g->deferred)
+            memcpy(nd, g->deferred, sizeof(*nd) * g->nr_deferred);
+        os_free_large(g->deferred);
+        g->deferred = nd;
+        g->cap_deferred = cap;
+    }
+    g->deferred[g->nr_deferred].addr = g->mapped_addr[i];
+    g->deferred[g->nr_deferred].va = g->va[i];
+    g->nr_deferred++;
     g->va[i] = NULL;
     g->mapped_addr[i] = 0;
+}
+
+void vgpu_gtt_release(struct vgpu *v, bool engines_quiet)
+{
+    struct vgpu_gtt *g = &v->gtt;
+    u32 k;
+
+    if (!g->nr_deferred)
+        return;
+    if (!engines_quiet && vgpu_sched_running(v->parent->sched, v, RGPU_NUM_ENGINES))
+        return;
+    for (k = 0; k < g->nr_deferred; k++)
+        v->ops->unmap_frame(v->host, g->deferred[k].addr, g->deferred[k].va);
+    g->nr_deferred = 0;
 }
 
 void vgpu_gtt_clear(struct vgpu *v)
 {
     struct vgpu_gtt *g = &v->gtt;
-    u32 i;
+    u32 w, b;
 
     if (!g->guest_pte)
         return;
-    for (i = 0; i < g->nr; i++) {
-        drop_entry(v, i);
-        g->guest_pte[i] = 0;
-    }
+    /* Only mapped entries have anything to drop: walk the valid bitmap. */
+    for (w = 0; w < (g->nr + 63) / 64; w++)
+        for (b = 0; g->valid[w] && b < 64; b++)
+            if (g->valid[w] & (1ull << b))
+                drop_entry(v, w * 64 + b);
+    memset(g->guest_pte, 0, sizeof(u64) * g->nr);
+    vgpu_gtt_release(v, false);
 }
 
 void vgpu_gtt_fini(struct vgpu *v)
 {
     struct vgpu_gtt *g = &v->gtt;
 
-    if (g->va && g->guest_pte)
+    if (g->va && g->guest_pte) {
         vgpu_gtt_clear(v);
+        vgpu_gtt_release(v, true);      /* destroy: the scheduler let go of v */
+    }
+    os_free_large(g->deferred);
     os_free_large(g->guest_pte);
     os_free_large(g->va);
     os_free_large(g->mapped_addr);
@@ -89,7 +139,10 @@ u32 vgpu_gtt_write(struct vgpu *v, u32 index, u64 pte)
     if (pte == g->guest_pte[i] && (!(pte & RGPU_PTE_VALID) || g->va[i]))
         return RGPU_ERR_NONE;                       /* rewrite of the same entry */
     g->guest_pte[i] = pte;
-    drop_entry(v, i);
+    if (g->va[i]) {
+        drop_entry(v, i);
+        vgpu_gtt_release(v, false);
+    }
     if (!(pte & RGPU_PTE_VALID))
         return RGPU_ERR_NONE;
 
@@ -237,45 +290,29 @@ out:
 unsigned int vgpu_dma_unmap(struct vgpu *v, u64 iova, u64 len)
 {
     struct vgpu_gtt *g;
-    struct pgpu *pg;
-    struct { u64 addr; void *va; } *gone = NULL;
-    unsigned int n = 0, k = 0;
+    unsigned int n = 0;
     u32 i;
 
     if (!v || !len)
         return 0;
     g = &v->gtt;
-    pg = v->parent->pgpu;
     os_mutex_lock(v->lock);
-    for (i = 0; i < g->nr; i++)
-        if (g->va[i] && g->mapped_addr[i] - iova < len)
-            n++;
-    if (n)
-        gone = os_alloc_large(sizeof(*gone) * n);
-    for (i = 0; n && i < g->nr; i++) {
-        if (!g->va[i] || g->mapped_addr[i] - iova >= len)
-            continue;
-        if (!gone) {
-            /* No memory for the deferred list: release at once (the
-             * engine may fault, but the frame is given back). */
+    for (i = 0; i < g->nr; i++) {
+        if (g->va[i] && g->mapped_addr[i] - iova < len) {
             drop_entry(v, i);
-            continue;
+            n++;
         }
-        pg->ops->set_gtt(pg, g->first + i, NULL);
-        gone[k].addr = g->mapped_addr[i];
-        gone[k].va = g->va[i];
-        k++;
-        g->valid[i / 64] &= ~(1ull << (i % 64));
-        g->va[i] = NULL;
-        g->mapped_addr[i] = 0;
     }
     os_mutex_unlock(v->lock);
     if (!n)
         return 0;
+    /* VFIO wants the pages unpinned before dma_unmap returns: wait for the
+     * slices that may hold pointers to them, then release whatever else
+     * runs (a later slice can no longer reach the dropped entries). */
     vgpu_sched_quiesce(v->parent->sched, v);
-    for (i = 0; i < k; i++)
-        v->ops->unmap_frame(v->host, gone[i].addr, gone[i].va);
-    os_free_large(gone);
+    os_mutex_lock(v->lock);
+    vgpu_gtt_release(v, true);
+    os_mutex_unlock(v->lock);
     os_info("vgpu%u: DMA range 0x%llx+0x%llx withdrawn: %u GTT entries invalidated", v->id,
             (unsigned long long)iova, (unsigned long long)len, n);
     return n;

@@ -134,6 +134,18 @@ void vgpu_sched_quiesce(struct vgpu_sched *s, struct vgpu *v)
     os_mutex_unlock(s->lock);
 }
 
+bool vgpu_sched_running(struct vgpu_sched *s, struct vgpu *v, u32 except)
+{
+    bool busy = false;
+    u32 e;
+
+    os_mutex_lock(s->lock);
+    for (e = 0; e < RGPU_NUM_ENGINES; e++)
+        busy |= e != except && s->running[e] == v;
+    os_mutex_unlock(s->lock);
+    return busy;
+}
+
 void vgpu_sched_attach(struct vgpu_sched *s, struct vgpu *v)
 {
     os_mutex_lock(s->lock);
@@ -211,6 +223,10 @@ bool vgpu_sched_step(struct vgpu_sched *s, u32 e)
     os_mutex_unlock(s->lock);
     if (w)
         vgpu_engine_complete(v, w, &c.res, elapsed);
+    /* This slice is over: frames the guest unmapped meanwhile can go,
+     * unless v's other engine is still running. */
+    if (v->gtt.nr_deferred && !vgpu_sched_running(s, v, e))
+        vgpu_gtt_release(v, true);
     os_mutex_unlock(v->lock);
     /* Last touch of v: once running[e] is cleared, a waiting
      * vgpu_sched_flush() may return and its caller free v. */

@@ -161,11 +161,18 @@ struct vgpu_gtt {
     void **va;                  /* host mapping of each valid entry, NULL if none */
     u64 *mapped_addr;           /* guest DMA address behind va[] (for unmap) */
     u64 *valid;                 /* bit per entry: va[] != NULL (fast range checks) */
+    /* Frames dropped from the shadow but maybe still in use by a running
+     * slice: unmapped by vgpu_gtt_release() once the engines let go. */
+    struct vgpu_deferred_unmap { u64 addr; void *va; } *deferred;
+    u32 nr_deferred, cap_deferred;
 };
 int vgpu_gtt_init(struct vgpu *v);
 /* Unmap every frame and invalidate the host entries (reset, destroy). */
 void vgpu_gtt_clear(struct vgpu *v);
 void vgpu_gtt_fini(struct vgpu *v);
+/* Unmap deferred frames if no engine runs v (or unconditionally when the
+ * caller knows no slice can hold them).  Caller holds v->lock. */
+void vgpu_gtt_release(struct vgpu *v, bool engines_quiet);
 /* Write one guest PTE at a global GTT index; returns RGPU_ERR_*. */
 u32 vgpu_gtt_write(struct vgpu *v, u32 index, u64 pte);
 u64 vgpu_gtt_read(struct vgpu *v, u32 index);
@@ -241,6 +248,8 @@ void vgpu_sched_detach(struct vgpu_sched *s, struct vgpu *v);
 /* Wait until no workload of v is running on any engine; queued work stays
  * queued.  Must not be called with v->lock held. */
 void vgpu_sched_quiesce(struct vgpu_sched *s, struct vgpu *v);
+/* Whether an engine other than except runs v right now. */
+bool vgpu_sched_running(struct vgpu_sched *s, struct vgpu *v, u32 except);
 /* Drop queued work without waiting (safe under v->lock). */
 void vgpu_sched_drop(struct vgpu_sched *s, struct vgpu *v, u32 engine);
 void vgpu_sched_requeue(struct vgpu_sched *s, struct vgpu *v, struct vgpu_workload *w);

@@ -343,10 +343,75 @@ static void test_flr_clears(void)
     mech_teardown(&env);
 }
 
+/*
+ * A PTE rewritten while a slice of the vGPU runs: the host entry goes at
+ * once, but the old frame stays mapped until the slice is over (the engine
+ * may still hold a pointer into it).  Driven from the engine's own
+ * per-command hook, i.e. from inside the running slice.
+ */
+struct midrun {
+    struct vgpu *v;
+    struct testhost *h;
+    u32 gfx;
+    unsigned int calls, mapped_in_hook, unmaps_before;
+    bool ptr_null_in_hook;
+};
+
+static void rewrite_mid_slice(void *ctx, u32 opcode)
+{
+    struct midrun *m = ctx;
+
+    (void)opcode;
+    if (m->calls++)
+        return;
+    m->unmaps_before = m->h->mapped;
+    os_mutex_lock(m->v->lock);
+    vgpu_gtt_write(m->v, m->gfx >> 12, 0);      /* invalidate */
+    m->ptr_null_in_hook = vgpu_gtt_ptr(m->v, m->gfx) == NULL;
+    os_mutex_unlock(m->v->lock);
+    m->mapped_in_hook = m->h->mapped;
+}
+
+static void test_unmap_deferred_while_running(void)
+{
+    struct midrun m;
+    struct ring r;
+    u32 b[16], n = 0, data;
+    struct mech_opts o = { .nr = 1 };
+
+    CU_ASSERT_FATAL(mech_setup(&env, &o) == 0);
+    memset(&m, 0, sizeof(m));
+    m.v = env.v[0];
+    m.h = &env.h[0];
+    data = (u32)m.v->gm_base + L_DATA;
+    m.gfx = data + 8 * PG;                      /* a page the workload does not touch */
+    pgpu_sw_set_cmd_hook(env.p->pgpu, rewrite_mid_slice, &m);
+    ring_init(&r, m.v, RGPU_ENGINE_RENDER);
+    n += cmd_sdi(b + n, data, 1);
+    n += cmd_sdi(b + n, data + 4, 2);
+    ring_emit(&r, b, n);
+    ring_submit(&r);
+    CU_ASSERT_TRUE(run_idle(env.p) >= 1);
+    CU_ASSERT_TRUE(m.calls >= 2);
+    CU_ASSERT_TRUE(m.ptr_null_in_hook);                     /* no new translations */
+    CU_ASSERT_EQUAL(m.mapped_in_hook, m.unmaps_before);     /* but not unmapped yet */
+    CU_ASSERT_EQUAL(env.h[0].mapped, m.unmaps_before - 1);  /* released after the slice */
+    CU_ASSERT_EQUAL(m.v->gtt.nr_deferred, 0);
+    CU_ASSERT_EQUAL(gm_rd32(m.v, data + 4), 2);
+    /* Idle engine: an unmap takes effect at once. */
+    os_mutex_lock(m.v->lock);
+    vgpu_gtt_write(m.v, (data >> 12) + 9, 0);
+    os_mutex_unlock(m.v->lock);
+    CU_ASSERT_EQUAL(env.h[0].mapped, m.unmaps_before - 2);
+    mech_teardown(&env);
+    CU_ASSERT_EQUAL(env.h[0].mapped, 0);
+}
+
 void register_gtt_tests(void)
 {
     MECH_SUITE("gtt", NULL, NULL,
                MT(test_window_8byte), MT(test_window_halves), MT(test_outside_slice),
                MT(test_frame_outside_memory), MT(test_remap_invalidate), MT(test_batch_ok),
-               MT(test_batch_errors), MT(test_flr_clears));
+               MT(test_batch_errors), MT(test_flr_clears),
+               MT(test_unmap_deferred_while_running));
 }
