@@ -27,6 +27,7 @@ import sys
 import time
 
 import rigreport
+from guestdisk import build_guest_disk
 from initramfs import build_initramfs
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -106,6 +107,15 @@ class Flight:
         build_initramfs(os.path.join(self.cache, "busybox"), os.path.join(HERE, "guest"),
                         os.path.join(rig, "guest-initrd.gz"),
                         os.path.join(self.args.build, "rig", "guest-bin"))
+        # How Xen guests boot (docs/rig.md): "disk" (SYSLINUX on AHCI) or
+        # "kernel" (xl kernel=, QEMU's fw_cfg linuxboot).
+        with open(os.path.join(rig, "guest-boot"), "w") as f:
+            f.write(self.args.guest_boot + "\n")
+        if self.args.host == "xen" and self.args.guest_boot == "disk":
+            for job in self.jobs:
+                build_guest_disk(os.path.join(rig, "guest-vmlinuz"),
+                                 os.path.join(rig, "guest-initrd.gz"), job,
+                                 os.path.join(rig, "guest-disk-%s.img" % job))
         # Project binaries: the rig's own test programs and the project's.
         bindir = os.path.join(self.share, "bin")
         os.makedirs(bindir)
@@ -289,9 +299,21 @@ class Flight:
                 shutil.move(p, os.path.join(self.dir, f))
         return jobs
 
+    def trim_share(self):
+        """Drop the big reproducible inputs (guest kernel, disks) from the
+        share; logs and results stay."""
+        rig = os.path.join(self.share, "rig")
+        if os.path.isdir(rig):
+            for name in os.listdir(rig):
+                if name == "guest-vmlinuz" or name.endswith(".img"):
+                    os.unlink(os.path.join(rig, name))
+
     def run(self):
         self.say("flight %s: jobs %s -> %s" % (self.id, " ".join(self.jobs), self.dir))
-        prev = rigreport.load_previous(self.base)
+        # Baseline: the newest earlier flight of the same name (flight list or
+        # job set), so a toolstack flight never counts as the smoke's baseline.
+        self.name = self.args.flight_name
+        prev = rigreport.load_previous(self.base, self.name, self.id)
         self.boot_problem = None
         if self.rig_image():
             self.prepare_share()
@@ -300,7 +322,8 @@ class Flight:
             self.shared["host-boot"] = {"result": "blocked", "seconds": 0}
             self.boot_problem = "rig image not built"
         jobs = self.collect()
-        report = {"flight": self.id, "started": self.id, "rig": self.cache,
+        self.trim_share()
+        report = {"flight": self.id, "name": self.name, "rig": self.cache,
                   "seconds": round(time.monotonic() - self.t0, 1), "jobs": jobs}
         rigreport.write(self.dir, report, prev)
         rigreport.set_latest(self.base, self.id)
@@ -338,6 +361,8 @@ def main():
     ap.add_argument("--flight", default="smoke", help="tests/rig/flights/<name>.list")
     ap.add_argument("--jobs", help="comma-separated job names (overrides --flight)")
     ap.add_argument("--build", default=os.environ.get("BUILD", "build"))
+    ap.add_argument("--guest-boot", choices=("disk", "kernel"), default="kernel",
+                    help="how Xen guests boot (docs/rig.md)")
     ap.add_argument("--accel", default="tcg,thread=multi", help="QEMU -accel (experiments)")
     ap.add_argument("--host", choices=sorted(HOSTS), default=None,
                     help="the flight's host: xen (default) or kvm-l1 (the KVM path); "
@@ -347,10 +372,12 @@ def main():
     args = ap.parse_args()
     if args.jobs:
         args.jobs = [j for j in args.jobs.split(",") if j]
+        args.flight_name = "jobs:" + ",".join(args.jobs)
     else:
         with open(os.path.join(HERE, "flights", args.flight + ".list")) as f:
             lines = f.read().splitlines()
         args.jobs = [ln.strip() for ln in lines if ln.strip() and not ln.startswith("#")]
+        args.flight_name = args.flight
         for ln in lines:
             if ln.startswith("# rig-host:") and args.host is None:
                 args.host = ln.split(":", 1)[1].strip()

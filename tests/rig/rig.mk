@@ -10,8 +10,9 @@
 
 RIG_DIR := tests/rig
 # Host packages: image build (debootstrap), boot (qemu), test programs (libxen-dev).
+# Guest boot disk (guestdisk.py): dosfstools, mtools, syslinux.
 RIG_DEPS_PACKAGES := qemu-system-x86 debootstrap e2fsprogs libxen-dev pkg-config gcc \
-                     python3 coreutils
+                     python3 coreutils dosfstools mtools syslinux syslinux-common
 RIG_XEN_LIBS := xendevicemodel xenforeignmemory xenevtchn xencontrol
 # gnu11: Xen's public headers use anonymous unions (hvm/save.h refuses -std=c11).
 RIG_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \

@@ -57,12 +57,20 @@ def job_result(steps):
     return "pass" if steps else "broken"
 
 
-def load_previous(base):
-    try:
-        with open(os.path.join(base, "latest", "report.json")) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
+def load_previous(base, name, current):
+    """The newest flight before `current` with the same name, or None."""
+    for fid in sorted(os.listdir(base), reverse=True):
+        if fid >= current or fid.startswith("."):
+            continue
+        try:
+            with open(os.path.join(base, fid, "report.json")) as f:
+                rep = json.load(f)
+        except (OSError, ValueError):
+            continue
+        # Flights from before names were recorded: compare by job set.
+        if rep.get("name", "jobs:" + ",".join(j["name"] for j in rep.get("jobs", []))) == name:
+            return rep
+    return None
 
 
 def regressions(cur, prev):

@@ -63,9 +63,6 @@ name = "$_g"
 type = "hvm"
 memory = 256
 vcpus = 1
-kernel = "$RIG/guest-vmlinuz"
-ramdisk = "$RIG/guest-initrd.gz"
-cmdline = "console=ttyS0,115200 quiet panic=-1 rig.guest=$JOB"
 vga = "none"
 vnc = 0
 sdl = 0
@@ -77,6 +74,24 @@ tsc_mode = "native"
 on_crash = "preserve"
 on_reboot = "preserve"
 EOF
+    if [ "$(cat "$RIG/guest-boot" 2>/dev/null)" = kernel ]; then
+        cat >>"$OUT/$_g.cfg" <<EOF
+kernel = "$RIG/guest-vmlinuz"
+ramdisk = "$RIG/guest-initrd.gz"
+cmdline = "console=ttyS0,115200 quiet panic=-1 rig.guest=$JOB"
+EOF
+    else
+        # SYSLINUX disk (flight.py, guestdisk.py) on AHCI: SeaBIOS loads the
+        # kernel by DMA.  A private copy: QEMU refuses read-only IDE/AHCI
+        # disks, and several guests may boot the same image.  qdisk: the PV
+        # side of the disk needs no loop device or hotplug script in dom0.
+        cp "$RIG/guest-disk-$JOB.img" "/tmp/rig-$_g.img" || return $BROKEN
+        cat >>"$OUT/$_g.cfg" <<EOF
+disk = [ "format=raw,vdev=hda,access=rw,backendtype=qdisk,target=/tmp/rig-$_g.img" ]
+hdtype = "ahci"
+boot = "c"
+EOF
+    fi
     for _l in "$@"; do echo "$_l" >>"$OUT/$_g.cfg"; done
     # flight.py --guest-cfg LINE: experiments on every guest of the flight
     [ -f "$RIG/guest-extra.cfg" ] && cat "$RIG/guest-extra.cfg" >>"$OUT/$_g.cfg"
