@@ -744,10 +744,8 @@ static ssize_t rgpu_show_description(struct mdev_type *mtype, char *buf)
 
 	if (!t)
 		return -ENODEV;
-	return sysfs_emit(buf, "%s\ngraphics memory: %llu MiB\nfences: %u\nweight: %u\n"
-			  "max resolution: %ux%u\n", t->description,
-			  (unsigned long long)(t->gm_size >> 20), t->fences, t->weight,
-			  t->max_width, t->max_height);
+	/* The core's description already names the resources. */
+	return sysfs_emit(buf, "%s\n", t->description);
 }
 
 static struct mdev_driver rgpu_mdev_driver = {

@@ -44,6 +44,11 @@ kernel-clean:
 # The KVM path's flight (tests/rig/flights/kvm-path.list, host kvm-l1): the
 # module, the rig's guest programs, then the flight.  Report: build/flights/latest/.
 .PHONY: kvm-flight
-kvm-flight: kernel
+kvm-flight: kernel $(BUILD)/rig/vfio-abuse
 	$(Q)$(MAKE) --no-print-directory rig-deps rig-progs
 	$(Q)python3 tests/rig/flight.py --flight kvm-path --build $(BUILD)
+
+# Raw-VFIO robustness driver run in the L1 host (tests/rig/vfio-abuse.c).
+$(BUILD)/rig/vfio-abuse: tests/rig/vfio-abuse.c core/hw_regs.h
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 -Wall -Wextra -Werror -Wshadow -O2 -g $< -o $@

@@ -5,8 +5,9 @@
 # with -device vfio-pci,sysfsdev=... and drives the vGPU (guest/kvm-mdev.sh:
 # IDs and registers with devmem, then rgpu-guest-test if it is packed), and
 # the robustness rules are checked: removing an open instance does not
-# happen under the VM, rmmod while open is refused, rmmod with idle
-# instances cleans up, and the kernel log has no oops or warning.
+# happen under the VM, rmmod while open is refused, raw VFIO abuse from L1
+# (tests/rig/vfio-abuse.c) is survived, rmmod with idle instances cleans up,
+# and the kernel log has no oops or warning.
 MDEV=/sys/bus/mdev/devices
 PARENT=/sys/class/mdev_bus/rgpu0
 TYPES=$PARENT/mdev_supported_types
@@ -112,6 +113,18 @@ removal_after_close() {
     [ "$(cat "$TYPES/rgpu-refgpu-4/available_instances")" = 4 ]
 }
 
+# Raw VFIO from L1 userspace: DMA withdrawal while the engine works in the
+# range, malformed requests, random register and config writes.
+vfio_abuse() {
+    set -x
+    echo "$U3" >"$TYPES/rgpu-refgpu-4/create" || return 1
+    "$BIN/vfio-abuse" "$MDEV/$U3" 20000
+    rc=$?
+    echo 1 >"$MDEV/$U3/remove" || return 1
+    dmesg | grep -E 'withdrawn|vgpu_mdev' | tail -20
+    [ $rc = 0 ] && dmesg | grep -q 'GTT entries invalidated'
+}
+
 rmmod_with_instances() {
     set -x
     echo "$U1" >"$TYPES/rgpu-refgpu-8/create" || return 1
@@ -138,5 +151,6 @@ step l2-boot l2_boot
 step remove-while-open remove_while_open
 step guest-workload guest_workload
 step removal-after-close removal_after_close
+step vfio-abuse vfio_abuse
 step rmmod-with-instances rmmod_with_instances
 step kernel-log kernel_log_clean
