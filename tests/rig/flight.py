@@ -361,7 +361,7 @@ def main():
     ap.add_argument("--flight", default="smoke", help="tests/rig/flights/<name>.list")
     ap.add_argument("--jobs", help="comma-separated job names (overrides --flight)")
     ap.add_argument("--build", default=os.environ.get("BUILD", "build"))
-    ap.add_argument("--guest-boot", choices=("disk", "kernel"), default="kernel",
+    ap.add_argument("--guest-boot", choices=("disk", "kernel"), default="disk",
                     help="how Xen guests boot (docs/rig.md)")
     ap.add_argument("--accel", default="tcg,thread=multi", help="QEMU -accel (experiments)")
     ap.add_argument("--host", choices=sorted(HOSTS), default=None,
