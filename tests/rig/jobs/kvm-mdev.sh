@@ -14,6 +14,7 @@ TYPES=$PARENT/mdev_supported_types
 U1=6f3c1a52-0000-4000-8000-000000000001
 U2=6f3c1a52-0000-4000-8000-000000000002
 U3=6f3c1a52-0000-4000-8000-000000000003
+U4=6f3c1a52-0000-4000-8000-000000000004
 
 module_load() {
     set -x
@@ -59,6 +60,11 @@ mdevctl_define_start() {
     set -x
     mdevctl types || return 1
     mdevctl types | grep -q 'rgpu-refgpu-4' || return 1
+    # transient instance: start without a definition, then stop
+    mdevctl start -u "$U4" -p rgpu0 -t rgpu-refgpu-16 || return 1
+    [ -d "$MDEV/$U4" ] || return 1
+    mdevctl stop -u "$U4" || return 1
+    [ ! -e "$MDEV/$U4" ] || return 1
     mdevctl define -u "$U2" -p rgpu0 -t rgpu-refgpu-4 || return 1
     mdevctl list -d
     mdevctl list -d | grep -q "$U2" || return 1
