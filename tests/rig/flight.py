@@ -336,11 +336,12 @@ class Flight:
 
 def vm_lock():
     """One VM at a time on this 2-core machine: flights (and any other rig
-    that takes the same lock, e.g. the KVM rig) queue on an flock in the
-    rig cache root.  Held until this process exits."""
-    root = os.environ.get("VGPU_RIG_CACHE") or os.path.expanduser("~/.cache/vgpu-rig")
-    os.makedirs(root, exist_ok=True)
-    f = open(os.path.join(root, "vm.lock"), "a")
+    that takes the same lock, e.g. the KVM rig) queue on an flock on a
+    machine-wide lock file (not in the cache: a flight with its own
+    VGPU_RIG_CACHE must still queue).  Held until this process exits."""
+    path = os.environ.get("VGPU_RIG_LOCK") or (
+        "/run/lock/vgpu-rig-vm.lock" if os.access("/run/lock", os.W_OK) else "/tmp/vgpu-rig-vm.lock")
+    f = open(path, "a")
     t = time.monotonic()
     said = False
     while True:
