@@ -44,7 +44,26 @@
 #define VGPU_MDEV_MAX_TYPES    16
 
 static int log_level = OS_LOG_INFO;
-module_param(log_level, int, 0644);
+
+/* Writable at run time (/sys/module/vgpu_mdev/parameters/log_level). */
+static int log_level_set(const char *val, const struct kernel_param *kp)
+{
+	int lvl, rc = kstrtoint(val, 0, &lvl);
+
+	if (rc)
+		return rc;
+	if (lvl < OS_LOG_ERR || lvl > OS_LOG_DEBUG)
+		return -EINVAL;
+	log_level = lvl;
+	os_log_set_level((enum os_log_level)lvl);
+	return 0;
+}
+
+static const struct kernel_param_ops log_level_ops = {
+	.set = log_level_set,
+	.get = param_get_int,
+};
+module_param_cb(log_level, &log_level_ops, &log_level, 0644);
 MODULE_PARM_DESC(log_level, "core log level: 0 err, 1 warn, 2 info (default), 3 debug");
 
 /* ------------------------------------------------------------ state */

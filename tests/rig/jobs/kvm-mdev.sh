@@ -38,6 +38,10 @@ module_load() {
     [ "$(cat "$TYPES/rgpu-refgpu-4/device_api")" = vfio-pci ] || return 1
     [ "$(cat "$TYPES/rgpu-refgpu-4/available_instances")" = 4 ] || return 1
     cat "$TYPES/rgpu-refgpu-4/description"
+    # the core's log level is a run-time parameter; out-of-range is refused
+    echo 3 >/sys/module/vgpu_mdev/parameters/log_level || return 1
+    if echo 9 >/sys/module/vgpu_mdev/parameters/log_level; then return 1; fi
+    echo 2 >/sys/module/vgpu_mdev/parameters/log_level || return 1
     cat /sys/class/rgpu/rgpu0/usage
 }
 
