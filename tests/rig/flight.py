@@ -6,12 +6,14 @@
 A flight is a list of jobs (tests/rig/flights/<name>.list, or --jobs).  All
 jobs share one boot of the flight's host: Xen (default) or, for flights
 whose list says `# rig-host: kvm-l1` (or --host kvm-l1), a plain Linux L1
-for the KVM path (tests/rig/kvm-l1/, docs/kvm-path.md).  With Xen, QEMU boots Xen + dom0 from the cached rig image,
-dom0 runs tests/rig/dom0/dom0-run.sh from the 9p share, which runs each
-job script (tests/rig/jobs/<job>.sh) in turn and writes per-step results
-back to the share.  This script prints progress, enforces the timeouts
-(QEMU is killed by PID), and writes build/flights/<id>/report.{md,json},
-with regressions against the previous flight (build/flights/latest).
+for the KVM path (tests/rig/kvm-l1/, docs/kvm-path.md).  With Xen, QEMU
+boots Xen + dom0 from the cached rig image, dom0 runs
+tests/rig/dom0/dom0-run.sh from the 9p share, which runs each job script
+(tests/rig/jobs/<job>.sh) in turn and writes per-step results back to the
+share.  This script prints progress, enforces the timeouts (QEMU is killed
+by PID), and writes build/flights/<id>/report.{md,json} (latest: the
+build/flights/latest symlink), with regressions against the newest earlier
+flight of the same name.  See docs/rig.md.
 
 Exit status: 0 if every job passed, 1 otherwise, 2 on usage errors.
 Standard library only.

@@ -148,6 +148,11 @@ static uint64_t mmio_read(struct echo *e, uint64_t off)
 
 static void handle(struct echo *e, ioreq_t *req)
 {
+    if (req->type == IOREQ_TYPE_INVALIDATE) {
+        /* map-cache flush broadcast (its count is not 1): nothing cached */
+        e->n_invalidate++;
+        return;
+    }
     if (req->data_is_ptr || req->count != 1) {
         /* rep string MMIO: not part of this test; answer all-ones. */
         e->n_other++;
@@ -156,9 +161,6 @@ static void handle(struct echo *e, ioreq_t *req)
         return;
     }
     switch (req->type) {
-    case IOREQ_TYPE_INVALIDATE: /* map-cache flush broadcast: nothing cached */
-        e->n_invalidate++;
-        break;
     case IOREQ_TYPE_PCI_CONFIG: {
         /* addr = SBDF << 32 | register; Xen only sends our claimed SBDF. */
         unsigned int reg = (unsigned int)(req->addr & 0xfff);
