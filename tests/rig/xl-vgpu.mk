@@ -17,6 +17,11 @@ xl-vgpu:
 	    install -m 0755 "$$d/xl" $(BUILD)/rig/xl-vgpu && \
 	    install -m 0755 "$$d/libxenlight.so.4.17.0" $(BUILD)/rig/libxenlight.so.4.17.0 && \
 	    echo "xl-vgpu: $$(cat "$$d/SOURCE-VERSION") from $$d"
+	$(Q)# vgpu-backend needs libpng16, which the rig image (packages.list) lacks
+	$(Q)# so far: ship the host's copy (Debian 12 on both sides); the job uses
+	$(Q)# it only when dom0 has none.
+	$(Q)p=$$(ldconfig -p | awk '$$1 == "libpng16.so.16" && /x86-64/ { print $$NF; exit }'); \
+	    if [ -n "$$p" ]; then install -m 0755 "$$p" $(BUILD)/rig/libpng16.so.16; fi
 
 ifeq ($(FLIGHT),toolstack)
 rig-progs: xl-vgpu

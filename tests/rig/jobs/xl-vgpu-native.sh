@@ -48,7 +48,14 @@ xv_install() {
 }
 
 xv_daemon_start() {
-    ( "$BIN/vgpu-backend" -f -v -l "$XV_LOG" -p "$OUT/.vgpu-backend.pid"
+    # The rig image has no libpng16 (yet): make xl-vgpu ships the host's.
+    if ldd "$BIN/vgpu-backend" | grep -q 'libpng16.so.16 => not found'; then
+        [ -f "$BIN/libpng16.so.16" ] || { echo "dom0 lacks libpng16.so.16 and $BIN has none"; return "$BROKEN"; }
+        mkdir -p /run/xv-lib && cp "$BIN/libpng16.so.16" /run/xv-lib/
+        XV_ENV="LD_LIBRARY_PATH=/run/xv-lib"
+        note "dom0 image lacks libpng16 (vgpu-backend needs it): used the host's copy"
+    fi
+    ( env ${XV_ENV:-} "$BIN/vgpu-backend" -f -v -l "$XV_LOG" -p "$OUT/.vgpu-backend.pid"
       echo $? >"$OUT/.vgpu-backend.rc" ) </dev/null >/dev/null 2>&1 &
     _s0=$(secs)
     while [ ! -s "$OUT/.vgpu-backend.pid" ]; do
@@ -129,11 +136,13 @@ xv_list() {
     _dom=$(cat "$OUT/.domid-xg1")
     awk -v d="$_dom" '$1 == d && $2 == 0 && $4 == "4/connected" && $5 == "refgpu-8" && $6 == "00:05.0" { f = 1 } END { exit !f }' \
         "$OUT/vgpu-list.out" || { echo "vgpu-list does not show devid 0 connected refgpu-8 at 00:05.0"; return 1; }
-    xl list -l xg1 | grep -A 8 '"vgpus"'
+    # libxl keeps the vGPUs in the domain's stored configuration
+    xl list -l xg1 >"$OUT/xl-list-l.json" 2>&1
+    grep -A 8 '"vgpus"' "$OUT/xl-list-l.json" || { echo "no vgpus in xl list -l:"; tail -20 "$OUT/xl-list-l.json"; return 1; }
 }
 
 xv_guest_pci() {
-    guest_wait xg1 'RIG-GUEST: waiting for xl destroy' 120 || return 1
+    guest_wait xg1 'RIG-GUEST: waiting for xl destroy' 400 || return 1
     grep 'RIG-GUEST' "$OUT/guest-xg1.console"
     grep -q 'RIG-GUEST: xl-vgpu-native PASS' "$OUT/guest-xg1.console"
 }
