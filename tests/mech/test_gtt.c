@@ -407,11 +407,41 @@ static void test_unmap_deferred_while_running(void)
     CU_ASSERT_EQUAL(env.h[0].mapped, 0);
 }
 
+/* VFIO dma_unmap: every shadow entry backed by the withdrawn IOVA range
+ * goes, and its frame is unpinned before the call returns. */
+static void test_dma_unmap(void)
+{
+    struct vgpu *v;
+    u32 base;
+    unsigned int before;
+
+    setup2();
+    v = env.v[0];
+    base = (u32)v->gm_base;
+    gtt_map(v, base, 0x10000, 8);               /* frames at 0x10000..0x17fff */
+    gtt_map(v, base + 8 * PG, 0x40000, 4);
+    before = env.h[0].mapped;
+    CU_ASSERT_EQUAL(before, 12);
+    CU_ASSERT_EQUAL(vgpu_dma_unmap(v, 0x12000, 0x3000), 3);     /* frames 0x12..0x14 */
+    CU_ASSERT_EQUAL(env.h[0].mapped, before - 3);
+    CU_ASSERT_PTR_NULL(vgpu_gtt_ptr(v, base + 2 * PG));
+    CU_ASSERT_PTR_NULL(vgpu_gtt_ptr(v, base + 4 * PG));
+    CU_ASSERT_PTR_NOT_NULL(vgpu_gtt_ptr(v, base + 1 * PG));
+    CU_ASSERT_PTR_NOT_NULL(vgpu_gtt_ptr(v, base + 5 * PG));
+    /* The guest's own PTE value is kept: only the shadow is gone. */
+    CU_ASSERT_EQUAL(gtt_get(v, base + 2 * PG), 0x12000 | RGPU_PTE_VALID);
+    CU_ASSERT_EQUAL(vgpu_dma_unmap(v, 0x80000, 0x10000), 0);    /* nothing there */
+    CU_ASSERT_EQUAL(vgpu_dma_unmap(v, 0, 0), 0);
+    CU_ASSERT_EQUAL(vgpu_dma_unmap(v, 0, ~0ull), before - 3);   /* everything */
+    CU_ASSERT_EQUAL(env.h[0].mapped, 0);
+    mech_teardown(&env);
+}
+
 void register_gtt_tests(void)
 {
     MECH_SUITE("gtt", NULL, NULL,
                MT(test_window_8byte), MT(test_window_halves), MT(test_outside_slice),
                MT(test_frame_outside_memory), MT(test_remap_invalidate), MT(test_batch_ok),
                MT(test_batch_errors), MT(test_flr_clears),
-               MT(test_unmap_deferred_while_running));
+               MT(test_unmap_deferred_while_running), MT(test_dma_unmap));
 }
