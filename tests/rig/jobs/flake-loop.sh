@@ -1,10 +1,10 @@
-# rig-timeout: 1500
+# rig-timeout: 1200
 # flake-loop: boot the hvm-guest guest repeatedly to measure the rig's
 # known flake (guest triple fault under TCG nested SVM; docs/rig.md).
 # Not in the smoke flight.  Each boot is one step; unlike a normal job a
 # failed boot does not block the next (the point is to count them).
 # Experiments: flight.py --guest-cfg 'hap=0' / --accel tcg,thread=single.
-n=${FLAKE_LOOP_N:-16}
+n=${FLAKE_LOOP_N:-12}
 boot_once() {
     guest_create "$1" || return 1
     guest_wait "$1" 'RIG-GUEST: done rc=0' 240 || return 1
