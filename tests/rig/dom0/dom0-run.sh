@@ -36,7 +36,15 @@ logs_capture() {
     xl dmesg -c >"$OUT/xl-dmesg.log" 2>&1
     mkdir -p "$OUT/xen-logs"
     cp /var/log/xen/* "$OUT/xen-logs/" 2>/dev/null
-    rm -f /var/log/xen/* /tmp/rig-*.img
+    # Per-guest logs go; the daemons' own logs (xenstored, xenconsoled, the
+    # dom0 qemu) are still open: truncate them, so each job gets its part.
+    for f in /var/log/xen/*; do
+        case ${f##*/} in
+            xl-*|qemu-dm-*) rm -f "$f" ;;
+            *) [ -f "$f" ] && : >"$f" ;;
+        esac
+    done
+    rm -f /tmp/rig-*.img
     xl list >"$OUT/xl-list-after.log" 2>&1
     for d in $(xl list | awk 'NR > 1 && $1 != "Domain-0" { print $2 }'); do
         xl destroy "$d" >>"$OUT/xl-list-after.log" 2>&1
