@@ -8,7 +8,7 @@
 #                    (-> /share/bin; the xl-vgpu-native job bind-mounts them)
 #
 # `make flight FLIGHT=toolstack` builds them first; with JOBS=... run
-# `make xl-vgpu` yourself.  The first build takes ~10 minutes (nice 19).
+# `make xl-vgpu` yourself.  A build from scratch takes ~2.5 minutes (nice 19).
 
 .PHONY: xl-vgpu
 

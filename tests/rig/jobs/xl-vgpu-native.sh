@@ -6,6 +6,8 @@
 # job, so every `xl` below, lib.sh's included, is the patched one.  Then:
 #   - a vgpu entry with an unknown key: `xl create` fails naming the key,
 #     and no domain is left;
+#   - no vgpu-backend running: `xl create` fails after 60 s saying the
+#     backend did not connect, and leaves nothing behind;
 #   - with vgpu-backend running, a type the daemon does not know: `xl create`
 #     fails with the daemon's message and cleans up;
 #   - a guest with vgpu = [ "type=refgpu-8" ]: plain `xl create` (not
@@ -95,6 +97,21 @@ xv_bad_key() {
     cat "$OUT/xbad2.out"
     grep -q "bdf '00:45.0'" "$OUT/xbad2.out" || { echo "message does not name the bdf"; return 1; }
     xv_no_domain xbad && xv_no_domain xbad2
+}
+
+# No vgpu-backend running: xl create waits 60 s for Connected, then fails
+# saying so, and libxl's teardown removes the nodes nobody answered.
+xv_no_daemon() {
+    guest_config xnod 'vgpu = [ "type=refgpu-8" ]'
+    _t0=$(now)
+    if xl create "$OUT/xnod.cfg" >"$OUT/xnod.out" 2>&1; then
+        cat "$OUT/xnod.out"; echo "xl create succeeded without a vgpu backend"; xl destroy xnod; return 1
+    fi
+    echo "xl create failed after $(awk -v a="$_t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')s:"
+    cat "$OUT/xnod.out"
+    grep -q "vgpu 0 (type refgpu-8): the vgpu backend in domain 0 did not connect within 60s" "$OUT/xnod.out" ||
+        { echo "no timeout message"; return 1; }
+    xv_no_domain xnod
 }
 
 # A type the daemon does not offer: the daemon closes the device with an
@@ -196,6 +213,7 @@ xv_daemon_stop() {
 
 step xl-install xv_install
 step create-bad-key xv_bad_key
+step create-no-daemon xv_no_daemon
 step daemon-start xv_daemon_start
 step create-refused xv_refused
 step guest-create xv_create
