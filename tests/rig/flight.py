@@ -336,27 +336,62 @@ class Flight:
         return 0 if all(j["result"] == "pass" for j in jobs) else 1
 
 
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
 def vm_lock():
     """One VM at a time on this 2-core machine: flights (and any other rig
     that takes the same lock, e.g. the KVM rig) queue on an flock on a
     machine-wide lock file (not in the cache: a flight with its own
-    VGPU_RIG_CACHE must still queue).  Held until this process exits."""
+    VGPU_RIG_CACHE must still queue).  Held until this process exits.
+
+    Waiters queue first come, first served: each leaves a ticket
+    (<time>-<pid>) next to the lock and only tries the flock when its ticket
+    is the oldest of a live process; polling alone let late comers starve
+    early ones."""
     path = os.environ.get("VGPU_RIG_LOCK") or (
         "/run/lock/vgpu-rig-vm.lock" if os.access("/run/lock", os.W_OK) else "/tmp/vgpu-rig-vm.lock")
+    queue = path + ".queue"
+    os.makedirs(queue, exist_ok=True)
+    ticket = os.path.join(queue, "%020d-%d" % (time.time_ns(), os.getpid()))
+    open(ticket, "w").close()
     f = open(path, "a")
     t = time.monotonic()
     said = False
-    while True:
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return f
-        except BlockingIOError:
+    try:
+        while True:
+            live = []
+            for name in sorted(os.listdir(queue)):
+                pid = int(name.rsplit("-", 1)[1]) if "-" in name else 0
+                if _pid_alive(pid):
+                    live.append(name)
+                else:  # a waiter that died: its ticket must not block the queue
+                    try:
+                        os.unlink(os.path.join(queue, name))
+                    except OSError:
+                        pass
+            if live and live[0] == os.path.basename(ticket):
+                try:
+                    fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return f
+                except BlockingIOError:
+                    pass
             if not said:
-                print("flight: waiting for %s (another VM is running)" % f.name, flush=True)
+                print("flight: waiting for %s (another VM is running; %d in the queue)"
+                      % (path, len(live)), flush=True)
                 said = True
             if time.monotonic() - t > LOCK_WAIT:
                 raise SystemExit("flight: gave up waiting for the VM lock after %ds" % LOCK_WAIT)
             time.sleep(2)
+    finally:
+        os.unlink(ticket)
 
 
 def main():
