@@ -24,6 +24,7 @@ import fcntl
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -346,6 +347,10 @@ def _pid_alive(pid):
         return True
 
 
+def _lock_timeout(signum, frame):
+    raise SystemExit("flight: gave up waiting for the VM lock after %ds" % LOCK_WAIT)
+
+
 def vm_lock():
     """One VM at a time on this 2-core machine: flights (and any other rig
     that takes the same lock, e.g. the KVM rig) queue on an flock on a
@@ -377,18 +382,29 @@ def vm_lock():
                         os.unlink(os.path.join(queue, name))
                     except OSError:
                         pass
+            left = LOCK_WAIT - (time.monotonic() - t)
+            if left <= 0:
+                raise SystemExit("flight: gave up waiting for the VM lock after %ds" % LOCK_WAIT)
             if live and live[0] == os.path.basename(ticket):
                 try:
                     fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
                     return f
                 except BlockingIOError:
                     pass
+                # Head of the queue: block in the kernel, woken at release
+                # (as flock(1) users are; polling would lose every race).
+                print("flight: waiting for %s (another VM is running)" % path, flush=True)
+                signal.signal(signal.SIGALRM, _lock_timeout)
+                signal.alarm(int(left) + 1)
+                try:
+                    fcntl.flock(f, fcntl.LOCK_EX)
+                    return f
+                finally:
+                    signal.alarm(0)
             if not said:
-                print("flight: waiting for %s (another VM is running; %d in the queue)"
-                      % (path, len(live)), flush=True)
+                print("flight: queued for %s behind %d other flight(s)" % (path, len(live) - 1),
+                      flush=True)
                 said = True
-            if time.monotonic() - t > LOCK_WAIT:
-                raise SystemExit("flight: gave up waiting for the VM lock after %ds" % LOCK_WAIT)
             time.sleep(2)
     finally:
         os.unlink(ticket)
