@@ -24,6 +24,21 @@ XV_BASE=/local/domain/0/backend/vgpu
 
 xv_pid() { cat "$OUT/.vgpu-backend.pid" 2>/dev/null; }
 
+# t SECS CMD...: CMD under a time limit.  A flight once hung for 10 minutes
+# inside guest-create (QEMU at 100% CPU, dom0 alive) without saying where;
+# now the log names the command and shows what was running.
+t() {
+    _lim=$1; shift
+    timeout -k 5 "$_lim" "$@"
+    _trc=$?
+    if [ $_trc = 124 ] || [ $_trc = 137 ]; then
+        echo "TIMEOUT: '$*' did not finish in ${_lim}s; busiest processes:"
+        ps -eo pid,stat,pcpu,wchan:24,args --sort=-pcpu | head -15
+        xl dmesg 2>/dev/null | tail -5
+    fi
+    return $_trc
+}
+
 # Whatever happens to the steps: the daemon stops, the stock toolstack
 # comes back (lazily: an xl daemon of a guest may still run the patched one).
 xv_cleanup() {
@@ -132,29 +147,32 @@ xv_refused() {
 xv_create() {
     guest_config xg1 'vgpu = [ "type=refgpu-8" ]'
     _t0=$(now)
-    guest_create xg1 || { tail -30 "$XV_LOG"; return 1; }
+    t 300 sh -c '. "$RIG/lib.sh"; guest_create xg1' || { tail -30 "$XV_LOG"; return 1; }
     echo "xl create returned after $(awk -v a="$_t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')s"
     _dom=$(cat "$OUT/.domid-xg1")
-    xenstore-ls -f "$XV_BASE/$_dom"
-    _st=$(xenstore-read "$XV_BASE/$_dom/0/state")
+    t 30 xenstore-ls -f "$XV_BASE/$_dom" || return 1
+    _st=$(t 30 xenstore-read "$XV_BASE/$_dom/0/state")
     [ "$_st" = 4 ] || { echo "backend state $_st, not 4 (Connected), after xl create"; return 1; }
-    [ "$(xenstore-read "$XV_BASE/$_dom/0/bdf")" = 00:05.0 ] || { echo "default bdf is not 00:05.0"; return 1; }
-    [ "$(xenstore-read "$XV_BASE/$_dom/0/type")" = refgpu-8 ] || return 1
-    _u=$(xenstore-read "$XV_BASE/$_dom/0/uuid")
+    [ "$(t 30 xenstore-read "$XV_BASE/$_dom/0/bdf")" = 00:05.0 ] || { echo "default bdf is not 00:05.0"; return 1; }
+    [ "$(t 30 xenstore-read "$XV_BASE/$_dom/0/type")" = refgpu-8 ] || { echo "type is not refgpu-8"; return 1; }
+    _u=$(t 30 xenstore-read "$XV_BASE/$_dom/0/uuid")
     echo "$_u" | grep -Eq '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$' || { echo "generated uuid '$_u' is not a UUID"; return 1; }
-    xenstore-ls -f "/local/domain/$_dom/device/vgpu"
+    echo "frontend:"
+    t 30 xenstore-ls -f "/local/domain/$_dom/device/vgpu" || return 1
     # not paused: xl unpaused it itself once the vGPU was Connected
-    xl list xg1
-    case $(guest_state xg1) in *p*) echo "guest left paused"; return 1 ;; esac
+    echo "xl list:"
+    t 60 xl list xg1 || return 1
+    case $(t 60 sh -c '. "$RIG/lib.sh"; guest_state xg1') in *p*) echo "guest left paused"; return 1 ;; esac
 }
 
 xv_list() {
-    xl vgpu-list xg1 | tee "$OUT/vgpu-list.out"
+    t 60 xl vgpu-list xg1 >"$OUT/vgpu-list.out" 2>&1
+    cat "$OUT/vgpu-list.out"
     _dom=$(cat "$OUT/.domid-xg1")
     awk -v d="$_dom" '$1 == d && $2 == 0 && $4 == "4/connected" && $5 == "refgpu-8" && $6 == "00:05.0" { f = 1 } END { exit !f }' \
         "$OUT/vgpu-list.out" || { echo "vgpu-list does not show devid 0 connected refgpu-8 at 00:05.0"; return 1; }
     # libxl keeps the vGPUs in the domain's stored configuration
-    xl list -l xg1 >"$OUT/xl-list-l.json" 2>&1
+    t 60 xl list -l xg1 >"$OUT/xl-list-l.json" 2>&1
     grep -A 8 '"vgpus"' "$OUT/xl-list-l.json" || { echo "no vgpus in xl list -l:"; tail -20 "$OUT/xl-list-l.json"; return 1; }
 }
 
@@ -169,7 +187,7 @@ xv_guest_pci() {
 xv_destroy() {
     _dom=$(cat "$OUT/.domid-xg1")
     _t0=$(now)
-    xl destroy xg1 || return 1
+    t 120 xl destroy xg1 || return 1
     echo "xl destroy returned after $(awk -v a="$_t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')s"
     _bad=0
     if xenstore-read "$XV_BASE/$_dom/0/state" >/dev/null 2>&1; then
