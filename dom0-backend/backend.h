@@ -57,6 +57,7 @@ struct xen_domain {
     shared_iopage_t *iopage;
     unsigned int nr_vcpus;
     evtchn_port_t *ports;       /* local port per vCPU */
+    uint64_t *vcpu_ioreqs;      /* requests served per vCPU (logged at teardown) */
     struct guest_mem *mem;
     struct xen_vgpu *devs;
     uint64_t ioreqs, cfg_ioreqs, mmio_ioreqs, invalidates, bad_ioreqs;

@@ -59,6 +59,22 @@ static void close_handles(struct xen_domain *d)
     d->dmod = NULL;
 }
 
+/* What the server did, for the log: proves which paths a guest used
+ * (config cycles, BAR MMIO and tracked writes, invalidations, every vCPU). */
+static void log_counters(struct xen_domain *d)
+{
+    char per_vcpu[128] = "";
+    size_t n = 0;
+
+    for (unsigned int v = 0; d->vcpu_ioreqs && v < d->nr_vcpus && n < sizeof(per_vcpu); v++)
+        n += (size_t)snprintf(per_vcpu + n, sizeof(per_vcpu) - n, "%s%llu", v ? "/" : "",
+                              (unsigned long long)d->vcpu_ioreqs[v]);
+    os_info("dom%u: served %llu ioreqs (%llu config, %llu MMIO, %llu invalidate, %llu "
+            "unhandled; per vCPU %s)", d->domid, (unsigned long long)d->ioreqs,
+            (unsigned long long)d->cfg_ioreqs, (unsigned long long)d->mmio_ioreqs,
+            (unsigned long long)d->invalidates, (unsigned long long)d->bad_ioreqs, per_vcpu);
+}
+
 void xen_domain_destroy(struct xen_domain *d)
 {
     struct xen_domain **pp;
@@ -78,7 +94,9 @@ void xen_domain_destroy(struct xen_domain *d)
             break;
         }
     }
+    log_counters(d);
     os_info("dom%u: IOREQ server torn down", d->domid);
+    free(d->vcpu_ioreqs);
     free(d);
 }
 
@@ -97,7 +115,8 @@ static int server_setup(struct xen_domain *d)
     }
     d->nr_vcpus = info.max_vcpu_id + 1;
     d->ports = calloc(d->nr_vcpus, sizeof(*d->ports));
-    if (!d->ports)
+    d->vcpu_ioreqs = calloc(d->nr_vcpus, sizeof(*d->vcpu_ioreqs));
+    if (!d->ports || !d->vcpu_ioreqs)
         return -ENOMEM;
     if (xendevicemodel_create_ioreq_server(d->dmod, d->domid, HVM_IOREQSRV_BUFIOREQ_OFF,
                                            &d->ioservid))
@@ -172,6 +191,7 @@ fail:
     guest_mem_destroy(d->mem);
     close_handles(d);
     free(d->ports);
+    free(d->vcpu_ioreqs);
     free(d);
     *err = rc;
     return NULL;

@@ -184,6 +184,7 @@ static void service_vcpu(struct xen_domain *d, unsigned int v)
         return;
     __atomic_thread_fence(__ATOMIC_ACQUIRE);     /* the request after its state */
     req->state = STATE_IOREQ_INPROCESS;
+    d->vcpu_ioreqs[v]++;
     handle(d, req);
     __atomic_thread_fence(__ATOMIC_RELEASE);     /* data before the state */
     req->state = STATE_IORESP_READY;

@@ -27,13 +27,22 @@ trap vg_cleanup EXIT
 vg_daemon_start() {
     # The subshell keeps the exit status for vg_daemon_stop (a later step
     # is another subshell: it cannot `wait` for this one).
-    ( "$BIN/vgpu-backend" -f -v -l "$VG_LOG" -p "$OUT/.vgpu-backend.pid"
-      echo $? >"$OUT/.vgpu-backend.rc" ) </dev/null >/dev/null 2>&1 &
+    # The rig image has no libpng16 (yet): use the host's copy that the
+    # build puts beside the binaries (tests/rig/xl-vgpu.mk).
+    _env=
+    if ldd "$BIN/vgpu-backend" | grep -q 'libpng16.so.16 => not found'; then
+        [ -f "$BIN/libpng16.so.16" ] || { echo "dom0 lacks libpng16.so.16 and $BIN has none"; return "$BROKEN"; }
+        mkdir -p /run/vg-lib && cp "$BIN/libpng16.so.16" /run/vg-lib/
+        _env=LD_LIBRARY_PATH=/run/vg-lib
+        note "dom0 image lacks libpng16 (vgpu-backend needs it): used the host's copy"
+    fi
+    ( env $_env "$BIN/vgpu-backend" -f -v -l "$VG_LOG" -p "$OUT/.vgpu-backend.pid"
+      echo $? >"$OUT/.vgpu-backend.rc" ) </dev/null >"$OUT/vgpu-backend.stderr" 2>&1 &
     _s0=$(secs)
     while [ ! -s "$OUT/.vgpu-backend.pid" ]; do
         if [ -f "$OUT/.vgpu-backend.rc" ] || [ $(($(secs) - _s0)) -ge 30 ]; then
             echo "vgpu-backend did not become ready (rc $(cat "$OUT/.vgpu-backend.rc" 2>/dev/null))"
-            cat "$VG_LOG"
+            cat "$OUT/vgpu-backend.stderr" "$VG_LOG"
             return 1
         fi
         sleep 0.5
@@ -98,6 +107,11 @@ vg_teardown() {
     grep "dom$_dom" "$VG_LOG" | tail -20
     grep -q "dom$_dom is gone" "$VG_LOG" || { echo "daemon did not log dom$_dom's death"; _bad=1; }
     grep -q "dom$_dom: IOREQ server torn down" "$VG_LOG" || { echo "no teardown logged"; _bad=1; }
+    # The server's counters: config cycles and MMIO must both have been served.
+    grep "dom$_dom: served" "$VG_LOG" | awk '{ for (i = 1; i < NF; i++) { if ($(i+1) == "config,") c = $i
+                                               if ($(i+1) == "MMIO,") m = $i } }
+                                           END { exit !(c > 0 && m > 0) }' ||
+        { echo "ioreq counters missing or zero"; _bad=1; }
     _st=$(xenstore-read "/local/domain/0/backend/vgpu/$_dom/0/state" 2>/dev/null)
     case $_st in
         ""|6) echo "backend node: ${_st:-removed}" ;;
