@@ -108,9 +108,10 @@ vg_teardown() {
     grep -q "dom$_dom is gone" "$VG_LOG" || { echo "daemon did not log dom$_dom's death"; _bad=1; }
     grep -q "dom$_dom: IOREQ server torn down" "$VG_LOG" || { echo "no teardown logged"; _bad=1; }
     # The server's counters: config cycles and MMIO must both have been served.
-    grep "dom$_dom: served" "$VG_LOG" | awk '{ for (i = 1; i < NF; i++) { if ($(i+1) == "config,") c = $i
-                                               if ($(i+1) == "MMIO,") m = $i } }
-                                           END { exit !(c > 0 && m > 0) }' ||
+    grep "dom$_dom: served" "$VG_LOG" | tr -d '(' |
+        awk '{ for (i = 1; i < NF; i++) { if ($(i+1) == "config,") c = $i
+                                          if ($(i+1) == "MMIO,") m = $i } }
+             END { exit !(c > 0 && m > 0) }' ||
         { echo "ioreq counters missing or zero"; _bad=1; }
     _st=$(xenstore-read "/local/domain/0/backend/vgpu/$_dom/0/state" 2>/dev/null)
     case $_st in
