@@ -70,6 +70,7 @@ core-lib: $(BUILD)/plain/libvgpucore.a
 -include mk/backend.mk
 -include mk/kernel.mk
 -include mk/toolstack.mk
+-include mk/demo.mk
 
 # ---------------------------------------------------------------- check-core
 # Proof that core/ is freestanding: no system include path at all, only the
@@ -122,10 +123,6 @@ test: $(DEPS_STAMP)
 	$(Q)set -e; for t in $(TEST_STEPS); do \
 	    echo "==> make $$t"; $(MAKE) --no-print-directory $$t; done
 	$(Q)echo "make test: all steps passed ($(TEST_STEPS))"
-
-demo:
-	@echo "make demo: the end-to-end demo (xl create with a vgpu= line in the Xen rig)"
-	@echo "arrives with the toolstack issue; until then see README.md and 'make test'."
 
 clean:
 	rm -rf $(BUILD)

@@ -20,7 +20,7 @@ RIG_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 RIG_PROGS := $(BUILD)/rig/ioreq-echo
 # Programs for the rig's guests: static (the guest initramfs has no libc),
 # packed by flight.py into the guest initramfs as /bin/<name>.
-RIG_GUEST_PROGS := $(BUILD)/rig/guest-bin/rgpu-guest-test
+RIG_GUEST_PROGS := $(BUILD)/rig/guest-bin/rgpu-guest-test $(BUILD)/rig/guest-bin/rgpu-demo
 RIG_GUEST_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -O2 \
                     -static -s -Icore -Iguest
 FLIGHT ?= smoke
@@ -33,9 +33,9 @@ rig-deps:
 rig: rig-deps rig-progs
 	$(Q)sh $(RIG_DIR)/build-rig.sh
 
-rig-progs: $(RIG_PROGS) $(RIG_GUEST_PROGS) backend
+rig-progs: $(DEPS_STAMP) $(RIG_PROGS) $(RIG_GUEST_PROGS) backend toolstack
 
-$(BUILD)/rig/guest-bin/rgpu-guest-test: $(RIG_DIR)/guest-bin/rgpu-guest-test.c guest/rgpu_guest.c \
+$(BUILD)/rig/guest-bin/%: $(RIG_DIR)/guest-bin/%.c guest/rgpu_guest.c \
 		guest/rgpu_linux.c guest/rgpu_guest.h guest/rgpu_linux.h guest/rgpu_cmd.h core/hw_regs.h
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(RIG_GUEST_CFLAGS) $(filter %.c,$^) -o $@

@@ -228,3 +228,51 @@ leak_check() {
     echo "free memory ${_free} MB (baseline ${_base} MB)"
     return $_bad
 }
+
+# ---------------------------------------------------------------- vgpu-backend
+# backend_start: run $BIN/vgpu-backend in the foreground of a background
+# subshell (its exit status lands in $OUT/.vgpu-backend.rc for
+# backend_stop), log to $OUT/vgpu-backend.log, wait until it is ready.
+BACKEND_LOG=${OUT:-/tmp}/vgpu-backend.log
+backend_pid() { cat "$OUT/.vgpu-backend.pid" 2>/dev/null; }
+backend_start() {
+    rm -f "$OUT/.vgpu-backend.pid" "$OUT/.vgpu-backend.rc"
+    # stderr to a file of its own: the dynamic loader and early start-up
+    # failures write there before the log file is open.
+    ( "$BIN/vgpu-backend" -f -v -l "$BACKEND_LOG" -p "$OUT/.vgpu-backend.pid" "$@"
+      echo $? >"$OUT/.vgpu-backend.rc" ) </dev/null >"$OUT/vgpu-backend.stderr" 2>&1 &
+    _s0=$(secs)
+    while [ ! -s "$OUT/.vgpu-backend.pid" ]; do
+        if [ -f "$OUT/.vgpu-backend.rc" ] || [ $(($(secs) - _s0)) -ge 30 ]; then
+            echo "vgpu-backend did not become ready (rc $(cat "$OUT/.vgpu-backend.rc" 2>/dev/null))"
+            cat "$OUT/vgpu-backend.stderr" "$BACKEND_LOG" 2>/dev/null
+            return 1
+        fi
+        sleep 0.5
+    done
+    echo "vgpu-backend ready, pid $(backend_pid)"
+}
+
+# backend_stop: SIGTERM, and the daemon must exit 0 within 20 s.
+backend_stop() {
+    _p=$(backend_pid)
+    [ -n "$_p" ] || { echo "no vgpu-backend pid"; return 1; }
+    kill -TERM "$_p" 2>/dev/null
+    _s0=$(secs)
+    while [ ! -f "$OUT/.vgpu-backend.rc" ]; do
+        if [ $(($(secs) - _s0)) -ge 20 ]; then
+            echo "vgpu-backend ignored SIGTERM for 20s"; tail -20 "$BACKEND_LOG"; return 1
+        fi
+        sleep 0.5
+    done
+    tail -5 "$BACKEND_LOG"
+    echo "vgpu-backend exit status $(cat "$OUT/.vgpu-backend.rc")"
+    grep -q 'vgpu-backend stopped' "$BACKEND_LOG" && [ "$(cat "$OUT/.vgpu-backend.rc")" = 0 ]
+}
+
+# backend_kill: for an EXIT trap, so no daemon outlives its job.
+backend_kill() {
+    _p=$(backend_pid)
+    [ -n "$_p" ] && kill -0 "$_p" 2>/dev/null && kill -TERM "$_p"
+    return 0
+}

@@ -12,44 +12,12 @@
 VG_TYPE=refgpu-8
 VG_UUID=5a1d0e7c-0b1e-4c5e-9a47-6f2d3c4b5a69
 VG_BDF=00:05.0
-VG_LOG=$OUT/vgpu-backend.log
+VG_LOG=$BACKEND_LOG
 
-vg_pid() { cat "$OUT/.vgpu-backend.pid" 2>/dev/null; }
 vg_base() { echo "/local/domain/0/backend/vgpu/$(cat "$OUT/.domid-vg1")/0"; }
 
 # Whatever happens to the steps, the daemon does not outlive the job.
-vg_cleanup() {
-    _p=$(vg_pid)
-    [ -n "$_p" ] && kill -0 "$_p" 2>/dev/null && kill -TERM "$_p"
-}
-trap vg_cleanup EXIT
-
-vg_daemon_start() {
-    # The subshell keeps the exit status for vg_daemon_stop (a later step
-    # is another subshell: it cannot `wait` for this one).
-    # The rig image has no libpng16 (yet): use the host's copy that the
-    # build puts beside the binaries (tests/rig/xl-vgpu.mk).
-    _env=
-    if ldd "$BIN/vgpu-backend" | grep -q 'libpng16.so.16 => not found'; then
-        [ -f "$BIN/libpng16.so.16" ] || { echo "dom0 lacks libpng16.so.16 and $BIN has none"; return "$BROKEN"; }
-        mkdir -p /run/vg-lib && cp "$BIN/libpng16.so.16" /run/vg-lib/
-        _env=LD_LIBRARY_PATH=/run/vg-lib
-        note "dom0 image lacks libpng16 (vgpu-backend needs it): used the host's copy"
-    fi
-    ( env $_env "$BIN/vgpu-backend" -f -v -l "$VG_LOG" -p "$OUT/.vgpu-backend.pid"
-      echo $? >"$OUT/.vgpu-backend.rc" ) </dev/null >"$OUT/vgpu-backend.stderr" 2>&1 &
-    _s0=$(secs)
-    while [ ! -s "$OUT/.vgpu-backend.pid" ]; do
-        if [ -f "$OUT/.vgpu-backend.rc" ] || [ $(($(secs) - _s0)) -ge 30 ]; then
-            echo "vgpu-backend did not become ready (rc $(cat "$OUT/.vgpu-backend.rc" 2>/dev/null))"
-            cat "$OUT/vgpu-backend.stderr" "$VG_LOG"
-            return 1
-        fi
-        sleep 0.5
-    done
-    echo "vgpu-backend ready, pid $(vg_pid)"
-    cat "$VG_LOG"
-}
+trap backend_kill EXIT
 
 # xs_state: the device's state node, or "none".
 vg_state() { xenstore-read "$(vg_base)/state" 2>/dev/null || echo none; }
@@ -125,7 +93,7 @@ vg_teardown() {
         fi
         sleep 1
     done
-    _p=$(vg_pid)
+    _p=$(backend_pid)
     if [ -n "$_p" ] && kill -0 "$_p" 2>/dev/null; then
         echo "daemon still running (pid $_p)"
     else
@@ -134,31 +102,14 @@ vg_teardown() {
     return $_bad
 }
 
-vg_daemon_stop() {
-    _p=$(vg_pid)
-    [ -n "$_p" ] || { echo "no pid"; return 1; }
-    kill -TERM "$_p"
-    _s0=$(secs)
-    while [ ! -f "$OUT/.vgpu-backend.rc" ]; do
-        if [ $(($(secs) - _s0)) -ge 20 ]; then
-            echo "daemon ignored SIGTERM for 20s"; tail -20 "$VG_LOG"; return 1
-        fi
-        sleep 0.5
-    done
-    tail -5 "$VG_LOG"
-    _rc=$(cat "$OUT/.vgpu-backend.rc")
-    echo "vgpu-backend exit status $_rc"
-    grep -q 'vgpu-backend stopped' "$VG_LOG" && [ "$_rc" = 0 ]
-}
-
 guest_config vg1
 # Two vCPUs: IOREQs arrive on either vCPU's event channel.
 sed -i 's/^vcpus = 1$/vcpus = 2/' "$OUT/vg1.cfg"
-step daemon-start vg_daemon_start
+step daemon-start backend_start
 step guest-create vg_guest_create
 step guest-boot guest_wait vg1 'RIG-GUEST: init up' 400
 step guest-workload vg_results
 step guest-stop guest_gone vg1 60
 step teardown vg_teardown
-step daemon-stop vg_daemon_stop
+step daemon-stop backend_stop
 step leak-check leak_check

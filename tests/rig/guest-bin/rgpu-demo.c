@@ -1,0 +1,127 @@
+/*
+ * rgpu-demo: the guest half of `make demo`.  Runs inside an HVM guest
+ * (static, from the rig's initramfs), draws a picture on its vGPU with the
+ * render and copy engines, shows it on the vGPU's display plane, then keeps
+ * the engines busy for a while (a square sliding along a band of the
+ * picture) so that dom0 can take a screenshot and read statistics.
+ *
+ *   rgpu-demo [SECONDS]          (default 20)
+ *
+ * Prints `RIG-GUEST: demo ...` lines: `display ready` with the pixels a
+ * screenshot must show outside the animated band, then `done`.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "rgpu_cmd.h"
+#include "rgpu_guest.h"
+#include "rgpu_linux.h"
+
+#define W 640u
+#define H 400u
+#define STRIDE (W * 4)
+#define BAND_Y 300u                     /* the animation stays in [BAND_Y, BAND_Y + 40) */
+#define BAND_H 40u
+#define WAIT 20000000000ull
+
+static const u32 bars[8] = { 0x00ffffff, 0x00ffff00, 0x0000ffff, 0x0000ff00,
+                             0x00ff00ff, 0x00ff0000, 0x000000ff, 0x00202020 };
+
+static u64 now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
+}
+
+static int die(const char *what, int rc)
+{
+    printf("RIG-GUEST: demo FAIL %s (%d)\n", what, rc);
+    return 1;
+}
+
+/* Submit cs on engine and wait for it; 0 or the error. */
+static int run(struct rgpu_dev *d, u32 engine, struct rgpu_cs *cs)
+{
+    u32 seq;
+    int rc;
+
+    if (cs->overflow)
+        return -1;
+    rc = rgpu_submit(d, engine, cs->buf, cs->len, &seq);
+    return rc ? rc : rgpu_wait_seqno(d, engine, seq, WAIT);
+}
+
+int main(int argc, char **argv)
+{
+    unsigned int seconds = argc > 1 ? (unsigned int)atoi(argv[1]) : 20, frames = 0;
+    struct rgpu_linux lx;
+    struct rgpu_platform plat;
+    struct rgpu_dev *d;
+    struct rgpu_bo *fb;
+    u32 buf[512];
+    struct rgpu_cs cs;
+    u64 end;
+    int rc;
+
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    rc = rgpu_linux_open(&lx, NULL, &plat);
+    if (rc) {
+        printf("RIG-GUEST: demo FAIL %s\n", lx.err);
+        return 1;
+    }
+    if ((rc = rgpu_open(&plat, &d)))
+        return die("probe", rc);
+    if ((rc = rgpu_engine_init(d, RGPU_ENGINE_RENDER, 4)) ||
+        (rc = rgpu_engine_init(d, RGPU_ENGINE_COPY, 4)))
+        return die("rings", rc);
+    /* One batched GTT update maps the whole framebuffer. */
+    if ((rc = rgpu_bo_create(d, (W * H * 4 + 4095) & ~4095u, RGPU_MAP_BATCH, &fb)))
+        return die("framebuffer", rc);
+
+    /* Eight colour bars over the top 240 lines, a grey floor below. */
+    rgpu_cs_init(&cs, buf, 512);
+    rgpu_cs_color_fill(&cs, fb->gfx, STRIDE, RGPU_BPP_32, W, H, 0x00404040);
+    for (u32 i = 0; i < 8; i++)
+        rgpu_cs_color_fill(&cs, fb->gfx + i * (W / 8) * 4, STRIDE, RGPU_BPP_32, W / 8, 240,
+                           bars[i]);
+    if ((rc = run(d, RGPU_ENGINE_RENDER, &cs)))
+        return die("render", rc);
+    /* The copy engine mirrors the first bar into the bottom-right corner. */
+    rgpu_cs_init(&cs, buf, 512);
+    rgpu_cs_src_copy(&cs, fb->gfx + 350 * STRIDE + (W - 80) * 4, STRIDE, RGPU_BPP_32, 80, 50,
+                     fb->gfx, STRIDE);
+    if ((rc = run(d, RGPU_ENGINE_COPY, &cs)))
+        return die("copy", rc);
+    if ((rc = rgpu_display_set(d, fb->gfx, W, H, STRIDE)))
+        return die("display", rc);
+
+    printf("RIG-GUEST: demo display ready %ux%u expect 40,100=%06x 120,100=%06x 600,100=%06x "
+           "20,380=%06x 620,380=%06x band=%u+%u\n", W, H, bars[0], bars[1], bars[7], 0x404040,
+           bars[0], BAND_Y, BAND_H);
+
+    /* Keep the engines busy: a square slides along the band. */
+    end = now_ns() + (u64)seconds * 1000000000ull;
+    while (now_ns() < end) {
+        u32 x = (frames * 16) % (W - 40);
+
+        rgpu_cs_init(&cs, buf, 512);
+        rgpu_cs_color_fill(&cs, fb->gfx + BAND_Y * STRIDE, STRIDE, RGPU_BPP_32, W, BAND_H,
+                           0x00404040);
+        rgpu_cs_color_fill(&cs, fb->gfx + BAND_Y * STRIDE + x * 4, STRIDE, RGPU_BPP_32, 40,
+                           BAND_H, 0x00ff8000);
+        if ((rc = run(d, RGPU_ENGINE_RENDER, &cs)))
+            return die("animate", rc);
+        frames++;
+    }
+    printf("RIG-GUEST: demo done frames=%u vblanks=%u mmio_reads=%llu mmio_writes=%llu\n",
+           frames, rgpu_display_frame(d), (unsigned long long)lx.mmio_reads,
+           (unsigned long long)lx.mmio_writes);
+    rgpu_close(d);
+    rgpu_linux_close(&lx);
+    return 0;
+}
