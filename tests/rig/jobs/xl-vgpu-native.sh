@@ -12,17 +12,16 @@
 #     fails with the daemon's message and cleans up;
 #   - a guest with vgpu = [ "type=refgpu-8" ]: plain `xl create` (not
 #     paused) returns with the backend Connected, `xl vgpu-list` shows it,
-#     the guest sees 1234:6770 at 00:05.0; `xl destroy` removes the
+#     the guest sees 1234:6770 at 00:05.0 and passes the vgpu-guest
+#     workload (rgpu-guest-test); `xl destroy` removes the
 #     backend nodes and the daemon tears the vGPU down.
 # Needs $BIN/xl-vgpu and $BIN/libxenlight.so.4.17.0 (make xl-vgpu; the
 # toolstack flight builds them).
 
-XV_LOG=$OUT/vgpu-backend.log
+XV_LOG=$BACKEND_LOG
 XV_LIB=/usr/lib/x86_64-linux-gnu/libxenlight.so.4.17.0
 XV_XL=/usr/lib/xen-4.17/bin/xl
 XV_BASE=/local/domain/0/backend/vgpu
-
-xv_pid() { cat "$OUT/.vgpu-backend.pid" 2>/dev/null; }
 
 # t SECS CMD...: CMD under a time limit.  A flight once hung for 10 minutes
 # inside guest-create (QEMU at 100% CPU, dom0 alive) without saying where;
@@ -42,8 +41,7 @@ t() {
 # Whatever happens to the steps: the daemon stops, the stock toolstack
 # comes back (lazily: an xl daemon of a guest may still run the patched one).
 xv_cleanup() {
-    _p=$(xv_pid)
-    [ -n "$_p" ] && kill -0 "$_p" 2>/dev/null && kill -TERM "$_p"
+    backend_kill
     umount -l "$XV_XL" 2>/dev/null
     umount -l "$XV_LIB" 2>/dev/null
 }
@@ -62,28 +60,6 @@ xv_install() {
     ! ldd "$XV_XL" | grep -q 'not found' || return 1
     xl help 2>&1 | grep vgpu-list || { echo "xl has no vgpu-list: not the patched xl"; return 1; }
     xl info | grep -E '^(xen_version|xen_extra)'
-}
-
-xv_daemon_start() {
-    # The rig image has no libpng16 (yet): make xl-vgpu ships the host's.
-    if ldd "$BIN/vgpu-backend" | grep -q 'libpng16.so.16 => not found'; then
-        [ -f "$BIN/libpng16.so.16" ] || { echo "dom0 lacks libpng16.so.16 and $BIN has none"; return "$BROKEN"; }
-        mkdir -p /run/xv-lib && cp "$BIN/libpng16.so.16" /run/xv-lib/
-        XV_ENV="LD_LIBRARY_PATH=/run/xv-lib"
-        note "dom0 image lacks libpng16 (vgpu-backend needs it): used the host's copy"
-    fi
-    ( env ${XV_ENV:-} "$BIN/vgpu-backend" -f -v -l "$XV_LOG" -p "$OUT/.vgpu-backend.pid"
-      echo $? >"$OUT/.vgpu-backend.rc" ) </dev/null >/dev/null 2>&1 &
-    _s0=$(secs)
-    while [ ! -s "$OUT/.vgpu-backend.pid" ]; do
-        if [ -f "$OUT/.vgpu-backend.rc" ] || [ $(($(secs) - _s0)) -ge 30 ]; then
-            echo "vgpu-backend did not become ready (rc $(cat "$OUT/.vgpu-backend.rc" 2>/dev/null))"
-            cat "$XV_LOG"
-            return 1
-        fi
-        sleep 0.5
-    done
-    echo "vgpu-backend ready, pid $(xv_pid)"
 }
 
 # xv_no_domain NAME: no domain NAME and no vgpu backend nodes left.
@@ -179,7 +155,8 @@ xv_list() {
 xv_guest_pci() {
     guest_wait xg1 'RIG-GUEST: waiting for xl destroy' 400 || return 1
     grep 'RIG-GUEST' "$OUT/guest-xg1.console"
-    grep -q 'RIG-GUEST: xl-vgpu-native PASS' "$OUT/guest-xg1.console"
+    grep -q 'RIG-GUEST: xl-vgpu-native PASS' "$OUT/guest-xg1.console" &&
+        grep -q 'RIG-GUEST: summary PASS' "$OUT/guest-xg1.console"
 }
 
 # xl destroy: the generic device teardown removes the backend (and
@@ -211,32 +188,19 @@ xv_destroy() {
         fi
         sleep 1
     done
-    _p=$(xv_pid)
+    _p=$(backend_pid)
     kill -0 "$_p" 2>/dev/null || { echo "daemon died"; _bad=1; }
     return $_bad
-}
-
-xv_daemon_stop() {
-    _p=$(xv_pid)
-    [ -n "$_p" ] || { echo "no pid"; return 1; }
-    kill -TERM "$_p"
-    _s0=$(secs)
-    while [ ! -f "$OUT/.vgpu-backend.rc" ]; do
-        [ $(($(secs) - _s0)) -ge 20 ] && { echo "daemon ignored SIGTERM for 20s"; return 1; }
-        sleep 0.5
-    done
-    tail -3 "$XV_LOG"
-    [ "$(cat "$OUT/.vgpu-backend.rc")" = 0 ]
 }
 
 step xl-install xv_install
 step create-bad-key xv_bad_key
 step create-no-daemon xv_no_daemon
-step daemon-start xv_daemon_start
+step daemon-start backend_start
 step create-refused xv_refused
 step guest-create xv_create
 step vgpu-list xv_list
 step guest-pci xv_guest_pci
 step destroy xv_destroy
-step daemon-stop xv_daemon_stop
+step daemon-stop backend_stop
 step leak-check leak_check
