@@ -204,6 +204,26 @@ struct os_ratelimit {
 #define OS_RATELIMIT_INIT(ms, b) { 0, (ms), (b), 0, 0 }
 /* Returns true when the caller may print; takes care of the summary line. */
 bool os_ratelimit_ok(struct os_ratelimit *rl);
+
+/* The window arithmetic both shims share (they add their own lock around
+ * it): opens a new window when the old one has expired -- *summary is then
+ * the number suppressed in it, else 0 -- and counts this message. */
+static inline bool os_ratelimit_step(struct os_ratelimit *rl, u64 now_ns, u32 *summary)
+{
+    *summary = 0;
+    if (!rl->window_start_ns || now_ns - rl->window_start_ns >= (u64)rl->interval_ms * 1000000ull) {
+        *summary = rl->suppressed;
+        rl->window_start_ns = now_ns;
+        rl->printed = 0;
+        rl->suppressed = 0;
+    }
+    if (rl->printed < rl->burst) {
+        rl->printed++;
+        return true;
+    }
+    rl->suppressed++;
+    return false;
+}
 /* Total number of messages ever suppressed (all call sites), for tests. */
 u64 os_ratelimit_total_suppressed(void);
 

@@ -299,23 +299,13 @@ bool os_ratelimit_ok(struct os_ratelimit *rl)
 {
 	u64 now = ktime_get_ns();
 	unsigned long flags;
-	u32 summary = 0;
+	u32 summary;
 	bool ok;
 
 	spin_lock_irqsave(&os_log_rl_lock, flags);
-	if (!rl->window_start_ns || now - rl->window_start_ns >= (u64)rl->interval_ms * NSEC_PER_MSEC) {
-		summary = rl->suppressed;
-		rl->window_start_ns = now;
-		rl->printed = 0;
-		rl->suppressed = 0;
-	}
-	ok = rl->printed < rl->burst;
-	if (ok) {
-		rl->printed++;
-	} else {
-		rl->suppressed++;
+	ok = os_ratelimit_step(rl, now, &summary);
+	if (!ok)
 		os_rl_suppressed_total++;
-	}
 	spin_unlock_irqrestore(&os_log_rl_lock, flags);
 	if (summary)
 		os_log(OS_LOG_WARN, "%u similar messages suppressed", summary);

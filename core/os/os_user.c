@@ -225,23 +225,13 @@ void os_log(enum os_log_level lvl, const char *fmt, ...)
 bool os_ratelimit_ok(struct os_ratelimit *rl)
 {
     u64 now = os_now_ns();
-    u32 summary = 0;
+    u32 summary;
     bool ok;
 
     pthread_mutex_lock(&log_lock);
-    if (!rl->window_start_ns || now - rl->window_start_ns >= (u64)rl->interval_ms * 1000000ull) {
-        summary = rl->suppressed;
-        rl->window_start_ns = now;
-        rl->printed = 0;
-        rl->suppressed = 0;
-    }
-    ok = rl->printed < rl->burst;
-    if (ok) {
-        rl->printed++;
-    } else {
-        rl->suppressed++;
+    ok = os_ratelimit_step(rl, now, &summary);
+    if (!ok)
         ratelimit_suppressed_total++;
-    }
     pthread_mutex_unlock(&log_lock);
     if (summary)
         os_log(OS_LOG_WARN, "%u similar messages suppressed", summary);
