@@ -2,8 +2,8 @@
 # Builds core/ + the userspace OS shim into $(BUILD)/NAME/libvgpucore.a and the
 # CUnit runner into $(BUILD)/NAME/unit-tests, with objects kept per variant so
 # plain and sanitized builds never mix.
-UNIT_SRCS := $(wildcard tests/unit/*.c) $(wildcard tests/testhost/*.c)
-MECH_SRCS := $(wildcard tests/mech/*.c) $(wildcard tests/testhost/*.c)
+UNIT_SRCS := $(wildcard tests/unit/*.c) $(wildcard tests/testhost/*.c) $(wildcard tests/common/*.c)
+MECH_SRCS := $(wildcard tests/mech/*.c) $(wildcard tests/testhost/*.c) $(wildcard tests/common/*.c)
 GUEST_SRCS := $(wildcard guest/*.c)
 SIM_SRCS := $(wildcard tests/sim/*.c) $(wildcard tests/testhost/*.c) $(GUEST_SRCS)
 

@@ -9,6 +9,8 @@
 #include <CUnit/Basic.h>
 
 #include "mech.h"
+#include "common/region_io.h"
+#include "common/cunit_main.h"
 
 static u64 fc_read(void *ctx)
 {
@@ -88,57 +90,32 @@ void mech_teardown(struct mech_env *e)
 
 u64 rd64(struct vgpu *v, u32 off)
 {
-    u8 b[8] = { 0 };
-    u64 val = 0;
-
-    CU_ASSERT_EQUAL(vgpu_region_read(v, VGPU_REGION_BAR0, off, b, 8), 8);
-    for (int i = 0; i < 8; i++)
-        val |= (u64)b[i] << (8 * i);
-    return val;
+    return region_rd(v, VGPU_REGION_BAR0, off, 8);
 }
 
 void wr64(struct vgpu *v, u32 off, u64 val)
 {
-    u8 b[8];
-
-    for (int i = 0; i < 8; i++)
-        b[i] = (u8)(val >> (8 * i));
-    CU_ASSERT_EQUAL(vgpu_region_write(v, VGPU_REGION_BAR0, off, b, 8), 8);
+    region_wr(v, VGPU_REGION_BAR0, off, 8, val);
 }
 
 u32 rd32(struct vgpu *v, u32 off)
 {
-    u8 b[4] = { 0 };
-
-    CU_ASSERT_EQUAL(vgpu_region_read(v, VGPU_REGION_BAR0, off, b, 4), 4);
-    return (u32)b[0] | (u32)b[1] << 8 | (u32)b[2] << 16 | (u32)b[3] << 24;
+    return (u32)region_rd(v, VGPU_REGION_BAR0, off, 4);
 }
 
 void wr32(struct vgpu *v, u32 off, u32 val)
 {
-    u8 b[4] = { (u8)val, (u8)(val >> 8), (u8)(val >> 16), (u8)(val >> 24) };
-
-    CU_ASSERT_EQUAL(vgpu_region_write(v, VGPU_REGION_BAR0, off, b, 4), 4);
+    region_wr(v, VGPU_REGION_BAR0, off, 4, val);
 }
 
 u32 cfgr(struct vgpu *v, u32 off, u32 len)
 {
-    u8 b[4] = { 0 };
-    u32 val = 0;
-
-    CU_ASSERT_EQUAL(vgpu_region_read(v, VGPU_REGION_CONFIG, off, b, len), (long)len);
-    for (u32 i = 0; i < len; i++)
-        val |= (u32)b[i] << (8 * i);
-    return val;
+    return (u32)region_rd(v, VGPU_REGION_CONFIG, off, len);
 }
 
 void cfgw(struct vgpu *v, u32 off, u32 len, u32 val)
 {
-    u8 b[4];
-
-    for (u32 i = 0; i < len; i++)
-        b[i] = (u8)(val >> (8 * i));
-    CU_ASSERT_EQUAL(vgpu_region_write(v, VGPU_REGION_CONFIG, off, b, len), (long)len);
+    region_wr(v, VGPU_REGION_CONFIG, off, len, val);
 }
 
 u32 ereg(struct vgpu *v, u32 engine, u32 reg)
@@ -290,15 +267,8 @@ u32 cmd_bb(u32 *b, u32 gfx)
     return 2;
 }
 
-int main(int argc, char **argv)
+static void register_all(void)
 {
-    bool quiet = argc > 1 && !strcmp(argv[1], "--quiet");
-    unsigned int failures, run;
-
-    /* Guest-provoked warnings are what many tests provoke; keep output readable. */
-    os_log_set_level(OS_LOG_ERR);
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 2;
     register_gtt_tests();
     register_scan_tests();
     register_engine_tests();
@@ -306,17 +276,9 @@ int main(int argc, char **argv)
     register_irq_mech_tests();
     register_display_tests();
     register_threaded_tests();
+}
 
-    CU_basic_set_mode(quiet ? CU_BRM_SILENT : CU_BRM_NORMAL);
-    CU_basic_run_tests();
-    if (quiet)
-        CU_basic_show_failures(CU_get_failure_list());
-    failures = CU_get_number_of_failures();
-    run = CU_get_number_of_tests_run();
-    printf("\nmech-tests: %u tests run, %u assertions failed, %u tests failed\n", run,
-           failures, CU_get_number_of_tests_failed());
-    CU_cleanup_registry();
-    if (CU_get_error() != CUE_SUCCESS)
-        return 2;
-    return failures > 100 ? 100 : (int)failures;
+int main(int argc, char **argv)
+{
+    return cunit_main("mech-tests", argc, argv, register_all);
 }

@@ -1,13 +1,15 @@
 /*
- * test_main.c - runs every CUnit suite.  The exit status is the number of
- * failures (capped), never CU_get_error() alone, which is 0 even when
- * assertions fail.  --quiet: only the summary (used under ASan/valgrind).
+ * test_main.c - the foundation suites' fixture, region shorthands and
+ * registration; tests/common/cunit_main.c runs them and turns the failure
+ * count into the exit status.
  */
 #include <stdio.h>
 #include <string.h>
 #include <CUnit/Basic.h>
 
 #include "unit.h"
+#include "common/region_io.h"
+#include "common/cunit_main.h"
 
 int unit_fixture_setup(struct unit_fixture *f, const char *type)
 {
@@ -35,53 +37,26 @@ void unit_fixture_teardown(struct unit_fixture *f)
 
 uint32_t cfg_rd(struct vgpu *v, uint32_t off, uint32_t len)
 {
-    uint8_t b[4] = { 0 };
-    uint32_t val = 0;
-
-    CU_ASSERT_EQUAL(vgpu_region_read(v, VGPU_REGION_CONFIG, off, b, len), (long)len);
-    for (uint32_t i = 0; i < len; i++)
-        val |= (uint32_t)b[i] << (8 * i);
-    return val;
+    return (uint32_t)region_rd(v, VGPU_REGION_CONFIG, off, len);
 }
 
 void cfg_wr(struct vgpu *v, uint32_t off, uint32_t len, uint32_t val)
 {
-    uint8_t b[4];
-
-    for (uint32_t i = 0; i < len; i++)
-        b[i] = (uint8_t)(val >> (8 * i));
-    CU_ASSERT_EQUAL(vgpu_region_write(v, VGPU_REGION_CONFIG, off, b, len), (long)len);
+    region_wr(v, VGPU_REGION_CONFIG, off, len, val);
 }
 
 uint64_t bar0_rd(struct vgpu *v, uint32_t off, uint32_t len)
 {
-    uint8_t b[8] = { 0 };
-    uint64_t val = 0;
-
-    CU_ASSERT_EQUAL(vgpu_region_read(v, VGPU_REGION_BAR0, off, b, len), (long)len);
-    for (uint32_t i = 0; i < len; i++)
-        val |= (uint64_t)b[i] << (8 * i);
-    return val;
+    return region_rd(v, VGPU_REGION_BAR0, off, len);
 }
 
 void bar0_wr(struct vgpu *v, uint32_t off, uint32_t len, uint64_t val)
 {
-    uint8_t b[8];
-
-    for (uint32_t i = 0; i < len; i++)
-        b[i] = (uint8_t)(val >> (8 * i));
-    CU_ASSERT_EQUAL(vgpu_region_write(v, VGPU_REGION_BAR0, off, b, len), (long)len);
+    region_wr(v, VGPU_REGION_BAR0, off, len, val);
 }
 
-int main(int argc, char **argv)
+static void register_all(void)
 {
-    bool quiet = argc > 1 && !strcmp(argv[1], "--quiet");
-    unsigned int failures, run;
-
-    /* Guest-provoked warnings are expected by many tests; keep output readable. */
-    os_log_set_level(OS_LOG_ERR);
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 2;
     register_os_tests();
     register_uuid_tests();
     register_types_tests();
@@ -90,17 +65,9 @@ int main(int argc, char **argv)
     register_region_tests();
     register_irq_tests();
     register_track_tests();
+}
 
-    CU_basic_set_mode(quiet ? CU_BRM_SILENT : CU_BRM_NORMAL);
-    CU_basic_run_tests();
-    if (quiet)
-        CU_basic_show_failures(CU_get_failure_list());
-    failures = CU_get_number_of_failures();
-    run = CU_get_number_of_tests_run();
-    printf("\nunit-tests: %u tests run, %u assertions failed, %u tests failed\n", run,
-           failures, CU_get_number_of_tests_failed());
-    CU_cleanup_registry();
-    if (CU_get_error() != CUE_SUCCESS)
-        return 2;
-    return failures > 100 ? 100 : (int)failures;
+int main(int argc, char **argv)
+{
+    return cunit_main("unit-tests", argc, argv, register_all);
 }
