@@ -23,14 +23,15 @@ $(BUILD)/bin/vgpu-xl: toolstack/vgpu-xl
 -include $(VGPUCTL_OBJS:.o=.d)
 
 # Toolstack + daemon unit tests (no Xen needed at run time; libxen-dev to link).
-TOOLSTACK_TEST_SRCS := tests/toolstack/test_toolstack.c toolstack/json.c toolstack/vgpu_cfg.c \
+TOOLSTACK_TEST_SRCS := tests/toolstack/test_toolstack.c tests/common/cunit_main.c toolstack/json.c \
+                       toolstack/vgpu_cfg.c \
                        $(filter-out dom0-backend/main.c,$(wildcard dom0-backend/*.c))
 TOOLSTACK_TEST_OBJS := $(patsubst %.c,$(BUILD)/toolstack-test/%.o,$(TOOLSTACK_TEST_SRCS))
 TOOLSTACK_TEST_BIN  := $(BUILD)/plain/toolstack-tests
 
 $(BUILD)/toolstack-test/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(BACKEND_CFLAGS) -Itoolstack -Idom0-backend -c $< -o $@
+	$(Q)$(CC) $(BACKEND_CFLAGS) -Itoolstack -Idom0-backend -Itests -c $< -o $@
 
 $(TOOLSTACK_TEST_BIN): $(TOOLSTACK_TEST_OBJS) $(LIBCORE_plain)
 	$(Q)$(CC) -o $@ $^ $$(pkg-config --libs $(BACKEND_XEN_LIBS)) -lpng -lcunit -lpthread

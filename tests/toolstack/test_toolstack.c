@@ -15,6 +15,7 @@
 #include "control.h"
 #include "json.h"
 #include "vgpu_cfg.h"
+#include "common/cunit_main.h"
 
 /* ------------------------------------------------------------ json */
 static void test_json_roundtrip(void)
@@ -436,14 +437,10 @@ static void test_control_bad_requests(void)
     }
 }
 
-int main(void)
+static void register_all(void)
 {
-    unsigned int failures;
     CU_pSuite s;
 
-    os_log_set_level(OS_LOG_ERR);
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 2;
     s = CU_add_suite("json", NULL, NULL);
     CU_add_test(s, "roundtrip", test_json_roundtrip);
     CU_add_test(s, "errors", test_json_errors);
@@ -458,11 +455,9 @@ int main(void)
     CU_add_test(s, "types and create", test_control_types_and_create);
     CU_add_test(s, "stats, weight, destroy", test_control_stats_weight_destroy);
     CU_add_test(s, "bad requests", test_control_bad_requests);
-    CU_basic_set_mode(CU_BRM_NORMAL);
-    CU_basic_run_tests();
-    failures = CU_get_number_of_failures();
-    printf("\ntoolstack-tests: %u tests run, %u assertions failed, %u tests failed\n",
-           CU_get_number_of_tests_run(), failures, CU_get_number_of_tests_failed());
-    CU_cleanup_registry();
-    return failures > 100 ? 100 : (int)failures;
+}
+
+int main(int argc, char **argv)
+{
+    return cunit_main("toolstack-tests", argc, argv, register_all);
 }
