@@ -202,8 +202,11 @@ int main(int argc, char **argv)
     }
     be.xch = xc_interface_open(NULL, NULL, 0);
     if (!be.xch) {
-        os_err("cannot open the Xen control interface: %s (not dom0, or privcmd missing)",
-               strerror(errno));
+        if (errno == ENOENT)
+            os_err("/dev/xen/privcmd missing: not running in a Xen dom0? (or xen-privcmd not "
+                   "loaded, /proc/xen not mounted)");
+        else
+            os_err("cannot open the Xen control interface: %s", strerror(errno));
         vgpu_parent_destroy(be.parent);
         return 1;
     }

@@ -47,3 +47,5 @@ install: backend toolstack
 	install -D -m 0755 $(VGPUCTL_BIN) $(DESTDIR)$(PREFIX)/bin/vgpuctl
 	install -D -m 0755 toolstack/vgpu-xl $(DESTDIR)$(PREFIX)/bin/vgpu-xl
 	install -D -m 0644 docs/vgpuctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/vgpuctl.1
+	install -D -m 0644 dom0-backend/vgpu-backend.service \
+	    $(DESTDIR)$(PREFIX)/lib/systemd/system/vgpu-backend.service

@@ -1,7 +1,8 @@
 # rig.mk: the Xen test rig and its flights (included by the top Makefile).
 #
 #   make rig       build (or find cached) rig images; build the rig's test programs
-#   make e2e       run the smoke flight (xen-boot, hvm-guest, ioreq-echo);
+#   make e2e       run the smoke flight (xen-boot, hvm-guest, ioreq-echo, vgpu-guest, demo);
+#   make e2e-all   the smoke, toolstack and kvm-path flights (what make test runs);
 #                  fails if any job does not pass.  Report: build/flights/latest/
 #   make flight FLIGHT=<name> | JOBS=a,b    run another flight / chosen jobs
 #
@@ -25,7 +26,7 @@ RIG_GUEST_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parame
                     -static -s -Icore -Iguest
 FLIGHT ?= smoke
 
-.PHONY: rig rig-deps rig-progs e2e flight rig-clean-cache
+.PHONY: rig rig-deps rig-progs e2e e2e-all flight rig-clean-cache
 
 rig-deps:
 	$(Q)sh mk/ensure-packages $(RIG_DEPS_PACKAGES)
@@ -46,6 +47,16 @@ $(BUILD)/rig/%: $(RIG_DIR)/%.c | rig-deps
 
 e2e: rig
 	$(Q)python3 $(RIG_DIR)/flight.py --flight smoke --build $(BUILD)
+
+# Every flight `make test` runs: smoke (Xen boot, an HVM guest, the IOREQ
+# self-test, the Xen path end to end, the demo), toolstack (native xl with
+# the vgpu patches) and kvm-path (the mdev module under nested KVM).  All
+# run even if one fails, so a report shows the whole picture.
+e2e-all: rig xl-vgpu kernel $(BUILD)/rig/vfio-abuse
+	$(Q)rc=0; for f in smoke toolstack kvm-path; do \
+	    echo "==> flight $$f"; \
+	    python3 $(RIG_DIR)/flight.py --flight $$f --build $(BUILD) || rc=1; \
+	done; exit $$rc
 
 flight: rig
 	$(Q)python3 $(RIG_DIR)/flight.py --build $(BUILD) \

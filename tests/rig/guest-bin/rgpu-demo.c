@@ -7,6 +7,10 @@
  *
  *   rgpu-demo [SECONDS]          (default 20)
  *
+ * Two guests of the demo get different vGPU types, and each draws its own
+ * picture, chosen by the size of its graphics-memory slice (PV info): colour
+ * bars on a 256 MiB slice (refgpu-8), a target of nested squares otherwise.
+ *
  * Prints `RIG-GUEST: demo ...` lines: `display ready` with the pixels a
  * screenshot must show outside the animated band, then `done`.
  */
@@ -64,6 +68,7 @@ int main(int argc, char **argv)
     struct rgpu_dev *d;
     struct rgpu_bo *fb;
     u32 buf[512];
+    char expect[160];
     struct rgpu_cs cs;
     u64 end;
     int rc;
@@ -83,26 +88,51 @@ int main(int argc, char **argv)
     if ((rc = rgpu_bo_create(d, (W * H * 4 + 4095) & ~4095u, RGPU_MAP_BATCH, &fb)))
         return die("framebuffer", rc);
 
-    /* Eight colour bars over the top 240 lines, a grey floor below. */
-    rgpu_cs_init(&cs, buf, 512);
-    rgpu_cs_color_fill(&cs, fb->gfx, STRIDE, RGPU_BPP_32, W, H, 0x00404040);
-    for (u32 i = 0; i < 8; i++)
-        rgpu_cs_color_fill(&cs, fb->gfx + i * (W / 8) * 4, STRIDE, RGPU_BPP_32, W / 8, 240,
-                           bars[i]);
-    if ((rc = run(d, RGPU_ENGINE_RENDER, &cs)))
-        return die("render", rc);
-    /* The copy engine mirrors the first bar into the bottom-right corner. */
-    rgpu_cs_init(&cs, buf, 512);
-    rgpu_cs_src_copy(&cs, fb->gfx + 350 * STRIDE + (W - 80) * 4, STRIDE, RGPU_BPP_32, 80, 50,
-                     fb->gfx, STRIDE);
-    if ((rc = run(d, RGPU_ENGINE_COPY, &cs)))
-        return die("copy", rc);
+    if (rgpu_get_info(d)->gm_size == 256ull << 20) {
+        /* Eight colour bars over the top 240 lines, a grey floor below. */
+        rgpu_cs_init(&cs, buf, 512);
+        rgpu_cs_color_fill(&cs, fb->gfx, STRIDE, RGPU_BPP_32, W, H, 0x00404040);
+        for (u32 i = 0; i < 8; i++)
+            rgpu_cs_color_fill(&cs, fb->gfx + i * (W / 8) * 4, STRIDE, RGPU_BPP_32, W / 8, 240,
+                               bars[i]);
+        if ((rc = run(d, RGPU_ENGINE_RENDER, &cs)))
+            return die("render", rc);
+        /* The copy engine mirrors the first bar into the bottom-right corner. */
+        rgpu_cs_init(&cs, buf, 512);
+        rgpu_cs_src_copy(&cs, fb->gfx + 350 * STRIDE + (W - 80) * 4, STRIDE, RGPU_BPP_32, 80,
+                         50, fb->gfx, STRIDE);
+        if ((rc = run(d, RGPU_ENGINE_COPY, &cs)))
+            return die("copy", rc);
+        snprintf(expect, sizeof(expect), "40,100=%06x 120,100=%06x 600,100=%06x 20,380=%06x "
+                 "620,380=%06x", bars[0], bars[1], bars[7], 0x404040, bars[0]);
+    } else {
+        /* A target: nested squares centred in the top 280 lines, then the
+         * copy engine duplicates its left half into the right margin. */
+        static const u32 ring[5] = { 0x00000080, 0x0000c0c0, 0x00e0e0e0, 0x00c00000, 0x00ffd700 };
+
+        rgpu_cs_init(&cs, buf, 512);
+        rgpu_cs_color_fill(&cs, fb->gfx, STRIDE, RGPU_BPP_32, W, H, 0x00404040);
+        for (u32 i = 0; i < 5; i++) {
+            u32 half = 130 - 25 * i, x = 320 - half, y = 140 - half;
+
+            rgpu_cs_color_fill(&cs, fb->gfx + y * STRIDE + x * 4, STRIDE, RGPU_BPP_32, 2 * half,
+                               2 * half, ring[i]);
+        }
+        if ((rc = run(d, RGPU_ENGINE_RENDER, &cs)))
+            return die("render", rc);
+        rgpu_cs_init(&cs, buf, 512);
+        rgpu_cs_src_copy(&cs, fb->gfx + 10 * STRIDE + 520 * 4, STRIDE, RGPU_BPP_32, 110, 260,
+                         fb->gfx + 10 * STRIDE + 190 * 4, STRIDE);
+        if ((rc = run(d, RGPU_ENGINE_COPY, &cs)))
+            return die("copy", rc);
+        snprintf(expect, sizeof(expect), "320,140=%06x 200,140=%06x 192,20=%06x 20,380=%06x "
+                 "530,140=%06x", ring[4], ring[0], ring[0], 0x404040, ring[0]);
+    }
     if ((rc = rgpu_display_set(d, fb->gfx, W, H, STRIDE)))
         return die("display", rc);
 
-    printf("RIG-GUEST: demo display ready %ux%u expect 40,100=%06x 120,100=%06x 600,100=%06x "
-           "20,380=%06x 620,380=%06x band=%u+%u\n", W, H, bars[0], bars[1], bars[7], 0x404040,
-           bars[0], BAND_Y, BAND_H);
+    printf("RIG-GUEST: demo display ready %ux%u expect %s band=%u+%u\n", W, H, expect, BAND_Y,
+           BAND_H);
 
     /* Keep the engines busy: a square slides along the band. */
     end = now_ns() + (u64)seconds * 1000000000ull;
