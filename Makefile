@@ -1,12 +1,15 @@
 # Top-level build for the Xen/KVM mediated vGPU stack.
 #
 #   make             build the userspace parts into build/ (binaries in build/bin/)
-#   make test        everything CI runs: unit suites (plain, ASan+UBSan, valgrind),
-#                    core freestanding check, and the suites later issues add
+#   make test        everything CI runs: unit, mechanism and toolstack suites
+#                    (plain, ASan+UBSan, valgrind), the core freestanding check,
+#                    vgpu-sim, the fuzzers briefly, and the rig's flights (e2e-all)
 #   make check       the fast unit suites only
 #   make check-core  compile core/ with -ffreestanding against the OS shim only
 #   make deps        install the Debian packages the build and tests need
 #   make demo        the main job (see README.md)
+#   make e2e-all     the rig flights: smoke (Xen path, demo), toolstack, kvm-path
+#   make bench       benchmarks (docs/benchmarks.md); not part of make test
 #   make kernel      the KVM path: build/kernel/vgpu_mdev.ko (mk/kernel.mk, docs/kvm-path.md)
 #
 # Variables: CC, BUILD (default build), V=1 for verbose commands.
@@ -118,7 +121,7 @@ check-valgrind: $(DEPS_STAMP) $(SUITES_plain)
 check-sim: $(DEPS_STAMP) $(if $(HAVE_SIM),$(SIM_BIN_plain) bin-links)
 	$(Q)$(if $(HAVE_SIM),$(BUILD)/bin/vgpu-sim $(SIM_ARGS),echo "check-sim: no scenarios yet")
 
-TEST_STEPS = check check-core check-asan check-valgrind check-sim $(EXTRA_TEST_STEPS)
+TEST_STEPS = check check-core check-asan check-valgrind check-sim $(EXTRA_TEST_STEPS) e2e-all
 test: $(DEPS_STAMP)
 	$(Q)set -e; for t in $(TEST_STEPS); do \
 	    echo "==> make $$t"; $(MAKE) --no-print-directory $$t; done
