@@ -1,7 +1,7 @@
 # rig.mk: the Xen test rig and its flights (included by the top Makefile).
 #
 #   make rig       build (or find cached) rig images; build the rig's test programs
-#   make e2e       run the smoke flight (xen-boot, hvm-guest, ioreq-echo, vgpu-guest, demo);
+#   make e2e       run the smoke flight (xen-boot, hvm-guest, ioreq-echo, xen-vgpu, demo);
 #   make e2e-all   the smoke, toolstack and kvm-path flights (what make test runs);
 #                  fails if any job does not pass.  Report: build/flights/latest/
 #   make flight FLIGHT=<name> | JOBS=a,b    run another flight / chosen jobs

@@ -2,7 +2,7 @@
  * vfio-abuse: drive a vgpu_mdev instance through raw VFIO from userspace,
  * the way a buggy or hostile VMM (or a guest through one) could, and check
  * that the module survives and behaves: runs in the kvm-l1 host
- * (job kvm-mdev), before the kernel log is checked for oopses.
+ * (job kvm-vgpu), before the kernel log is checked for oopses.
  *
  *   vfio-abuse /sys/bus/mdev/devices/<uuid> [iterations]
  *

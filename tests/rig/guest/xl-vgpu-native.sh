@@ -7,7 +7,7 @@ d=/sys/bus/pci/devices/0000:00:05.0
 if [ -d "$d" ] && [ "$(cat "$d/vendor")" = 0x1234 ] && [ "$(cat "$d/device")" = 0x6770 ]; then
     echo "RIG-GUEST: pci ${d##*/} $(cat "$d/vendor"):$(cat "$d/device") class $(cat "$d/class") bar0 $(head -1 "$d/resource")"
     echo "RIG-GUEST: xl-vgpu-native PASS"
-    # The same workload as the vgpu-guest job: the vGPU works, not just shows up.
+    # The same workload as the xen-vgpu job: the vGPU works, not just shows up.
     echo 0 >/proc/sys/vm/compact_unevictable_allowed 2>/dev/null
     /bin/rgpu-guest-test
 else

@@ -12,7 +12,7 @@
 #     fails with the daemon's message and cleans up;
 #   - a guest with vgpu = [ "type=refgpu-8" ]: plain `xl create` (not
 #     paused) returns with the backend Connected, `xl vgpu-list` shows it,
-#     the guest sees 1234:6770 at 00:05.0 and passes the vgpu-guest
+#     the guest sees 1234:6770 at 00:05.0 and passes the xen-vgpu
 #     workload (rgpu-guest-test); `xl destroy` removes the
 #     backend nodes and the daemon tears the vGPU down.
 # Needs $BIN/xl-vgpu and $BIN/libxenlight.so.4.17.0 (make xl-vgpu; the

@@ -1,5 +1,5 @@
 # rig-timeout: 720
-# vgpu-guest: the Xen path end to end.  dom0 runs the vgpu-backend daemon
+# xen-vgpu: the Xen path end to end.  dom0 runs the vgpu-backend daemon
 # ($BIN/vgpu-backend, dom0-backend/); the job plays the toolstack: it
 # creates an HVM guest (2 vCPUs) paused, writes the vGPU's xenstore backend
 # nodes the way docs/runbook.md describes, waits for the daemon to answer

@@ -1,4 +1,4 @@
-# Runs in the vgpu-guest job's guest: a vGPU that dom0's vgpu-backend serves
+# Runs in the xen-vgpu job's guest: a vGPU that dom0's vgpu-backend serves
 # at 00:05.0.  Show what the guest sees of it, then drive it with the guest
 # library on its Linux platform (/bin/rgpu-guest-test, from
 # tests/rig/guest-bin/: static, packed into the initramfs by flight.py).

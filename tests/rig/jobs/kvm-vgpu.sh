@@ -1,8 +1,8 @@
 # rig-timeout: 900
-# kvm-mdev: the KVM path end to end in the kvm-l1 host (flight kvm-path).
+# kvm-vgpu: the KVM path end to end in the kvm-l1 host (flight kvm-path).
 # vgpu_mdev.ko from the share is loaded into the L1 Debian kernel, instances
 # are created through sysfs and mdevctl, an L2 guest boots under nested KVM
-# with -device vfio-pci,sysfsdev=... and drives the vGPU (guest/kvm-mdev.sh:
+# with -device vfio-pci,sysfsdev=... and drives the vGPU (guest/kvm-vgpu.sh:
 # IDs and registers with devmem, then rgpu-guest-test if it is packed), and
 # the robustness rules are checked: removing an open instance does not
 # happen under the VM, rmmod while open is refused, raw VFIO abuse from L1
@@ -81,7 +81,7 @@ mdevctl_define_start() {
 }
 
 l2_boot() {
-    l2_start l2 kvm-mdev -device "vfio-pci,sysfsdev=$MDEV/$U2" || return 1
+    l2_start l2 kvm-vgpu -device "vfio-pci,sysfsdev=$MDEV/$U2" || return 1
     l2_wait l2 'RIG-GUEST: init up' 300
 }
 

@@ -1,4 +1,4 @@
-# Runs in the kvm-mdev job's L2 guest (QEMU/KVM, the vGPU is an mdev behind
+# Runs in the kvm-vgpu job's L2 guest (QEMU/KVM, the vGPU is an mdev behind
 # vfio-pci).  Finds the reference GPU (1234:6770), checks its identity and
 # registers through BAR0 with devmem, then runs rgpu-guest-test (the guest
 # library's scenarios) when the initramfs carries it.
