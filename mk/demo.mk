@@ -17,7 +17,7 @@ demo: rig
 	 done; \
 	 [ -s $$d/vgpuctl-list.json ] && cp $$d/vgpuctl-list.json $(BUILD)/demo/; \
 	 echo; echo "demo: flight report   $$f/report.md"; \
-	 [ -s $$d/guest-workload.log ] && sed -n '/--- vgpuctl list:/,/--- vgpuctl screenshot/p' $$d/guest-workload.log | sed '$$d'; \
+	 [ -s $$d/vgpuctl.log ] && sed -n '/--- vgpuctl list:/,/--- vgpuctl --json list:/p' $$d/vgpuctl.log | sed '$$d' && sed -n '/--- vgpuctl stats:/,/--- vgpuctl types:/p' $$d/vgpuctl.log | sed '$$d'; \
 	 for g in $(DEMO_GUESTS); do [ -s $(BUILD)/demo/$$g.png ] && echo "demo: screenshot      $(BUILD)/demo/$$g.png"; done; \
 	 [ -s $(BUILD)/demo/vgpuctl-list.json ] && echo "demo: vgpuctl --json list  $(BUILD)/demo/vgpuctl-list.json"; \
 	 [ $$rc = 0 ] && echo "demo: PASS" || echo "demo: FAIL"; exit $$rc

@@ -1,7 +1,7 @@
 # rig.mk: the Xen test rig and its flights (included by the top Makefile).
 #
 #   make rig       build (or find cached) rig images; build the rig's test programs
-#   make e2e       run the smoke flight (xen-boot, hvm-guest, ioreq-echo, xen-vgpu, demo);
+#   make e2e       run the smoke flight (xen-boot, hvm-guest, ioreq-echo, xen-vgpu);
 #   make e2e-all   the smoke, toolstack and kvm-path flights (what make test runs);
 #                  fails if any job does not pass.  Report: build/flights/latest/
 #   make flight FLIGHT=<name> | JOBS=a,b    run another flight / chosen jobs
@@ -49,7 +49,7 @@ e2e: rig
 	$(Q)python3 $(RIG_DIR)/flight.py --flight smoke --build $(BUILD)
 
 # Every flight `make test` runs: smoke (Xen boot, an HVM guest, the IOREQ
-# self-test, the Xen path end to end, the demo), toolstack (native xl with
+# self-test, the Xen path end to end), toolstack (native xl with
 # the vgpu patches) and kvm-path (the mdev module under nested KVM).  All
 # run even if one fails, so a report shows the whole picture.
 e2e-all: rig xl-vgpu kernel $(BUILD)/rig/vfio-abuse

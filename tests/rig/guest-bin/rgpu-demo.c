@@ -5,7 +5,9 @@
  * the engines busy for a while (a square sliding along a band of the
  * picture) so that dom0 can take a screenshot and read statistics.
  *
- *   rgpu-demo [SECONDS]          (default 20)
+ *   rgpu-demo [SECONDS [HOLD]]   animate SECONDS (default 20), then stay up
+ *                                idle HOLD seconds (default 0) with the
+ *                                picture on screen
  *
  * Two guests of the demo get different vGPU types, and each draws its own
  * picture, chosen by the size of its graphics-memory slice (PV info): colour
@@ -19,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "rgpu_cmd.h"
 #include "rgpu_guest.h"
@@ -63,6 +66,7 @@ static int run(struct rgpu_dev *d, u32 engine, struct rgpu_cs *cs)
 int main(int argc, char **argv)
 {
     unsigned int seconds = argc > 1 ? (unsigned int)atoi(argv[1]) : 20, frames = 0;
+    unsigned int hold = argc > 2 ? (unsigned int)atoi(argv[2]) : 0;
     struct rgpu_linux lx;
     struct rgpu_platform plat;
     struct rgpu_dev *d;
@@ -151,6 +155,10 @@ int main(int argc, char **argv)
     printf("RIG-GUEST: demo done frames=%u vblanks=%u mmio_reads=%llu mmio_writes=%llu\n",
            frames, rgpu_display_frame(d), (unsigned long long)lx.mmio_reads,
            (unsigned long long)lx.mmio_writes);
+    /* Idle with the picture shown: under the rig's TCG a second guest boots
+     * far more reliably beside an idle one than beside a busy one. */
+    if (hold)
+        sleep(hold);
     rgpu_close(d);
     rgpu_linux_close(&lx);
     return 0;
