@@ -13,6 +13,8 @@
 
 #include <CUnit/CUnit.h>
 
+#include "common/cunit_main.h"
+
 #include "vgpu_priv.h"
 #include "testhost/testhost.h"
 
@@ -24,14 +26,9 @@ void register_irq_mech_tests(void);
 void register_display_tests(void);
 void register_threaded_tests(void);
 
-#define MECH_SUITE(name, init, fini, ...)                                        \
-    do {                                                                         \
-        CU_pSuite s__ = CU_add_suite((name), (init), (fini));                   \
-        const struct { const char *n; CU_TestFunc f; } t__[] = { __VA_ARGS__ }; \
-        for (size_t i__ = 0; s__ && i__ < sizeof(t__) / sizeof(t__[0]); i__++)  \
-            CU_add_test(s__, t__[i__].n, t__[i__].f);                            \
-    } while (0)
-#define MT(fn) { #fn, fn }
+/* Suite registration shorthands: tests/common/cunit_main.h. */
+#define MECH_SUITE CUNIT_SUITE
+#define MT CUNIT_TEST
 
 struct fake_clock {
     u64 now;

@@ -6,6 +6,8 @@
 
 #include <CUnit/CUnit.h>
 
+#include "common/cunit_main.h"
+
 #include "vgpu_priv.h"
 #include "testhost/testhost.h"
 
@@ -19,14 +21,9 @@ void register_irq_tests(void);
 void register_os_tests(void);
 void register_track_tests(void);
 
-#define UNIT_SUITE(name, init, fini, ...)                                        \
-    do {                                                                         \
-        CU_pSuite s__ = CU_add_suite((name), (init), (fini));                   \
-        const struct { const char *n; CU_TestFunc f; } t__[] = { __VA_ARGS__ }; \
-        for (size_t i__ = 0; s__ && i__ < sizeof(t__) / sizeof(t__[0]); i__++)  \
-            CU_add_test(s__, t__[i__].n, t__[i__].f);                            \
-    } while (0)
-#define UT(fn) { #fn, fn }
+/* Suite registration shorthands: tests/common/cunit_main.h. */
+#define UNIT_SUITE CUNIT_SUITE
+#define UT CUNIT_TEST
 
 /* A fixture most suites share: the default parent with one vGPU on a
  * testhost with 16 MiB of guest memory. */
