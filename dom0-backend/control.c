@@ -126,14 +126,25 @@ static void known_types(struct backend *be, char *out, size_t len)
                               vgpu_parent_type(be->parent, i)->name);
 }
 
-/* Every vGPU the daemon holds, attached or not. */
+/* Every vGPU the daemon holds: those attached to domains, then the
+ * reservations.  Start with xv = NULL. */
+static struct xen_vgpu *next_vgpu(struct backend *be, struct xen_vgpu *xv)
+{
+    struct xen_domain *d;
+
+    if (xv && xv->next)
+        return xv->next;
+    if (xv && !xv->dom)
+        return NULL;                    /* end of the reservations */
+    for (d = xv ? xv->dom->next : be->domains; d; d = d->next)
+        if (d->devs)
+            return d->devs;
+    return be->detached;
+}
+
 static struct xen_vgpu *find_uuid(struct backend *be, const char *uuid)
 {
-    for (struct xen_domain *d = be->domains; d; d = d->next)
-        for (struct xen_vgpu *xv = d->devs; xv; xv = xv->next)
-            if (!strcasecmp(xv->uuid, uuid))
-                return xv;
-    for (struct xen_vgpu *xv = be->detached; xv; xv = xv->next)
+    for (struct xen_vgpu *xv = next_vgpu(be, NULL); xv; xv = next_vgpu(be, xv))
         if (!strcasecmp(xv->uuid, uuid))
             return xv;
     return NULL;
@@ -183,15 +194,7 @@ static char *cmd_list(struct backend *be)
     bool first = true;
 
     jb_raw(&b, "{\"ok\":true,\"instances\":[");
-    for (struct xen_domain *d = be->domains; d; d = d->next) {
-        for (struct xen_vgpu *xv = d->devs; xv; xv = xv->next) {
-            if (!first)
-                jb_raw(&b, ",");
-            emit_instance(&b, xv);
-            first = false;
-        }
-    }
-    for (struct xen_vgpu *xv = be->detached; xv; xv = xv->next) {
+    for (struct xen_vgpu *xv = next_vgpu(be, NULL); xv; xv = next_vgpu(be, xv)) {
         if (!first)
             jb_raw(&b, ",");
         emit_instance(&b, xv);
@@ -316,15 +319,7 @@ static char *cmd_stats(struct backend *be, const struct json *req)
         return b.s;
     }
     jb_raw(&b, "{\"ok\":true,\"stats\":[");
-    for (struct xen_domain *d = be->domains; d; d = d->next) {
-        for (struct xen_vgpu *xv = d->devs; xv; xv = xv->next) {
-            if (!first)
-                jb_raw(&b, ",");
-            emit_stats(be, &b, xv);
-            first = false;
-        }
-    }
-    for (struct xen_vgpu *xv = be->detached; xv; xv = xv->next) {
+    for (struct xen_vgpu *xv = next_vgpu(be, NULL); xv; xv = next_vgpu(be, xv)) {
         if (!first)
             jb_raw(&b, ",");
         emit_stats(be, &b, xv);
