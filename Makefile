@@ -74,6 +74,7 @@ core-lib: $(BUILD)/plain/libvgpucore.a
 -include mk/kernel.mk
 -include mk/toolstack.mk
 -include mk/demo.mk
+-include mk/guest.mk
 
 # ---------------------------------------------------------------- check-core
 # Proof that core/ is freestanding: no system include path at all, only the
@@ -99,7 +100,7 @@ SUITES_plain = $(UNIT_BIN_plain) $(if $(HAVE_MECH),$(MECH_BIN_plain)) $(TOOLSTAC
 SUITES_asan  := $(UNIT_BIN_asan) $(if $(HAVE_MECH),$(MECH_BIN_asan))
 SIM_ARGS := --scenario all --vgpus 4
 
-tests-bin: $(SUITES_plain) $(if $(HAVE_SIM),$(SIM_BIN_plain) bin-links) backend toolstack
+tests-bin: $(SUITES_plain) $(if $(HAVE_SIM),$(SIM_BIN_plain) bin-links) backend toolstack vgpu-guest
 
 bin-links: $(SIM_BIN_plain)
 	$(Q)mkdir -p $(BUILD)/bin && ln -sf ../plain/vgpu-sim $(BUILD)/bin/vgpu-sim

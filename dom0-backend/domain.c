@@ -17,6 +17,7 @@
 #include <sys/mman.h>
 
 #include "backend.h"
+#include "log_domain.h"
 
 struct xen_domain *xen_domain_find(struct backend *be, domid_t domid)
 {
@@ -344,6 +345,7 @@ int xen_domain_add_vgpu(struct xen_domain *d, unsigned int devid, const char *ty
     }
     xv->next = d->devs;
     d->devs = xv;
+    log_domain_bind_vgpu(vgpu_get_id(xv->v), d->domid);
     os_info("dom%u: vgpu %u (%s, %s%s) at %02x:%02x.%u", d->domid, devid, type, uuid,
             reserved ? ", reserved" : "", bus, dev, fn);
     return 0;
@@ -361,6 +363,9 @@ void xen_domain_remove_vgpu(struct xen_domain *d, struct xen_vgpu *xv)
     }
     xendevicemodel_unmap_pcidev_from_ioreq_server(d->dmod, d->domid, d->ioservid, 0, xv->bus,
                                                   xv->dev, xv->fn);
+    /* The lines the reset or destroy below logs are still about d. */
+    log_domain_enter(d->domid);
+    log_domain_unbind_vgpu(vgpu_get_id(xv->v));
     if (xv->persistent) {
         /* A reservation goes back to the pool: reset it while the domain's
          * mappings still exist, so its BARs are unclaimed and GTT frames
@@ -370,11 +375,13 @@ void xen_domain_remove_vgpu(struct xen_domain *d, struct xen_vgpu *xv)
         xv->next = d->be->detached;
         d->be->detached = xv;
         os_info("dom%u: vgpu %u (%s) detached; still reserved", d->domid, xv->devid, xv->uuid);
+        log_domain_leave();
         return;
     }
     /* Destroying the instance unclaims its BARs and unpins its GTT frames
      * through host-ops. */
     vgpu_destroy(xv->v);
     os_info("dom%u: vgpu %u (%s) removed", d->domid, xv->devid, xv->uuid);
+    log_domain_leave();
     free(xv);
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "log_domain.h"
 
 int xen_domain_evtchn_fd(struct xen_domain *d)
 {
@@ -198,7 +199,9 @@ void xen_domain_service(struct xen_domain *d)
     if (port < 0)
         return;
     xenevtchn_unmask(d->xce, (evtchn_port_t)port);
+    log_domain_enter(d->domid);
     for (unsigned int v = 0; v < d->nr_vcpus; v++)
         if (d->ports[v] == (evtchn_port_t)port)
             service_vcpu(d, v);
+    log_domain_leave();
 }

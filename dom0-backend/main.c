@@ -20,6 +20,7 @@
 
 #include "backend.h"
 #include "control.h"
+#include "log_domain.h"
 
 static int sig_pipe[2] = { -1, -1 };
 
@@ -171,6 +172,7 @@ int main(int argc, char **argv)
         return 2;
     }
     os_log_set_level(verbose >= 2 ? OS_LOG_DEBUG : verbose ? OS_LOG_INFO : OS_LOG_WARN);
+    log_domain_init();
     if (log_path) {
         int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +35,7 @@ static int fail(struct rgpu_linux *l, int rc, const char *fmt, ...)
     return rc;
 }
 
-static int read_hex_file(const char *dir, const char *name, unsigned long *val)
+static int read_num_file(const char *dir, const char *name, int radix, unsigned long *val)
 {
     char path[384], buf[64];
     ssize_t n;
@@ -49,8 +50,18 @@ static int read_hex_file(const char *dir, const char *name, unsigned long *val)
     if (n <= 0)
         return -EIO;
     buf[n] = '\0';
-    *val = strtoul(buf, NULL, 16);
+    *val = strtoul(buf, NULL, radix);
     return 0;
+}
+
+static int read_hex_file(const char *dir, const char *name, unsigned long *val)
+{
+    return read_num_file(dir, name, 16, val);
+}
+
+static int read_dec_file(const char *dir, const char *name, unsigned long *val)
+{
+    return read_num_file(dir, name, 10, val);
 }
 
 static int write_file(const char *dir, const char *name, const char *s)
@@ -247,6 +258,80 @@ static u64 lx_now_ns(void *ctx)
     return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
 }
 
+/* Sleep until rgpu_uio reports an interrupt or the timeout passes.  The
+ * library re-reads IIR either way, so a spurious return is harmless.  For
+ * INTx, write(1) first: the driver masked the line when it fired and the
+ * caller has acknowledged IIR since. */
+static int lx_wait_irq(void *ctx, u64 timeout_ns)
+{
+    struct rgpu_linux *l = ctx;
+    struct pollfd pfd = { .fd = l->uio_fd, .events = POLLIN };
+    u32 count, on = 1;
+    int n;
+
+    if (!strcmp(l->irq_mode, "intx") && write(l->uio_fd, &on, sizeof(on)) != sizeof(on))
+        return -errno;
+    n = poll(&pfd, 1, (int)((timeout_ns + 999999) / 1000000));
+    if (n < 0)
+        return -errno;
+    if (!n)
+        return -ETIMEDOUT;
+    if (read(l->uio_fd, &count, sizeof(count)) != sizeof(count))
+        return -EIO;
+    l->irqs = count - l->irq_base;
+    return 0;
+}
+
+int rgpu_linux_irq_update(struct rgpu_linux *l)
+{
+    unsigned long count;
+    int rc;
+
+    if (l->uio_fd < 0)
+        return -ENODEV;
+    rc = read_dec_file(l->uio_dir, "event", &count);
+    if (!rc)
+        l->irqs = (u32)((u32)count - l->irq_base);
+    return rc;
+}
+
+/* rgpu_uio bound to the function: <dir>/uio/uioN exists. */
+static int open_uio(struct rgpu_linux *l)
+{
+    char path[700], name[256] = "";
+    unsigned long base;
+    struct dirent *e;
+    DIR *dir;
+    int fd, n;
+
+    snprintf(path, sizeof(path), "%s/uio", l->dir);
+    dir = opendir(path);
+    if (!dir)
+        return 0;
+    while ((e = readdir(dir)))
+        if (!strncmp(e->d_name, "uio", 3))
+            snprintf(name, sizeof(name), "%s", e->d_name);
+    closedir(dir);
+    if (!name[0])
+        return 0;
+    snprintf(path, sizeof(path), "%s/uio/%s/version", l->dir, name);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    n = (int)read(fd, l->irq_mode, sizeof(l->irq_mode) - 1);
+    close(fd);
+    l->irq_mode[n > 0 ? n : 0] = '\0';
+    l->irq_mode[strcspn(l->irq_mode, "\n")] = '\0';
+    snprintf(l->uio_dir, sizeof(l->uio_dir), "%s/uio/%s", l->dir, name);
+    if (!read_dec_file(l->uio_dir, "event", &base))
+        l->irq_base = (u32)base;
+    snprintf(path, sizeof(path), "/dev/%s", name);
+    l->uio_fd = open(path, O_RDWR | O_CLOEXEC);
+    if (l->uio_fd < 0)
+        return -errno;
+    return 0;
+}
+
 /* ---- open / close ------------------------------------------------------ */
 int rgpu_linux_open(struct rgpu_linux *l, const char *sbdf, struct rgpu_platform *plat)
 {
@@ -256,22 +341,32 @@ int rgpu_linux_open(struct rgpu_linux *l, const char *sbdf, struct rgpu_platform
     int rc;
 
     memset(l, 0, sizeof(*l));
-    l->res_fd = l->cfg_fd = l->pagemap_fd = -1;
+    l->res_fd = l->cfg_fd = l->pagemap_fd = l->uio_fd = -1;
+    snprintf(l->irq_mode, sizeof(l->irq_mode), "poll");
     rc = find_device(l, sbdf);
     if (rc)
         return fail(l, rc, "no PCI function %04x:%04x%s%s", RGPU_PCI_VENDOR, RGPU_PCI_DEVICE,
                     sbdf ? " at " : "", sbdf ? sbdf : "");
-    /* pci_enable_device(): memory decode for the BARs it has. */
-    rc = write_file(l->dir, "enable", "1");
-    if (rc)
-        return fail(l, rc, "%s/enable: %s", l->dir, strerror(-rc));
+    /* pci_enable_device(): memory decode for the BARs it has.  A bound
+     * driver (rgpu_uio) enabled it already, and sysfs refuses then. */
+    snprintf(path, sizeof(path), "%s/driver", l->dir);
+    if (access(path, F_OK)) {
+        rc = write_file(l->dir, "enable", "1");
+        if (rc)
+            return fail(l, rc, "%s/enable: %s", l->dir, strerror(-rc));
+    }
     snprintf(path, sizeof(path), "%s/config", l->dir);
     l->cfg_fd = open(path, O_RDWR | O_CLOEXEC);
     if (l->cfg_fd < 0)
         return fail(l, -errno, "%s: %s", path, strerror(errno));
+    rc = open_uio(l);
+    if (rc)
+        return fail(l, rc, "rgpu_uio is bound to %s but its device: %s", l->dir, strerror(-rc));
     if (rgpu_linux_cfg_read16(l, PCI_COMMAND, &cmd))
         return fail(l, -EIO, "reading the command register failed");
-    cmd |= PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE;
+    cmd |= PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
+    if (l->uio_fd < 0)
+        cmd |= PCI_COMMAND_INTX_DISABLE;
     if (rgpu_linux_cfg_write16(l, PCI_COMMAND, cmd) || rgpu_linux_cfg_read16(l, PCI_COMMAND, &cmd))
         return fail(l, -EIO, "writing the command register failed");
     if ((cmd & (PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER)) !=
@@ -303,6 +398,8 @@ int rgpu_linux_open(struct rgpu_linux *l, const char *sbdf, struct rgpu_platform
     plat->free_pages = lx_free_pages;
     plat->relax = lx_relax;
     plat->now_ns = lx_now_ns;
+    if (l->uio_fd >= 0)
+        plat->wait_irq = lx_wait_irq;
     return 0;
 }
 
@@ -317,5 +414,7 @@ void rgpu_linux_close(struct rgpu_linux *l)
         close(l->cfg_fd);
     if (l->pagemap_fd >= 0)
         close(l->pagemap_fd);
-    l->res_fd = l->cfg_fd = l->pagemap_fd = -1;
+    if (l->uio_fd >= 0)
+        close(l->uio_fd);
+    l->res_fd = l->cfg_fd = l->pagemap_fd = l->uio_fd = -1;
 }

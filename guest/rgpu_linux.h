@@ -8,9 +8,10 @@
  * CAP_SYS_ADMIN) and a guest without an IOMMU in front of the device: the
  * addresses handed to the device are guest physical addresses.
  *
- * Waits poll (no wait_irq): the library's waits read registers, each of
- * which is a trapped access -- callers that care poll memory (the HWS)
- * instead.
+ * Interrupts: when the guest's rgpu_uio driver (guest/kmod/) is bound to
+ * the function, the platform's wait_irq sleeps on its /dev/uioN until the
+ * device's MSI (or INTA#) arrives and counts them; without it, waits poll
+ * registers (each read a trapped access).
  */
 #ifndef RGPU_LINUX_H
 #define RGPU_LINUX_H
@@ -31,17 +32,29 @@ struct rgpu_linux {
      * a round trip to the device model). */
     u64 mmio_reads, mmio_writes;
     size_t pages_allocated;
+    /* Interrupts through rgpu_uio: its /dev/uioN (-1: none bound), how the
+     * driver takes them ("msi", "intx") and how many arrived since open. */
+    int uio_fd;
+    char irq_mode[8];
+    u64 irqs;
+    u32 irq_base;               /* the driver's event count at open */
+    char uio_dir[400];          /* <dir>/uio/uioN */
     char err[256];              /* why rgpu_linux_open failed */
 };
 
 /*
  * Find the function (sbdf "0000:00:05.0", or NULL: the first 1234:6770),
- * enable it, turn on memory decode + bus mastering (and INTx disable: no
- * driver handles its interrupt line), map BAR0 and fill *plat.
+ * enable it, turn on memory decode + bus mastering (and, unless rgpu_uio
+ * owns the interrupt, INTx disable: nothing would handle the line), map
+ * BAR0, open rgpu_uio's /dev/uioN if bound, and fill *plat.
  * 0 or -errno with l->err set.
  */
 int rgpu_linux_open(struct rgpu_linux *l, const char *sbdf, struct rgpu_platform *plat);
 void rgpu_linux_close(struct rgpu_linux *l);
+
+/* Refresh l->irqs from the driver's event count (sysfs): interrupts the
+ * guest kernel took, whether or not anybody slept on them.  0 or -errno. */
+int rgpu_linux_irq_update(struct rgpu_linux *l);
 
 /* Guest physical address of a mapped, resident address (pagemap). */
 int rgpu_linux_virt_to_phys(struct rgpu_linux *l, const void *va, u64 *pa);

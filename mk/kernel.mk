@@ -36,10 +36,24 @@ kernel:
 	echo "kernel: built $(BUILD)/kernel/vgpu_mdev.ko against $(KDIR)" \
 	     "($$(strings $(KBUILD_DIR)/vgpu_mdev.ko | sed -n "s/^vermagic=\([^ ]*\).*/\1/p"))"
 
+# The guest side's interrupt driver, rgpu_uio.ko (guest/kmod/), for the rig's
+# guests: same kernel and headers as the rig (the guests boot the rig's
+# kernel).  Skipped, like the module above, when no headers are installed.
+GUEST_KBUILD_DIR := $(abspath $(BUILD)/kernel-guest)
+.PHONY: guest-kmod
+guest-kmod:
+	$(Q)sh mk/ensure-packages $(KERNEL_DEPS_PACKAGES) || \
+	    echo "guest-kmod: could not install $(KERNEL_DEPS_PACKAGES) (not root?)"
+	$(Q)if [ ! -f "$(KDIR)/Makefile" ]; then \
+	    echo "guest-kmod: SKIPPED: no kernel headers at KDIR=$(KDIR)"; exit 0; fi; \
+	set -e; mkdir -p $(GUEST_KBUILD_DIR); find $(GUEST_KBUILD_DIR) -type l -delete; \
+	for f in guest/kmod/Kbuild guest/kmod/*.c; do ln -s $(CURDIR)/$$f $(GUEST_KBUILD_DIR)/; done; \
+	$(MAKE) --no-print-directory -C $(KDIR) M=$(GUEST_KBUILD_DIR) $(KERNEL_MAKE_ARGS) modules
+
 kernel-clean:
 	$(Q)if [ -f "$(KDIR)/Makefile" ] && [ -d $(KBUILD_DIR) ]; then \
 	    $(MAKE) --no-print-directory -C $(KDIR) M=$(KBUILD_DIR) clean; fi
-	rm -rf $(KBUILD_DIR)
+	rm -rf $(KBUILD_DIR) $(GUEST_KBUILD_DIR)
 
 # The KVM path's flight (tests/rig/flights/kvm-path.list, host kvm-l1): the
 # module, the rig's guest programs, then the flight.  Report: build/flights/latest/.

@@ -187,6 +187,16 @@ void os_log(enum os_log_level lvl, const char *fmt, ...) OS_PRINTF(2, 3);
 void os_vlog(enum os_log_level lvl, const char *fmt, va_list ap);
 void os_log_set_level(enum os_log_level lvl);   /* messages above lvl are dropped */
 enum os_log_level os_log_get_level(void);
+#if !defined(__KERNEL__)
+/*
+ * Userspace: a hook that writes a prefix (at most size - 1 characters) in
+ * front of every message, given the formatted message; returns its
+ * length.  The dom0 daemon uses it to put the domain a line is about on
+ * every line, including the core's "vgpuN: ..." messages.  NULL: none.
+ */
+typedef size_t (*os_log_prefix_fn)(const char *msg, char *buf, size_t size);
+void os_log_set_prefix(os_log_prefix_fn fn);
+#endif
 
 /*
  * Rate limiting for messages a guest can provoke: at most `burst` messages

@@ -199,17 +199,27 @@ enum os_log_level os_log_get_level(void)
     return (enum os_log_level)lvl;
 }
 
+static os_log_prefix_fn log_prefix;
+
+void os_log_set_prefix(os_log_prefix_fn fn) { __atomic_store_n(&log_prefix, fn, __ATOMIC_RELEASE); }
+
 void os_vlog(enum os_log_level lvl, const char *fmt, va_list ap)
 {
     static const char *const tag[] = { "error", "warning", "info", "debug" };
+    os_log_prefix_fn prefix_fn = __atomic_load_n(&log_prefix, __ATOMIC_ACQUIRE);
+    char msg[1024], prefix[64] = "";
+    size_t n;
 
     if ((int)lvl > (int)os_log_get_level())
         return;
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    n = strlen(msg);
+    if (n && msg[n - 1] == '\n')
+        msg[n - 1] = '\0';
+    if (prefix_fn && prefix_fn(msg, prefix, sizeof(prefix)) >= sizeof(prefix))
+        prefix[sizeof(prefix) - 1] = '\0';
     pthread_mutex_lock(&log_lock);
-    fprintf(stderr, "vgpu %s: ", tag[lvl]);
-    vfprintf(stderr, fmt, ap);
-    if (!*fmt || fmt[strlen(fmt) - 1] != '\n')
-        fputc('\n', stderr);
+    fprintf(stderr, "vgpu %s: %s%s\n", tag[lvl], prefix, msg);
     pthread_mutex_unlock(&log_lock);
 }
 

@@ -31,7 +31,7 @@ import time
 
 import rigreport
 from guestdisk import build_guest_disk
-from initramfs import build_initramfs
+from initramfs import build_initramfs, image_modules
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LOCK_WAIT = 3600         # how long to queue behind another VM user
@@ -109,7 +109,7 @@ class Flight:
         shutil.copy(os.path.join(self.cache, "vmlinuz"), os.path.join(rig, "guest-vmlinuz"))
         build_initramfs(os.path.join(self.cache, "busybox"), os.path.join(HERE, "guest"),
                         os.path.join(rig, "guest-initrd.gz"),
-                        os.path.join(self.args.build, "rig", "guest-bin"))
+                        os.path.join(self.args.build, "rig", "guest-bin"), self.guest_modules())
         # How Xen guests boot (docs/rig.md): "disk" (SYSLINUX on AHCI) or
         # "kernel" (xl kernel=, QEMU's fw_cfg linuxboot).
         with open(os.path.join(rig, "guest-boot"), "w") as f:
@@ -135,6 +135,17 @@ class Flight:
             for name in os.listdir(kdir):
                 if name.endswith(".ko"):
                     shutil.copy(os.path.join(kdir, name), bindir)
+
+    def guest_modules(self):
+        """The guest's interrupt driver (make guest-kmod: rgpu_uio.ko) and
+        the image kernel's modules it needs (uio), in load order; none
+        when the driver was not built (no kernel headers): the guest
+        program then polls and its irq scenario says why it fails."""
+        ko = os.path.join(self.args.build, "kernel-guest", "rgpu_uio.ko")
+        if not os.path.isfile(ko):
+            return []
+        return image_modules(os.path.join(self.cache, self.host["image"]), ["uio"],
+                             os.path.join(self.cache, "guest-modules")) + [ko]
 
     # ------------------------------------------------------------ boot
     def qemu_cmd(self):

@@ -20,8 +20,9 @@ RIG_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
               -Wmissing-prototypes -O2 -g
 RIG_PROGS := $(BUILD)/rig/ioreq-echo
 # Programs for the rig's guests: static (the guest initramfs has no libc),
-# packed by flight.py into the guest initramfs as /bin/<name>.
-RIG_GUEST_PROGS := $(BUILD)/rig/guest-bin/rgpu-guest-test $(BUILD)/rig/guest-bin/rgpu-demo
+# packed by flight.py into the guest initramfs as /bin/<name>, with the
+# guest's interrupt driver rgpu_uio.ko (make guest-kmod).
+RIG_GUEST_PROGS := $(BUILD)/rig/guest-bin/vgpu-guest $(BUILD)/rig/guest-bin/rgpu-demo
 RIG_GUEST_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -O2 \
                     -static -s -Icore -Iguest
 FLIGHT ?= smoke
@@ -34,7 +35,12 @@ rig-deps:
 rig: rig-deps rig-progs
 	$(Q)sh $(RIG_DIR)/build-rig.sh
 
-rig-progs: $(DEPS_STAMP) $(RIG_PROGS) $(RIG_GUEST_PROGS) backend toolstack
+rig-progs: $(DEPS_STAMP) $(RIG_PROGS) $(RIG_GUEST_PROGS) backend toolstack guest-kmod
+
+# vgpu-guest is a project binary (build/bin, mk/guest.mk); the guest's copy.
+$(BUILD)/rig/guest-bin/vgpu-guest: $(BUILD)/bin/vgpu-guest
+	$(Q)mkdir -p $(@D)
+	$(Q)cp $< $@
 
 $(BUILD)/rig/guest-bin/%: $(RIG_DIR)/guest-bin/%.c guest/rgpu_guest.c \
 		guest/rgpu_linux.c guest/rgpu_guest.h guest/rgpu_linux.h guest/rgpu_cmd.h core/hw_regs.h

@@ -14,6 +14,7 @@
 #include "backend.h"
 #include "control.h"
 #include "json.h"
+#include "log_domain.h"
 #include "vgpu_cfg.h"
 #include "common/cunit_main.h"
 
@@ -437,6 +438,64 @@ static void test_control_bad_requests(void)
     }
 }
 
+/* ------------------------------------------------------------ log domain */
+/* Log the messages with stderr redirected to a file; return what it got. */
+static char *log_lines(const char *const *msgs, size_t n)
+{
+    static char out[2048];
+    FILE *tmp = tmpfile();
+    int saved = dup(2);
+    size_t got;
+
+    CU_ASSERT_FATAL(tmp != NULL && saved >= 0);
+    fflush(stderr);
+    dup2(fileno(tmp), 2);
+    os_log_set_level(OS_LOG_INFO);
+    for (size_t i = 0; i < n; i++)
+        os_err("%s", msgs[i]);
+    os_log_set_level(OS_LOG_ERR);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    rewind(tmp);
+    got = fread(out, 1, sizeof(out) - 1, tmp);
+    out[got] = '\0';
+    fclose(tmp);
+    return out;
+}
+
+static void test_log_domain(void)
+{
+    static const char *const msgs[] = {
+        "dom7: IOREQ server up",                /* names its domain already */
+        "vgpu3: engine 0: submission failed",   /* a vGPU attached to dom5 */
+        "vgpu4: PTE outside the slice",         /* a vGPU no domain has */
+        "vgpu-backend ready",                   /* the daemon itself */
+    };
+    char *out;
+
+    log_domain_init();
+    log_domain_bind_vgpu(3, 5);
+    out = log_lines(msgs, 4);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "vgpu error: dom7: IOREQ server up\n"));
+    CU_ASSERT_PTR_NULL(strstr(out, "dom0: dom7"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "vgpu error: dom5: vgpu3: engine 0"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "vgpu error: dom0: vgpu4: PTE"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "vgpu error: dom0: vgpu-backend ready\n"));
+    /* Serving a domain's requests: its lines, unless a vGPU says otherwise. */
+    log_domain_enter(9);
+    out = log_lines(msgs + 2, 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "dom9: vgpu4: PTE"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "dom9: vgpu-backend ready"));
+    out = log_lines(msgs + 1, 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "dom5: vgpu3:"));
+    log_domain_leave();
+    log_domain_unbind_vgpu(3);
+    out = log_lines(msgs + 1, 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "dom0: vgpu3:"));
+    os_log_set_prefix(NULL);
+}
+
 static void register_all(void)
 {
     CU_pSuite s;
@@ -455,6 +514,8 @@ static void register_all(void)
     CU_add_test(s, "types and create", test_control_types_and_create);
     CU_add_test(s, "stats, weight, destroy", test_control_stats_weight_destroy);
     CU_add_test(s, "bad requests", test_control_bad_requests);
+    s = CU_add_suite("log-domain", NULL, NULL);
+    CU_add_test(s, "domain on every line", test_log_domain);
 }
 
 int main(int argc, char **argv)

@@ -208,6 +208,20 @@ guest_gone() {
 
 # ---------------------------------------------------------------- leaks
 # mem_baseline: remember Xen's free memory at job start for leak_check.
+# vgpu_guest_ok <guest> [min-passed]: the guest's vgpu-guest run, from its
+# console: its PASS/FAIL lines into the step log, then every scenario
+# passed (closing `N passed, 0 failed`, N >= min, default 11: all of them)
+# and interrupts reached the guest by MSI (the irq scenario's line).
+vgpu_guest_ok() {
+    _con="$OUT/guest-$1.console"
+    grep -aE '^(PASS|FAIL) |^vgpu-guest:|^[0-9]+ passed, [0-9]+ failed' "$_con" | tr -d '\r'
+    if grep -aq '^FAIL ' "$_con"; then echo "vgpu-guest: a scenario failed"; return 1; fi
+    _n=$(tr -d '\r' <"$_con" | sed -n 's/^\([0-9]*\) passed, 0 failed$/\1/p' | tail -1)
+    [ -n "$_n" ] || { echo "vgpu-guest: no closing 'N passed, 0 failed' line"; return 1; }
+    [ "$_n" -ge "${2:-11}" ] || { echo "vgpu-guest: only $_n scenarios passed"; return 1; }
+    grep -aq '^PASS irq .* by msi' "$_con" || { echo "vgpu-guest: interrupts not by MSI"; return 1; }
+}
+
 free_mem() { xl info | awk '$1 == "free_memory" { print $3 }'; }
 mem_baseline() { free_mem >"$OUT/.free-mem"; }
 

@@ -1,7 +1,7 @@
 # Runs in the kvm-vgpu job's L2 guest (QEMU/KVM, the vGPU is an mdev behind
 # vfio-pci).  Finds the reference GPU (1234:6770), checks its identity and
-# registers through BAR0 with devmem, then runs rgpu-guest-test (the guest
-# library's scenarios) when the initramfs carries it.
+# registers through BAR0 with devmem, then runs vgpu-guest (the same
+# scenarios as the Xen path's guest) when the initramfs carries it.
 dev=
 for d in /sys/bus/pci/devices/*; do
     if [ "$(cat $d/vendor)" = 0x1234 ] && [ "$(cat $d/device)" = 0x6770 ]; then dev=$d; fi
@@ -25,13 +25,16 @@ rc=0
 [ "$id" = 0x55504752 ] && [ "$ver" = 0x00010000 ] && [ "$s0" = 0x5A5AA5A5 ] &&
     [ "$magic" = 0x56504752 ] || rc=1
 echo "RIG-GUEST: devmem checks rc=$rc"
-if [ -x /bin/rgpu-guest-test ]; then
-    /bin/rgpu-guest-test
+drv=$(readlink $dev/driver 2>/dev/null)
+echo "RIG-GUEST: driver ${drv##*/}"
+if [ -x /bin/vgpu-guest ]; then
+    echo 0 >/proc/sys/vm/compact_unevictable_allowed 2>/dev/null
+    /bin/vgpu-guest
     t=$?
-    echo "RIG-GUEST: rgpu-guest-test rc=$t"
+    echo "RIG-GUEST: vgpu-guest rc=$t"
     [ $t = 0 ] || rc=1
 else
-    echo "RIG-GUEST: rgpu-guest-test not packed: devmem checks only"
+    echo "RIG-GUEST: vgpu-guest not packed: devmem checks only"
 fi
 # The host checks that removing the instance waits while the VM holds it.
 echo "RIG-GUEST: holding the device 10s"

@@ -1,7 +1,9 @@
 # Runs in the xen-vgpu job's guest: a vGPU that dom0's vgpu-backend serves
-# at 00:05.0.  Show what the guest sees of it, then drive it with the guest
-# library on its Linux platform (/bin/rgpu-guest-test, from
-# tests/rig/guest-bin/: static, packed into the initramfs by flight.py).
+# at 00:05.0.  Show what the guest sees of it (lspci -n style, from sysfs:
+# busybox has no lspci; the driver init bound to it), then run vgpu-guest
+# (build/bin/vgpu-guest, packed into the initramfs by flight.py), whose
+# PASS/FAIL lines and closing `N passed, M failed` the job checks; then the
+# interrupt scenarios again with the driver on INTx instead of MSI.
 echo "RIG-GUEST: vcpus $(grep -c ^processor /proc/cpuinfo)"
 d=
 for f in /sys/bus/pci/devices/*; do
@@ -10,11 +12,25 @@ done
 if [ -z "$d" ]; then
     echo "RIG-GUEST: no 1234:6770 function"; ls /sys/bus/pci/devices; exit 1
 fi
-echo "RIG-GUEST: pci ${d##*/} class $(cat "$d/class") irq $(cat "$d/irq") bar0 $(head -1 "$d/resource")"
+c=$(cat "$d/class")
+echo "RIG-GUEST: lspci -n: ${d##*/0000:} $(echo "$c" | cut -c3-6): $(cut -c3- "$d/vendor"):$(cut -c3- "$d/device")"
+drv=$(readlink "$d/driver" 2>/dev/null)
+echo "RIG-GUEST: pci ${d##*/} class $c irq $(cat "$d/irq") driver ${drv##*/} bar0 $(head -1 "$d/resource")"
 # Locked DMA pages must stay where their addresses say (no compaction of
 # mlocked memory while the device holds their addresses).
 echo 0 >/proc/sys/vm/compact_unevictable_allowed 2>/dev/null
-if [ ! -x /bin/rgpu-guest-test ]; then
-    echo "RIG-GUEST: /bin/rgpu-guest-test missing from the initramfs"; exit 1
+if [ ! -x /bin/vgpu-guest ]; then
+    echo "RIG-GUEST: /bin/vgpu-guest missing from the initramfs"; exit 1
 fi
-/bin/rgpu-guest-test
+/bin/vgpu-guest
+rc=$?
+# The same interrupts by INTA# (the daemon's set_pci_intx_level): reload
+# the driver with intx=1 and run the scenarios that wait for interrupts.
+# Prefixed, so the job tells this run from the full one.
+set -o pipefail
+if rmmod rgpu_uio && insmod /lib/modules/rgpu_uio.ko intx=1; then
+    /bin/vgpu-guest --scenario irq,display 2>&1 | sed 's/^/RIG-GUEST: intx: /' || rc=1
+else
+    echo "RIG-GUEST: intx: reloading rgpu_uio with intx=1 failed"; rc=1
+fi
+exit $rc

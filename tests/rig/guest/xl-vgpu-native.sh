@@ -9,7 +9,7 @@ if [ -d "$d" ] && [ "$(cat "$d/vendor")" = 0x1234 ] && [ "$(cat "$d/device")" = 
     echo "RIG-GUEST: xl-vgpu-native PASS"
     # The same workload as the xen-vgpu job: the vGPU works, not just shows up.
     echo 0 >/proc/sys/vm/compact_unevictable_allowed 2>/dev/null
-    /bin/rgpu-guest-test
+    /bin/vgpu-guest
 else
     echo "RIG-GUEST: no 1234:6770 at 00:05.0; functions:"
     for f in /sys/bus/pci/devices/*; do echo "RIG-GUEST:   ${f##*/} $(cat "$f/vendor"):$(cat "$f/device")"; done

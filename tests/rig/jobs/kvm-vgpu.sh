@@ -105,9 +105,16 @@ remove_while_open() {
     rm -f "$OUT/remove.pid"
 }
 
+# vgpu-guest in L2: every scenario passed, interrupts by MSI (eventfd
+# from vgpu_mdev through QEMU's vfio-pci into the L2 kernel).
 guest_workload() {
     l2_wait l2 'RIG-GUEST: done rc=' 600 || return 1
-    grep -q 'RIG-GUEST: done rc=0' "$OUT/guest-l2.console"
+    _con="$OUT/guest-l2.console"
+    grep -aE '^(PASS|FAIL) |^vgpu-guest:|^[0-9]+ passed, [0-9]+ failed' "$_con" | tr -d '\r'
+    grep -q 'RIG-GUEST: done rc=0' "$_con" || return 1
+    tr -d '\r' <"$_con" | grep -Eq '^1[0-9] passed, 0 failed$' ||
+        { echo "vgpu-guest did not pass every scenario"; return 1; }
+    grep -aq '^PASS irq .* by msi' "$_con" || { echo "interrupts not by MSI"; return 1; }
 }
 
 removal_after_close() {

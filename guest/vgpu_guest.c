@@ -1,0 +1,423 @@
+/*
+ * vgpu_guest.c - vgpu-guest: the vGPU's scenarios from inside a guest.
+ *
+ * A static program for the rig's guests (Xen HVM, and the KVM path's L2
+ * guest where the vGPU is an mdev behind vfio-pci).  It finds the
+ * reference GPU function (1234:6770), drives it through the guest library
+ * on its Linux platform (BAR0 through sysfs resource0, DMA pages locked
+ * and translated through /proc/self/pagemap, interrupts through the
+ * rgpu_uio driver when it is bound) and runs the same scenarios as
+ * vgpu-sim, each checked byte-exact by the CPU.  Run with --help.
+ *
+ * Output: one line per scenario,
+ *     PASS <name> <seconds>s traps=<n> irqs=<n> <detail>
+ *     FAIL <name> <seconds>s traps=<n> irqs=<n> <why>
+ * (traps: register accesses, each a VM exit served by the device model;
+ * irqs: interrupts the guest kernel took), then `<N> passed, <M> failed`.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "vgpu_guest.h"
+
+#define ERR_CHECK_NS 100000000ull       /* read RING_STATUS at most every 100 ms */
+
+struct rgpu_linux vg_lx;
+struct rgpu_platform vg_plat;
+struct rgpu_dev *vg_dev;
+const char *vg_sbdf;
+static unsigned int passed, failed;
+static char detail[512];
+static unsigned long long rng = 0x9e3779b97f4a7c15ull;
+
+u32 vg_rnd(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (u32)(rng >> 16);
+}
+
+u32 vg_rnd_range(u32 lo, u32 hi)
+{
+    return lo + vg_rnd() % (hi - lo + 1);
+}
+
+u64 vg_now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
+}
+
+bool vg_fail(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof(detail), fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+void vg_note(const char *fmt, ...)
+{
+    va_list ap;
+    size_t n = strlen(detail);
+
+    va_start(ap, fmt);
+    vsnprintf(detail + n, sizeof(detail) - n, fmt, ap);
+    va_end(ap);
+}
+
+/* Wait for seqno in the HWS (memory, no trap); RING_STATUS only now and
+ * then, to notice an error-halted engine.  0, -EIO or -ETIMEDOUT. */
+int vg_wait_seqno(u32 engine, u32 seqno)
+{
+    u64 t0 = vg_now_ns(), last_check = t0;
+    const struct timespec ts = { 0, 200000 };
+
+    for (;;) {
+        u64 t;
+
+        if ((int32_t)(rgpu_hws_seqno(vg_dev, engine) - seqno) >= 0)
+            return 0;
+        t = vg_now_ns();
+        if (t - last_check >= ERR_CHECK_NS) {
+            last_check = t;
+            if (rgpu_read(vg_dev, RGPU_ENGINE_BASE(engine) + RGPU_RING_STATUS) &
+                RGPU_RING_STATUS_ERROR)
+                return (int32_t)(rgpu_hws_seqno(vg_dev, engine) - seqno) >= 0 ? 0 : -EIO;
+        }
+        if (t - t0 >= VG_WAIT_NS)
+            return -ETIMEDOUT;
+        nanosleep(&ts, NULL);
+    }
+}
+
+int vg_run(u32 engine, const struct rgpu_cs *cs)
+{
+    u32 seqno;
+    int rc;
+
+    if (cs->overflow)
+        return -E2BIG;
+    rc = rgpu_submit(vg_dev, engine, cs->buf, cs->len, &seqno);
+    return rc ? rc : vg_wait_seqno(engine, seqno);
+}
+
+void vg_ref_fill(u8 *img, u32 off, u32 pitch, u32 bpp, u32 w, u32 h, u32 color)
+{
+    u32 bytes = 1u << bpp;
+
+    for (u32 y = 0; y < h; y++)
+        for (u32 x = 0; x < w; x++)
+            for (u32 b = 0; b < bytes; b++)
+                img[off + y * pitch + x * bytes + b] = (u8)(color >> (8 * b));
+}
+
+void vg_ref_copy(u8 *dst, u32 doff, u32 dpitch, const u8 *src, u32 soff, u32 spitch, u32 bpp,
+                     u32 w, u32 h)
+{
+    for (u32 y = 0; y < h; y++)
+        memmove(dst + doff + y * dpitch, src + soff + y * spitch, (size_t)w << bpp);
+}
+
+bool vg_compare(const char *what, const void *got, const void *want, size_t len)
+{
+    const u8 *a = got, *b = want;
+    size_t i, bad = 0, first = 0;
+
+    if (!memcmp(a, b, len))
+        return true;
+    for (i = 0; i < len; i++)
+        if (a[i] != b[i] && !bad++)
+            first = i;
+    return vg_fail("%s: %zu of %zu bytes differ, first at 0x%zx (got 0x%02x, want 0x%02x)", what,
+                bad, len, first, a[first], b[first]);
+}
+
+/* A rectangle fitting size bytes, pitch > width. */
+void vg_rand_rect(u32 size, u32 bpp, u32 max_w, u32 max_h, u32 *off, u32 *pitch, u32 *w,
+                      u32 *h)
+{
+    u32 bytes = 1u << bpp, span;
+
+    *w = vg_rnd_range(1, max_w);
+    *h = vg_rnd_range(1, max_h);
+    *pitch = (*w + vg_rnd_range(1, 64)) * bytes;
+    span = (*h - 1) * *pitch + *w * bytes;
+    if (span >= size) {
+        *h = 1;
+        span = *w * bytes;
+    }
+    *off = vg_rnd_range(0, (size - span) / bytes) * bytes;
+}
+
+/* A BO with random contents and its reference image. */
+bool vg_make_bo(u32 size, enum rgpu_map_method how, struct rgpu_bo **bo, u8 **ref)
+{
+    int rc = rgpu_bo_create(vg_dev, size, how, bo);
+
+    CHECK(rc == 0, "rgpu_bo_create(%u): %d", size, rc);
+    *ref = malloc(size);
+    CHECK(*ref, "out of memory");
+    for (u32 i = 0; i < size / 4; i++)
+        ((u32 *)(*bo)->cpu)[i] = vg_rnd();
+    memcpy(*ref, (*bo)->cpu, size);
+    return true;
+}
+
+void vg_drop_bo(struct rgpu_bo *bo, u8 *ref)
+{
+    if (bo)
+        rgpu_bo_destroy(vg_dev, bo);
+    free(ref);
+}
+
+bool vg_valid_work(u32 engine, const char *after)
+{
+    struct rgpu_bo *bo = NULL;
+    u32 buf[16], off, pitch, w, h, bpp = vg_rnd_range(0, 2), color = vg_rnd();
+    struct rgpu_cs cs;
+    u8 *ref = NULL;
+    bool ok;
+    int rc;
+
+    if (!vg_make_bo(0x4000, RGPU_MAP_BATCH, &bo, &ref))
+        return false;
+    vg_rand_rect(bo->size, bpp, 100, 20, &off, &pitch, &w, &h);
+    rgpu_cs_init(&cs, buf, 16);
+    rgpu_cs_color_fill(&cs, bo->gfx + off, pitch, bpp, w, h, color);
+    vg_ref_fill(ref, off, pitch, bpp, w, h, color);
+    rc = vg_run(engine, &cs);
+    ok = rc == 0 ? vg_compare(after, bo->cpu, ref, bo->size)
+                 : vg_fail("valid work after %s: %d", after, rc);
+    vg_drop_bo(bo, ref);
+    return ok;
+}
+
+/* ------------------------------------------------------------ the runner */
+struct scenario {
+    const char *name;
+    bool (*fn)(void);
+    const char *what;
+};
+
+/* probe and map open the device and set up its rings: every run starts
+ * with them, whatever --scenario says. */
+static const struct scenario scenarios[] = {
+    { "probe", vg_scn_probe, "find 1234:6770, map BAR0, identify the device (setup)" },
+    { "pvinfo", vg_scn_pvinfo, "PV info page: the slice, fences, capabilities" },
+    { "map", vg_scn_map, "rings and status pages; BOs mapped by batched and window GTT updates (setup)" },
+    { "fill", vg_scn_fill, "COLOR_FILL rectangles of 8/16/32 bpp, odd pitches, both engines" },
+    { "copy", vg_scn_copy, "SRC_COPY of each bpp; the source stays unchanged" },
+    { "batch", vg_scn_batch, "batches nested to depth 2, rewritten after submission" },
+    { "store", vg_scn_store, "STORE_DATA_IMM/INDEX, 240 submissions over ring wraps, LRI to scratch" },
+    { "irq", vg_scn_irq, "user and completion interrupts delivered to the guest kernel (MSI)" },
+    { "display", vg_scn_display, "plane on a surface in the slice; vblank interrupts, FRMCOUNT" },
+    { "track", vg_scn_track, "a tracked guest page: CPU writes trap, land and are counted" },
+    { "malicious", vg_scn_malicious, "forbidden commands, addresses, PTEs and registers contained" },
+};
+#define NSCN (sizeof(scenarios) / sizeof(scenarios[0]))
+#define NSETUP 3                /* probe, pvinfo, map: always selected */
+
+/* Counters of closed rounds (rgpu_linux_open starts its own at zero). */
+static u64 total_reads, total_writes, total_irqs;
+
+static void report(const char *name, bool ok, u64 t0, u64 traps0, u64 irqs0)
+{
+    u64 traps = vg_lx.mmio_reads + vg_lx.mmio_writes - traps0;
+
+    printf("%s %s %.2fs traps=%llu irqs=%llu %s\n", ok ? "PASS" : "FAIL", name,
+           (double)(vg_now_ns() - t0) / 1e9, (unsigned long long)traps,
+           (unsigned long long)(vg_lx.irqs - irqs0), detail);
+    fflush(stdout);
+    if (ok)
+        passed++;
+    else
+        failed++;
+    detail[0] = '\0';
+}
+
+static void close_device(void)
+{
+    if (vg_dev)
+        rgpu_close(vg_dev);
+    vg_dev = NULL;
+    rgpu_linux_close(&vg_lx);
+    total_reads += vg_lx.mmio_reads;
+    total_writes += vg_lx.mmio_writes;
+    total_irqs += vg_lx.irqs;
+    vg_lx.mmio_reads = vg_lx.mmio_writes = vg_lx.irqs = 0;
+}
+
+static void vg_seed(unsigned long v)
+{
+    rng = v ? v : 0x9e3779b97f4a7c15ull;        /* xorshift never leaves 0 */
+}
+
+/* One round: the selected scenarios in table order.  Without a device,
+ * rings or mappings (probe, map failed) nothing else can run. */
+static void run_round(const bool *want)
+{
+    for (size_t i = 0; i < NSCN; i++) {
+        u64 t0 = vg_now_ns(), traps0, irqs0;
+        bool ok;
+
+        rgpu_linux_irq_update(&vg_lx);
+        traps0 = vg_lx.mmio_reads + vg_lx.mmio_writes;
+        irqs0 = vg_lx.irqs;
+        if (!want[i])
+            continue;
+        ok = scenarios[i].fn();
+        rgpu_linux_irq_update(&vg_lx);
+        report(scenarios[i].name, ok, t0, traps0, irqs0);
+        if (!ok && (!strcmp(scenarios[i].name, "probe") || !strcmp(scenarios[i].name, "map")))
+            break;
+    }
+    close_device();
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+"NAME\n"
+"    vgpu-guest - run the vGPU scenarios from inside a guest\n"
+"\n"
+"SYNOPSIS\n"
+"    vgpu-guest [--device SBDF] [--scenario NAME[,NAME...]|all] [--rounds N] [--seed N]\n"
+"    vgpu-guest --list | --help\n"
+"\n"
+"DESCRIPTION\n"
+"    Finds the reference GPU function (PCI 1234:6770), maps its BAR0 through\n"
+"    sysfs, and drives it as the guest driver would: GTT mappings, rings,\n"
+"    commands, interrupts, display.  Every result is checked byte-exact by\n"
+"    the CPU against a reference image.  DMA pages are locked anonymous memory\n"
+"    whose guest-physical addresses come from /proc/self/pagemap: the guest\n"
+"    must have no IOMMU in front of the function.  Interrupts need the\n"
+"    rgpu_uio driver (guest/kmod/) bound to the function; without it the irq\n"
+"    and display scenarios fail and say so.  Needs root.\n"
+"\n"
+"    Each scenario prints one line:\n"
+"        PASS|FAIL <name> <seconds>s traps=<n> irqs=<n> <detail>\n"
+"    traps counts the register accesses (each one a VM exit served by the\n"
+"    device model), irqs the interrupts the guest kernel took.  A last line\n"
+"    says `<N> passed, <M> failed`.\n"
+"\n"
+"OPTIONS\n"
+"    --device SBDF   the function to use (e.g. 0000:00:05.0); default: the\n"
+"                    first 1234:6770 in /sys/bus/pci/devices\n"
+"    --scenario LIST comma-separated scenarios, or all (default).  probe and\n"
+"                    map always run first: they open the device and set up\n"
+"                    its rings\n"
+"    --rounds N      run the selection N times (default 1); the device is\n"
+"                    closed and reopened between rounds\n"
+"    --seed N        seed of the random rectangles and contents\n"
+"    --list          list the scenarios and exit\n"
+"    --help          this text\n"
+"\n"
+"SCENARIOS\n");
+    for (size_t i = 0; i < NSCN; i++)
+        fprintf(f, "    %-10s %s\n", scenarios[i].name, scenarios[i].what);
+    fprintf(f,
+"\n"
+"EXIT STATUS\n"
+"    0 if every scenario of every round passed, 1 if any failed, 2 for a\n"
+"    usage error.\n"
+"\n"
+"EXAMPLES\n"
+"    vgpu-guest\n"
+"    vgpu-guest --scenario fill,irq --rounds 3\n");
+}
+
+static bool select_scenarios(const char *list, bool *want)
+{
+    char *copy = strdup(list), *save = NULL, *tok;
+    bool ok = true;
+
+    if (!copy)
+        return false;
+    for (tok = strtok_r(copy, ",", &save); tok && ok; tok = strtok_r(NULL, ",", &save)) {
+        size_t i;
+
+        if (!strcmp(tok, "all")) {
+            for (i = 0; i < NSCN; i++)
+                want[i] = true;
+            continue;
+        }
+        for (i = 0; i < NSCN && strcmp(tok, scenarios[i].name); i++)
+            ;
+        if (i == NSCN) {
+            fprintf(stderr, "vgpu-guest: unknown scenario '%s' (try --list)\n", tok);
+            ok = false;
+        } else {
+            want[i] = true;
+        }
+    }
+    free(copy);
+    return ok;
+}
+
+int main(int argc, char **argv)
+{
+    bool want[NSCN] = { false }, any = false;
+    unsigned long rounds = 1;
+    u64 t_all = vg_now_ns();
+
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i], *arg = i + 1 < argc ? argv[i + 1] : NULL;
+        char *end;
+
+        if (!strcmp(o, "--help") || !strcmp(o, "-h")) {
+            usage(stdout);
+            return 0;
+        } else if (!strcmp(o, "--list")) {
+            for (size_t k = 0; k < NSCN; k++)
+                printf("%s\n", scenarios[k].name);
+            return 0;
+        } else if (!strcmp(o, "--scenario") && arg) {
+            if (!select_scenarios(arg, want))
+                return 2;
+            any = true;
+            i++;
+        } else if (!strcmp(o, "--device") && arg) {
+            vg_sbdf = arg;
+            i++;
+        } else if ((!strcmp(o, "--rounds") || !strcmp(o, "--seed")) && arg) {
+            unsigned long v = strtoul(arg, &end, 0);
+
+            if (*end || (o[2] == 'r' && (v < 1 || v > 1000000))) {
+                fprintf(stderr, "vgpu-guest: bad %s '%s'\n", o, arg);
+                return 2;
+            }
+            if (o[2] == 'r')
+                rounds = v;
+            else
+                vg_seed(v);
+            i++;
+        } else {
+            fprintf(stderr, "vgpu-guest: unknown or incomplete option '%s' (try --help)\n", o);
+            return 2;
+        }
+    }
+    for (size_t i = 0; i < NSCN; i++)
+        want[i] = want[i] || !any || i < NSETUP;
+    for (unsigned long r = 0; r < rounds; r++) {
+        if (rounds > 1)
+            printf("vgpu-guest: round %lu of %lu\n", r + 1, rounds);
+        run_round(want);
+    }
+    printf("vgpu-guest: %.1fs, %llu register reads, %llu writes, %llu interrupts (%s)\n",
+           (double)(vg_now_ns() - t_all) / 1e9, (unsigned long long)total_reads,
+           (unsigned long long)total_writes, (unsigned long long)total_irqs, vg_lx.irq_mode);
+    printf("%u passed, %u failed\n", passed, failed);
+    return failed || !passed ? 1 : 0;
+}

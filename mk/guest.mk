@@ -1,0 +1,17 @@
+# guest.mk: the guest side (included by the top Makefile).
+#
+#   build/bin/vgpu-guest   the vGPU scenarios from inside a guest (static:
+#                          the rig's guests have no libc), guest/vgpu_guest*.c
+#                          over the guest library on its Linux platform
+#   make guest-kmod        the guest's interrupt driver rgpu_uio.ko (mk/kernel.mk)
+GUEST_LIB_SRCS := guest/rgpu_guest.c guest/rgpu_linux.c
+VGPU_GUEST_SRCS := guest/vgpu_guest.c guest/vgpu_guest_scn.c guest/vgpu_guest_mal.c
+GUEST_HDRS := $(wildcard guest/*.h) core/hw_regs.h
+GUEST_STATIC_CFLAGS := -std=gnu11 $(WARN) -O2 -static -s -Icore -Iguest
+
+.PHONY: vgpu-guest
+vgpu-guest: $(BUILD)/bin/vgpu-guest
+
+$(BUILD)/bin/vgpu-guest: $(VGPU_GUEST_SRCS) $(GUEST_LIB_SRCS) $(GUEST_HDRS) | $(DEPS_STAMP)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(GUEST_STATIC_CFLAGS) $(VGPU_GUEST_SRCS) $(GUEST_LIB_SRCS) -o $@
