@@ -696,12 +696,20 @@ void rgpu_irq_enable(struct rgpu_dev *d, u32 mask)
     rgpu_write(d, RGPU_REG_IER, mask);
 }
 
+/* Clear bits in IIR (write 1 to clear), then tell the platform. */
+static void irq_ack_bits(struct rgpu_dev *d, u32 bits)
+{
+    rgpu_write(d, RGPU_REG_IIR, bits);
+    if (d->plat.irq_eoi)
+        d->plat.irq_eoi(d->plat.ctx);
+}
+
 u32 rgpu_irq_ack(struct rgpu_dev *d)
 {
     u32 iir = rgpu_read(d, RGPU_REG_IIR);
 
     if (iir)
-        rgpu_write(d, RGPU_REG_IIR, iir);
+        irq_ack_bits(d, iir);
     return iir;
 }
 
@@ -713,7 +721,7 @@ int rgpu_irq_wait(struct rgpu_dev *d, u32 bits, u64 timeout_ns, u32 *got)
         u32 iir = rgpu_read(d, RGPU_REG_IIR) & bits;
 
         if (iir) {
-            rgpu_write(d, RGPU_REG_IIR, iir);
+            irq_ack_bits(d, iir);
             if (got)
                 *got = iir;
             return 0;

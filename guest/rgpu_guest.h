@@ -45,6 +45,10 @@ struct rgpu_platform {
      * passed (0 or -ETIMEDOUT; spurious wakeups are fine: callers re-check
      * the registers).  NULL: waits poll, calling relax between polls. */
     int (*wait_irq)(void *ctx, u64 timeout_ns);
+    /* Optional: IIR bits were just acknowledged (end of interrupt).  A
+     * platform on a level-triggered line that masked it when it fired
+     * re-enables it here, so the next condition interrupts again. */
+    void (*irq_eoi)(void *ctx);
     /* Called between polls (yield, short sleep).  Optional. */
     void (*relax)(void *ctx);
     /* Monotonic clock for timeouts.  Required. */

@@ -258,19 +258,28 @@ static u64 lx_now_ns(void *ctx)
     return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
 }
 
+/* INTx: rgpu_uio masked the line when it fired; IIR was acknowledged
+ * since, so unmask it (write 1) for the next condition.  MSI: nothing. */
+static void lx_irq_eoi(void *ctx)
+{
+    struct rgpu_linux *l = ctx;
+    u32 on = 1;
+
+    if (!strcmp(l->irq_mode, "intx") && write(l->uio_fd, &on, sizeof(on)) != sizeof(on))
+        snprintf(l->err, sizeof(l->err), "unmasking INTx: %s", strerror(errno));
+}
+
 /* Sleep until rgpu_uio reports an interrupt or the timeout passes.  The
- * library re-reads IIR either way, so a spurious return is harmless.  For
- * INTx, write(1) first: the driver masked the line when it fired and the
- * caller has acknowledged IIR since. */
+ * library re-reads IIR either way, so a spurious return is harmless.  The
+ * line is unmasked first in case nobody acknowledged since it fired. */
 static int lx_wait_irq(void *ctx, u64 timeout_ns)
 {
     struct rgpu_linux *l = ctx;
     struct pollfd pfd = { .fd = l->uio_fd, .events = POLLIN };
-    u32 count, on = 1;
+    u32 count;
     int n;
 
-    if (!strcmp(l->irq_mode, "intx") && write(l->uio_fd, &on, sizeof(on)) != sizeof(on))
-        return -errno;
+    lx_irq_eoi(l);
     n = poll(&pfd, 1, (int)((timeout_ns + 999999) / 1000000));
     if (n < 0)
         return -errno;
@@ -398,8 +407,10 @@ int rgpu_linux_open(struct rgpu_linux *l, const char *sbdf, struct rgpu_platform
     plat->free_pages = lx_free_pages;
     plat->relax = lx_relax;
     plat->now_ns = lx_now_ns;
-    if (l->uio_fd >= 0)
+    if (l->uio_fd >= 0) {
         plat->wait_irq = lx_wait_irq;
+        plat->irq_eoi = lx_irq_eoi;
+    }
     return 0;
 }
 

@@ -38,7 +38,7 @@ struct rgpu_linux {
     char irq_mode[8];
     u64 irqs;
     u32 irq_base;               /* the driver's event count at open */
-    char uio_dir[400];          /* <dir>/uio/uioN */
+    char uio_dir[600];          /* <dir>/uio/uioN */
     char err[256];              /* why rgpu_linux_open failed */
 };
 

@@ -4,7 +4,8 @@
 # plain and sanitized builds never mix.
 UNIT_SRCS := $(wildcard tests/unit/*.c) $(wildcard tests/testhost/*.c) $(wildcard tests/common/*.c)
 MECH_SRCS := $(wildcard tests/mech/*.c) $(wildcard tests/testhost/*.c) $(wildcard tests/common/*.c)
-GUEST_SRCS := $(wildcard guest/*.c)
+# The guest library (not the vgpu-guest program: mk/guest.mk).
+GUEST_SRCS := $(filter-out guest/vgpu_guest%,$(wildcard guest/*.c))
 SIM_SRCS := $(wildcard tests/sim/*.c) $(wildcard tests/testhost/*.c) $(GUEST_SRCS)
 
 define variant

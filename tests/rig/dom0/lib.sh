@@ -140,7 +140,7 @@ guest_wait() {
     _con="$OUT/guest-$_g.console"
     while [ "$_i" -lt "$_to" ]; do
         if grep -q -- "$_pat" "$_con" 2>/dev/null; then
-            echo "'$_pat' seen after ${_i}s"
+            echo "'$_pat' seen after ${_i}s: $(grep -a -m1 -- "$_pat" "$_con" | tr -d '\r')"
             return 0
         fi
         _st=$(guest_state "$_g")
@@ -216,7 +216,7 @@ vgpu_guest_ok() {
     _con="$OUT/guest-$1.console"
     grep -aE '^(PASS|FAIL) |^vgpu-guest:|^[0-9]+ passed, [0-9]+ failed' "$_con" | tr -d '\r'
     if grep -aq '^FAIL ' "$_con"; then echo "vgpu-guest: a scenario failed"; return 1; fi
-    _n=$(tr -d '\r' <"$_con" | sed -n 's/^\([0-9]*\) passed, 0 failed$/\1/p' | tail -1)
+    _n=$(tr -d '\r' <"$_con" | sed -n 's/^\([0-9]*\) passed, 0 failed$/\1/p' | head -1)
     [ -n "$_n" ] || { echo "vgpu-guest: no closing 'N passed, 0 failed' line"; return 1; }
     [ "$_n" -ge "${2:-11}" ] || { echo "vgpu-guest: only $_n scenarios passed"; return 1; }
     grep -aq '^PASS irq .* by msi' "$_con" || { echo "vgpu-guest: interrupts not by MSI"; return 1; }

@@ -25,12 +25,15 @@ fi
 /bin/vgpu-guest
 rc=$?
 # The same interrupts by INTA# (the daemon's set_pci_intx_level): reload
-# the driver with intx=1 and run the scenarios that wait for interrupts.
-# Prefixed, so the job tells this run from the full one.
-set -o pipefail
+# the driver with intx=1 and run the scenarios that wait for interrupts,
+# between markers so the job tells this run from the full one.
+echo "RIG-GUEST: intx run begin"
 if rmmod rgpu_uio && insmod /lib/modules/rgpu_uio.ko intx=1; then
-    /bin/vgpu-guest --scenario irq,display 2>&1 | sed 's/^/RIG-GUEST: intx: /' || rc=1
+    /bin/vgpu-guest --scenario irq,display
+    t=$?
 else
-    echo "RIG-GUEST: intx: reloading rgpu_uio with intx=1 failed"; rc=1
+    echo "RIG-GUEST: reloading rgpu_uio with intx=1 failed"; t=1
 fi
+echo "RIG-GUEST: intx run rc=$t"
+[ $t = 0 ] || rc=1
 exit $rc

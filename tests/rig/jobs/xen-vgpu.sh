@@ -58,8 +58,11 @@ vg_results() {
     grep -a 'RIG-GUEST' "$OUT/guest-vg1.console"
     [ $_rc = 0 ] || return 1
     vgpu_guest_ok vg1 || return 1
-    grep -aq 'RIG-GUEST: intx: PASS irq .* by intx' "$OUT/guest-vg1.console" ||
-        { echo "interrupts by INTx did not pass"; return 1; }
+    sed -n '/RIG-GUEST: intx run begin/,/RIG-GUEST: intx run rc=/p' "$OUT/guest-vg1.console" |
+        tr -d '\r' >"$OUT/intx-run.txt"
+    grep -q '^PASS irq .* by intx' "$OUT/intx-run.txt" && grep -q '^PASS display' "$OUT/intx-run.txt" &&
+        grep -q 'RIG-GUEST: intx run rc=0' "$OUT/intx-run.txt" ||
+        { echo "interrupts by INTx did not pass:"; cat "$OUT/intx-run.txt"; return 1; }
     grep -q 'RIG-GUEST: done rc=0' "$OUT/guest-vg1.console"
 }
 
