@@ -22,7 +22,8 @@ RIG_PROGS := $(BUILD)/rig/ioreq-echo
 # Programs for the rig's guests: static (the guest initramfs has no libc),
 # packed by flight.py into the guest initramfs as /bin/<name>, with the
 # guest's interrupt driver rgpu_uio.ko (make guest-kmod).
-RIG_GUEST_PROGS := $(BUILD)/rig/guest-bin/vgpu-guest $(BUILD)/rig/guest-bin/rgpu-demo
+RIG_GUEST_PROGS := $(BUILD)/rig/guest-bin/vgpu-guest $(BUILD)/rig/guest-bin/rgpu-demo \
+                   $(BUILD)/rig/guest-bin/mmio-bench
 RIG_GUEST_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -O2 \
                     -static -s -Icore -Iguest
 FLIGHT ?= smoke
