@@ -222,6 +222,23 @@ vgpu_guest_ok() {
     grep -aq '^PASS irq .* by msi' "$_con" || { echo "vgpu-guest: interrupts not by MSI"; return 1; }
 }
 
+# echo_server_start GUEST: the null IOREQ server $BIN/ioreq-echo
+# (tests/rig/ioreq-echo.c) takes 00:05.0 of GUEST, created paused; once it
+# is enabled the guest is unpaused (its firmware scans PCI at once and must
+# find the function there).  Log: $OUT/ioreq-echo.log.
+echo_server_start() {
+    guest_create "$1" -p || return 1
+    "$BIN/ioreq-echo" -r "$OUT/.echo-ready" -t 600 "$(cat "$OUT/.domid-$1")" \
+        >"$OUT/ioreq-echo.log" 2>&1 &
+    _i=0
+    while [ ! -f "$OUT/.echo-ready" ]; do
+        [ $_i -ge 20 ] && { echo "ioreq-echo not ready after 10s"; cat "$OUT/ioreq-echo.log"; return 1; }
+        sleep 0.5; _i=$((_i + 1))
+    done
+    cat "$OUT/ioreq-echo.log"
+    xl unpause "$1"
+}
+
 free_mem() { xl info | awk '$1 == "free_memory" { print $3 }'; }
 mem_baseline() { free_mem >"$OUT/.free-mem"; }
 

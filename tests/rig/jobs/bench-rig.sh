@@ -21,18 +21,10 @@ bench_collect() {
     [ "$(grep -c "^$2	" "$OUT/bench-rig.tsv")" -ge 10 ] || { echo "fewer than 10 rounds from $2"; return 1; }
 }
 
-# The null server: ioreq-echo owns 00:05.0 of a paused guest, then unpause.
+# The null server first.
 bench_null() {
     guest_config bn1 || return $?
-    guest_create bn1 -p || return 1
-    "$BIN/ioreq-echo" -r "$OUT/.echo-ready" -t 600 "$(cat "$OUT/.domid-bn1")" \
-        >"$OUT/ioreq-echo.log" 2>&1 &
-    _i=0
-    while [ ! -f "$OUT/.echo-ready" ]; do
-        [ $_i -ge 20 ] && { echo "ioreq-echo not ready after 10s"; cat "$OUT/ioreq-echo.log"; return 1; }
-        sleep 0.5; _i=$((_i + 1))
-    done
-    xl unpause bn1
+    echo_server_start bn1 || return 1
     bench_collect bn1 null && guest_gone bn1 60
 }
 

@@ -4,21 +4,6 @@
 # paused; the guest (guest/ioreq-echo.sh) reads its config space and MMIO
 # BAR and prints what it saw.
 
-# Create paused, start the server, unpause only once it is enabled: the
-# guest's firmware scans PCI at once and must find the function there.
-echo_start() {
-    guest_create echo1 -p || return 1
-    "$BIN/ioreq-echo" -r "$OUT/.echo-ready" -t 580 "$(cat "$OUT/.domid-echo1")" \
-        >"$OUT/ioreq-echo.log" 2>&1 &
-    i=0
-    while [ ! -f "$OUT/.echo-ready" ]; do
-        [ $i -ge 20 ] && { echo "ioreq-echo not ready after 10s"; cat "$OUT/ioreq-echo.log"; return 1; }
-        sleep 0.5; i=$((i + 1))
-    done
-    cat "$OUT/ioreq-echo.log"
-    xl unpause echo1
-}
-
 # The guest checks the values itself; show its lines here for the report.
 echo_results() {
     guest_wait echo1 'RIG-GUEST: done rc=0' 120 || return 1
@@ -39,7 +24,7 @@ echo_stats() {
 }
 
 guest_config echo1
-step guest-create echo_start
+step guest-create echo_server_start echo1
 step guest-boot guest_wait echo1 'RIG-GUEST: init up' 400
 step guest-workload echo_results
 step guest-stop guest_gone echo1 60
