@@ -8,7 +8,7 @@
 #   make check-core  compile core/ with -ffreestanding against the OS shim only
 #   make deps        install the Debian packages the build and tests need
 #   make demo        the main job (see README.md)
-#   make e2e-all     the rig flights: smoke (incl. the Xen path), toolstack, kvm-path
+#   make e2e-all     the rig: the ci flight (every job, Xen then the KVM host, one report)
 #   make bench       benchmarks (docs/benchmarks.md); not part of make test
 #   make kernel      the KVM path: build/kernel/vgpu_mdev.ko (mk/kernel.mk, docs/kvm-path.md)
 #

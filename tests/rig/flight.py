@@ -3,10 +3,12 @@
 
     python3 tests/rig/flight.py [--flight smoke] [--jobs a,b] [--build build]
 
-A flight is a list of jobs (tests/rig/flights/<name>.list, or --jobs).  All
-jobs share one boot of the flight's host: Xen (default) or, for flights
-whose list says `# rig-host: kvm-l1` (or --host kvm-l1), a plain Linux L1
-for the KVM path (tests/rig/kvm-l1/, docs/kvm-path.md).  With Xen, QEMU
+A flight is a list of jobs (tests/rig/flights/<name>.list, or --jobs).  Each
+job runs on a host, named by the `# rig-host:` line of its script: Xen
+(default) or a plain Linux L1 for the KVM path (kvm-l1: tests/rig/kvm-l1/,
+docs/kvm-path.md).  The jobs of one host share one boot of it; a flight
+with jobs of both boots Xen first, then the L1, and reports all jobs
+together (--host runs only one host's jobs).  With Xen, QEMU
 boots Xen + dom0 from the cached rig image, dom0 runs
 tests/rig/dom0/dom0-run.sh from the 9p share, which runs each job script
 (tests/rig/jobs/<job>.sh) in turn and writes per-step results back to the
@@ -14,6 +16,9 @@ share.  This script prints progress, enforces the timeouts (QEMU is killed
 by PID), and writes build/flights/<id>/report.{md,json} (latest: the
 build/flights/latest symlink), with regressions against the newest earlier
 flight of the same name.  See docs/rig.md.
+
+Environment: RIG_XEN_EXTRA, appended to Xen's command line (experiments,
+e.g. " global-pages=0").
 
 Exit status: 0 if every job passed, 1 otherwise, 2 on usage errors.
 Standard library only.
@@ -63,12 +68,20 @@ class Flight:
             n += 1
             self.id = "%s-%d" % (fid, n)
         self.dir = os.path.join(base, self.id)
-        self.share = os.path.join(self.dir, "share")
+        os.makedirs(self.dir)
+        self.caches = {}      # host name -> image cache directory
+
+    def use_host(self, name, jobs, alone):
+        """Set up the boot of one host for its jobs.  A flight with one
+        host keeps its boot-wide logs and share at the top of the flight
+        directory; with several, each host gets host-<name>/."""
+        self.hostname, self.host, self.jobs = name, HOSTS[name], jobs
+        self.bootdir = self.dir if alone else os.path.join(self.dir, "host-" + name)
+        self.share = os.path.join(self.bootdir, "share")
         self.results = os.path.join(self.share, "results")
         os.makedirs(self.results)
         self.shared = {}      # shared step name -> {"result", "seconds", "excerpt"}
         self.cache = None
-        self.host = HOSTS[args.host]
 
     def say(self, msg):
         print("[%6.1fs] %s" % (time.monotonic() - self.t0, msg), flush=True)
@@ -76,7 +89,7 @@ class Flight:
     # ------------------------------------------------------------ rig image
     def rig_image(self):
         t = time.monotonic()
-        log = os.path.join(self.dir, "rig-image.log")
+        log = os.path.join(self.bootdir, "rig-image.log")
         with open(log, "w") as f:
             p = subprocess.run(["sh", os.path.join(HERE, self.host["build"])],
                                stdout=subprocess.PIPE, stderr=f, text=True)
@@ -85,6 +98,7 @@ class Flight:
         ok = p.returncode == 0 and os.path.isfile(os.path.join(self.cache, self.host["image"]))
         self.shared["rig-image"] = {"result": "pass" if ok else "broken", "seconds": round(secs, 1),
                                     "excerpt": rigreport.tail(log, 10)}
+        self.caches[self.hostname] = self.cache
         self.say("rig-image %s %.1fs %s" % (self.shared["rig-image"]["result"], secs, self.cache))
         return ok
 
@@ -96,7 +110,7 @@ class Flight:
         os.makedirs(os.path.join(rig, "jobs"))
         for f in ("dom0-run.sh", "lib.sh"):
             shutil.copy(os.path.join(HERE, "dom0", f), rig)
-        if self.args.host == "kvm-l1":
+        if self.hostname == "kvm-l1":
             for f in ("l1-run.sh", "l1-lib.sh"):
                 shutil.copy(os.path.join(HERE, "kvm-l1", f), rig)
         for job in self.jobs:
@@ -114,7 +128,7 @@ class Flight:
         # "kernel" (xl kernel=, QEMU's fw_cfg linuxboot).
         with open(os.path.join(rig, "guest-boot"), "w") as f:
             f.write(self.args.guest_boot + "\n")
-        if self.args.host == "xen" and self.args.guest_boot == "disk":
+        if self.hostname == "xen" and self.args.guest_boot == "disk":
             for job in self.jobs:
                 build_guest_disk(os.path.join(rig, "guest-vmlinuz"),
                                  os.path.join(rig, "guest-initrd.gz"), job,
@@ -150,7 +164,7 @@ class Flight:
     # ------------------------------------------------------------ boot
     def qemu_cmd(self):
         c = self.cache
-        if self.args.host == "kvm-l1":
+        if self.hostname == "kvm-l1":
             # Plain Linux L1: -cpu max gives SVM + NPT for nested KVM; Linux
             # (unlike Xen's dom0) needs no -smap/-smep change.
             cmdline = ("root=/dev/vda rw console=ttyS0,115200 loglevel=4 "
@@ -159,7 +173,7 @@ class Flight:
                 "qemu-system-x86_64", "-machine", "q35", "-accel", self.args.accel,
                 "-cpu", "max", "-smp", "2", "-m", "3G",
                 "-display", "none", "-monitor", "none", "-no-reboot", "-nic", "none",
-                "-serial", "file:" + os.path.join(self.dir, "serial.log"),
+                "-serial", "file:" + os.path.join(self.bootdir, "serial.log"),
                 "-kernel", os.path.join(c, "vmlinuz"), "-initrd", os.path.join(c, "initrd.img"),
                 "-append", cmdline,
                 "-drive", "file=%s,format=raw,if=virtio,cache=unsafe" % os.path.join(c, "l1.img"),
@@ -167,7 +181,8 @@ class Flight:
                 "-virtfs", "local,path=%s,mount_tag=share,security_model=none" % self.share,
             ]
         xen_cmdline = ("console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M "
-                       "loglvl=all guest_loglvl=all noreboot console_timestamps=boot")
+                       "loglvl=all guest_loglvl=all noreboot console_timestamps=boot" +
+                       os.environ.get("RIG_XEN_EXTRA", ""))
         dom0_cmdline = ("root=/dev/vda rw console=hvc0 earlyprintk=xen "
                         "init=/sbin/rig-init rig.run=rig/dom0-run.sh")
         return [
@@ -175,7 +190,7 @@ class Flight:
             # SMAP/SMEP on crash dom0 at once under TCG (see docs/rig.md).
             "-cpu", "max,-smap,-smep", "-smp", "2", "-m", "3G",
             "-display", "none", "-monitor", "none", "-no-reboot", "-nic", "none",
-            "-serial", "file:" + os.path.join(self.dir, "serial.log"),
+            "-serial", "file:" + os.path.join(self.bootdir, "serial.log"),
             "-kernel", os.path.join(c, "xen.elf"), "-append", xen_cmdline,
             # multiboot modules: "<file> <cmdline>,<file>"
             "-initrd", "%s %s,%s" % (os.path.join(c, "vmlinuz"), dom0_cmdline,
@@ -199,9 +214,9 @@ class Flight:
         touts = [self.job_timeout(j) for j in self.jobs]
         budget = BOOT_TIMEOUT + sum(touts) + max(touts) + 15 * len(touts)
         cmd = self.qemu_cmd()
-        with open(os.path.join(self.dir, "qemu-cmd.txt"), "w") as f:
+        with open(os.path.join(self.bootdir, "qemu-cmd.txt"), "w") as f:
             f.write(" ".join(cmd) + "\n")
-        qlog = open(os.path.join(self.dir, "qemu.log"), "w")
+        qlog = open(os.path.join(self.bootdir, "qemu.log"), "w")
         t = time.monotonic()
         qemu = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=qlog, stderr=qlog)
         self.say("host-boot: QEMU pid %d (flight budget %ds)" % (qemu.pid, budget))
@@ -240,9 +255,9 @@ class Flight:
         qlog.close()
         total = time.monotonic() - t
         self.say("QEMU exited rc=%s after %.1fs" % (qemu.returncode, total))
-        if self.args.host == "xen":
+        if self.hostname == "xen":
             self.split_serial()
-        serial = os.path.join(self.dir, "serial.log")
+        serial = os.path.join(self.bootdir, "serial.log")
         if runner_at is not None:
             # host-boot ends when the runner starts; the Xen daemon start-up
             # (kvm-l1: module loading) inside it is reported as its own step.
@@ -266,11 +281,11 @@ class Flight:
     def split_serial(self):
         """Xen's serial carries Xen's console, guest firmware (dN) lines and dom0's (hvc0 goes
         through Xen): keep the whole, plus a dom0-only file for reading."""
-        serial = os.path.join(self.dir, "serial.log")
+        serial = os.path.join(self.bootdir, "serial.log")
         if not os.path.exists(serial):
             return
         with open(serial, errors="replace") as f, \
-                open(os.path.join(self.dir, "dom0-console.log"), "w") as d:
+                open(os.path.join(self.bootdir, "dom0-console.log"), "w") as d:
             for line in f:
                 if not line.startswith(("(XEN)", "(d")):
                     d.write(line)
@@ -310,7 +325,7 @@ class Flight:
                   "l1-dmesg.log"):
             p = os.path.join(self.results, f)
             if os.path.exists(p):
-                shutil.move(p, os.path.join(self.dir, f))
+                shutil.move(p, os.path.join(self.bootdir, f))
         return jobs
 
     def trim_share(self):
@@ -322,12 +337,9 @@ class Flight:
                 if name == "guest-vmlinuz" or name.endswith(".img"):
                     os.unlink(os.path.join(rig, name))
 
-    def run(self):
-        self.say("flight %s: jobs %s -> %s" % (self.id, " ".join(self.jobs), self.dir))
-        # Baseline: the newest earlier flight of the same name (flight list or
-        # job set), so a toolstack flight never counts as the smoke's baseline.
-        self.name = self.args.flight_name
-        prev = rigreport.load_previous(self.base, self.name, self.id)
+    def boot(self, name, jobs, alone):
+        """One host's boot: image, share, QEMU, the jobs' results."""
+        self.use_host(name, jobs, alone)
         self.boot_problem = None
         if self.rig_image():
             self.prepare_share()
@@ -337,15 +349,42 @@ class Flight:
             self.boot_problem = "rig image not built"
         jobs = self.collect()
         self.trim_share()
-        report = {"flight": self.id, "name": self.name, "rig": self.cache,
+        for j in jobs:
+            j["host"] = name
+        return jobs
+
+    def run(self, groups):
+        """groups: [(host, [jobs])], booted in that order."""
+        alljobs = [j for _, js in groups for j in js]
+        self.say("flight %s: jobs %s -> %s" % (self.id, " ".join(alljobs), self.dir))
+        # Baseline: the newest earlier flight of the same name (flight list or
+        # job set), so a toolstack flight never counts as the smoke's baseline.
+        self.name = self.args.flight_name
+        prev = rigreport.load_previous(self.base, self.name, self.id)
+        jobs = []
+        for name, js in groups:
+            if len(groups) > 1:
+                self.say("host %s: jobs %s" % (name, " ".join(js)))
+            jobs += self.boot(name, js, len(groups) == 1)
+        report = {"flight": self.id, "name": self.name,
+                  "rig": self.caches[groups[0][0]] if len(groups) == 1 else self.caches,
+                  "hosts": [name for name, _ in groups],
                   "seconds": round(time.monotonic() - self.t0, 1), "jobs": jobs}
         rigreport.write(self.dir, report, prev)
         rigreport.set_latest(self.base, self.id)
         for j in jobs:
-            self.say("job %-12s %s%s" % (j["name"], j["result"],
+            self.say("job %-16s %s%s" % (j["name"], j["result"],
                                          " (retried: %s)" % j["retried"] if "retried" in j else ""))
+        failed = [j for j in jobs if j["result"] != "pass"]
+        for j in failed:
+            # CI shows the tail of the output: say here what failed and why.
+            bad = next((s for s in j["steps"] if s["result"] != "pass"), None)
+            self.say("FAILED %s (%s): step %s %s" % (j["name"], j["host"], bad["name"] if bad
+                                                      else "?", bad["result"] if bad else ""))
+            for ln in ((bad or {}).get("excerpt") or "").splitlines()[-4:]:
+                self.say("    " + ln[:160])
         self.say("report: %s" % os.path.join(self.dir, "report.md"))
-        return 0 if all(j["result"] == "pass" for j in jobs) else 1
+        return 0 if not failed else 1
 
 
 def _pid_alive(pid):
@@ -430,8 +469,8 @@ def main():
                     help="how Xen guests boot (docs/rig.md)")
     ap.add_argument("--accel", default="tcg,thread=multi", help="QEMU -accel (experiments)")
     ap.add_argument("--host", choices=sorted(HOSTS), default=None,
-                    help="the flight's host: xen (default) or kvm-l1 (the KVM path); "
-                         "a flight list may say '# rig-host: <host>'")
+                    help="run only the jobs of this host (a job's host is the "
+                         "'# rig-host:' line of its script; default xen)")
     ap.add_argument("--guest-cfg", action="append", default=[], metavar="LINE",
                     help="extra xl config line for every guest (experiments)")
     args = ap.parse_args()
@@ -443,19 +482,40 @@ def main():
             lines = f.read().splitlines()
         args.jobs = [ln.strip() for ln in lines if ln.strip() and not ln.startswith("#")]
         args.flight_name = args.flight
-        for ln in lines:
-            if ln.startswith("# rig-host:") and args.host is None:
-                args.host = ln.split(":", 1)[1].strip()
-    args.host = args.host or "xen"
-    if args.host not in HOSTS:
-        print("flight: unknown rig-host %r" % args.host, file=sys.stderr)
-        return 2
     for j in args.jobs:
         if not os.path.isfile(os.path.join(HERE, "jobs", j + ".sh")):
             print("flight: no job script tests/rig/jobs/%s.sh" % j, file=sys.stderr)
             return 2
-    lock = vm_lock()  # noqa: F841 (held for the process lifetime)
-    return Flight(args).run()
+    groups = host_groups(args.jobs, args.host)
+    if not groups:
+        print("flight: no job of host %s in %s" % (args.host, ", ".join(args.jobs)),
+              file=sys.stderr)
+        return 2
+    lock = vm_lock()  # noqa: F841 (held for the process lifetime: every boot)
+    return Flight(args).run(groups)
+
+
+def job_host(job):
+    """The host a job runs on: its script's `# rig-host:` line, else xen."""
+    with open(os.path.join(HERE, "jobs", job + ".sh")) as f:
+        for line in f:
+            if not line.startswith("#"):
+                break
+            if line.startswith("# rig-host:"):
+                return line.split(":", 1)[1].strip()
+    return "xen"
+
+
+def host_groups(jobs, only=None):
+    """[(host, [jobs in list order])], hosts in HOSTS order (xen first):
+    one boot per host."""
+    by = {}
+    for j in jobs:
+        h = job_host(j)
+        if h not in HOSTS:
+            raise SystemExit("flight: job %s names unknown rig-host %r" % (j, h))
+        by.setdefault(h, []).append(j)
+    return [(h, by[h]) for h in HOSTS if h in by and (only is None or h == only)]
 
 
 if __name__ == "__main__":

@@ -4,8 +4,10 @@ Result words follow OSSTest: pass; fail (the thing under test failed);
 broken (the rig failed: timeout, QEMU died); blocked (not run because an
 earlier step did not pass).
 """
+import glob
 import json
 import os
+import re
 
 ORDER = ("fail", "broken", "blocked")
 
@@ -92,6 +94,108 @@ def regressions(cur, prev):
     return out
 
 
+# ---------------------------------------------------------------- Xen vs KVM
+# The guest program's per-scenario lines (docs/guest.md): today's
+#   PASS <name> <s>s traps=<n> irqs=<n> ...
+# and the older rgpu-guest-test form
+#   RIG-GUEST: <name> PASS <s>s traps=<n> ...
+SCENARIO_RES = (
+    re.compile(r"(?P<res>PASS|FAIL) (?P<name>[a-z0-9_-]+) (?P<secs>[0-9.]+)s traps=(?P<traps>\d+)"
+               r"(?: irqs=(?P<irqs>\d+))?"),
+    re.compile(r"RIG-GUEST: (?P<name>[a-z0-9_-]+) (?P<res>PASS|FAIL) (?P<secs>[0-9.]+)s "
+               r"traps=(?P<traps>\d+)"),
+)
+CLOSING_RE = re.compile(r"(^|\s)\d+ passed, \d+ failed|RIG-GUEST: summary ")
+COMPARED = (("xen-vgpu", "Xen"), ("kvm-vgpu", "KVM"))
+
+
+def guest_scenarios(lines):
+    """{scenario: {result, seconds, traps, irqs}} from a guest console: the
+    first full run only (a job may run the program again, e.g. xen-vgpu's
+    INTx pass, after the first closing line)."""
+    out = {}
+    for line in lines:
+        for rx in SCENARIO_RES:
+            m = rx.search(line)
+            if m:
+                out.setdefault(m.group("name"), {
+                    "result": m.group("res").lower(), "seconds": float(m.group("secs")),
+                    "traps": int(m.group("traps")),
+                    "irqs": int(m["irqs"]) if m.groupdict().get("irqs") else None})
+                break
+        if out and CLOSING_RE.search(line):
+            break
+    return out
+
+
+def job_scenarios(flight_dir, job):
+    """The scenarios of the job's guest consoles (first one with any)."""
+    for con in sorted(glob.glob(os.path.join(flight_dir, job, "*.console"))):
+        with open(con, errors="replace") as f:
+            sc = guest_scenarios(f.read().splitlines())
+        if sc:
+            return sc
+    return {}
+
+
+def path_comparison(flight_dir, jobs):
+    """Rows comparing the Xen path's and the KVM path's guest runs of this
+    flight, or None when neither job ran."""
+    names = {j["name"] for j in jobs}
+    if not any(job in names for job, _ in COMPARED):
+        return None
+    per = {label: job_scenarios(flight_dir, job) if job in names else {}
+           for job, label in COMPARED}
+    order = []
+    for label in ("Xen", "KVM"):
+        order += [n for n in per[label] if n not in order]
+    rows = []
+    for n in order + ["total"]:
+        row = {"scenario": n}
+        for label in ("Xen", "KVM"):
+            if n == "total":
+                vals = list(per[label].values())
+                d = {"result": ("pass" if vals and all(v["result"] == "pass" for v in vals)
+                                else "fail") if vals else None,
+                     "seconds": round(sum(v["seconds"] for v in vals), 2) if vals else None,
+                     "traps": sum(v["traps"] for v in vals) if vals else None,
+                     "irqs": (sum(v["irqs"] for v in vals)
+                              if vals and all(v["irqs"] is not None for v in vals) else None)}
+            else:
+                d = per[label].get(n, {})
+            for k in ("result", "seconds", "traps", "irqs"):
+                row["%s_%s" % (label.lower(), k)] = d.get(k)
+        x, k = row["xen_seconds"], row["kvm_seconds"]
+        row["xen_vs_kvm_time"] = round(x / k, 2) if x is not None and k else None
+        rows.append(row)
+    return rows
+
+
+def comparison_md(rows):
+    def cell(v, fmt="%s"):
+        return "-" if v is None else fmt % v
+    md = ["\n## Xen path vs KVM path\n",
+          "The same guest program (`vgpu-guest`, docs/guest.md) in the `xen-vgpu` job's "
+          "HVM guest (served by `vgpu-backend` through an IOREQ server) and in the "
+          "`kvm-vgpu` job's L2 guest (`vgpu_mdev` behind QEMU's vfio-pci), first full run. "
+          "**Times are TCG-emulated guest wall-clock** (the Xen guest under Xen under "
+          "TCG; the KVM guest under nested KVM under TCG): they compare the two paths in "
+          "this rig, not on hardware. traps = register accesses (each a VM exit served by "
+          "the device model); irqs = interrupts the guest kernel took.\n",
+          "| scenario | Xen | KVM | Xen traps | KVM traps | Xen irqs | KVM irqs | "
+          "Xen time (s) | KVM time (s) | Xen/KVM time |",
+          "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        name = "**total**" if r["scenario"] == "total" else r["scenario"]
+        md.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            name, cell(r["xen_result"]), cell(r["kvm_result"]), cell(r["xen_traps"]),
+            cell(r["kvm_traps"]), cell(r["xen_irqs"]), cell(r["kvm_irqs"]),
+            cell(r["xen_seconds"], "%.2f"), cell(r["kvm_seconds"], "%.2f"),
+            cell(r["xen_vs_kvm_time"], "%.2f")))
+    return md
+
+
+
 def _fence(text):
     return "```\n%s\n```\n" % text.replace("```", "'''")
 
@@ -99,16 +203,21 @@ def _fence(text):
 def write(flight_dir, report, prev):
     report["previous"] = prev["flight"] if prev else None
     report["regressions"] = regressions(report, prev)
+    cmp_rows = path_comparison(flight_dir, report["jobs"])
+    if cmp_rows is not None:
+        report["path_comparison"] = cmp_rows
     with open(os.path.join(flight_dir, "report.json"), "w") as f:
         json.dump(report, f, indent=1)
         f.write("\n")
     md = ["# Flight %s\n" % report["flight"],
           "Rig image: `%s`; wall time %.0f s.\n" % (report.get("rig"), report["seconds"]),
-          "| job | result | steps (seconds) |", "|---|---|---|"]
+          "| job | host | result | steps (seconds) |", "|---|---|---|---|"]
     for j in report["jobs"]:
         cells = ", ".join("%s %s %.0f" % (s["name"], s["result"], s["seconds"]) for s in j["steps"])
         res = j["result"] + (" (retried)" if "retried" in j else "")
-        md.append("| %s | **%s** | %s |" % (j["name"], res, cells))
+        md.append("| %s | %s | **%s** | %s |" % (j["name"], j.get("host", "xen"), res, cells))
+    if cmp_rows is not None:
+        md += comparison_md(cmp_rows)
     md.append("\n## Regressions against %s\n" % (report["previous"] or "(no previous flight)"))
     md += ["- " + r for r in report["regressions"]] or ["none"]
     for j in report["jobs"]:
@@ -117,9 +226,11 @@ def write(flight_dir, report, prev):
             md.append("Retried once on the known rig flake: `%s`. First attempt: %s.\n" % (
                 j["retried"], ", ".join("%s %s" % (s["name"], s["result"])
                                         for s in j.get("first_attempt", []))))
+        hostdir = "" if len(report.get("hosts", [])) < 2 else "host-%s/" % j.get("host", "xen")
         md.append("Logs: `%s` (per step `<step>.log`, `xl-dmesg.log`, `xen-logs/`, guest "
-                  "`*.console`); boot-wide: `serial.log` (Xen + dom0), `dom0-console.log`, "
-                  "`xl-dmesg-boot.log`, `dom0-dmesg.log`.\n" % j.get("logs", ""))
+                  "`*.console`); boot-wide, in `%s`: `serial.log` (Xen + dom0), "
+                  "`dom0-console.log`, `xl-dmesg-boot.log`, `dom0-dmesg.log` (kvm-l1: "
+                  "`l1-*.log`).\n" % (j.get("logs", ""), hostdir or "./"))
         for n in j.get("notes", []):
             md.append("Note: %s\n" % n)
         for s in j["steps"]:

@@ -1,4 +1,5 @@
 # rig-timeout: 900
+# rig-host: kvm-l1
 # kvm-vgpu: the KVM path end to end in the kvm-l1 host (flight kvm-path).
 # vgpu_mdev.ko from the share is loaded into the L1 Debian kernel, instances
 # are created through sysfs and mdevctl, an L2 guest boots under nested KVM
