@@ -112,7 +112,8 @@ check-asan: $(DEPS_STAMP) $(SUITES_asan) $(if $(HAVE_SIM),$(SIM_BIN_asan))
 	$(Q)set -e; export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1; \
 	    for t in $(SUITES_asan); do $$t --quiet; done; \
-	    $(if $(HAVE_SIM),$(SIM_BIN_asan) $(SIM_ARGS) > /dev/null,:)
+	    $(if $(HAVE_SIM),$(SIM_BIN_asan) $(SIM_ARGS) > $(BUILD)/asan/vgpu-sim.log || \
+	        { grep -v '^PASS' $(BUILD)/asan/vgpu-sim.log; exit 1; },:)
 
 VALGRIND := valgrind -q --error-exitcode=3 --leak-check=full \
     --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible
