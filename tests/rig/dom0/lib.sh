@@ -225,17 +225,17 @@ vgpu_guest_ok() {
 # echo_server_start GUEST: the null IOREQ server $BIN/ioreq-echo
 # (tests/rig/ioreq-echo.c) takes 00:05.0 of GUEST, created paused; once it
 # is enabled the guest is unpaused (its firmware scans PCI at once and must
-# find the function there).  Log: $OUT/ioreq-echo.log.
+# find the function there).  Log: $OUT/ioreq-echo-GUEST.log.
 echo_server_start() {
     guest_create "$1" -p || return 1
-    "$BIN/ioreq-echo" -r "$OUT/.echo-ready" -t 600 "$(cat "$OUT/.domid-$1")" \
-        >"$OUT/ioreq-echo.log" 2>&1 &
+    "$BIN/ioreq-echo" -r "$OUT/.echo-ready-$1" -t 600 "$(cat "$OUT/.domid-$1")" \
+        >"$OUT/ioreq-echo-$1.log" 2>&1 &
     _i=0
-    while [ ! -f "$OUT/.echo-ready" ]; do
-        [ $_i -ge 20 ] && { echo "ioreq-echo not ready after 10s"; cat "$OUT/ioreq-echo.log"; return 1; }
+    while [ ! -f "$OUT/.echo-ready-$1" ]; do
+        [ $_i -ge 20 ] && { echo "ioreq-echo not ready after 10s"; cat "$OUT/ioreq-echo-$1.log"; return 1; }
         sleep 0.5; _i=$((_i + 1))
     done
-    cat "$OUT/ioreq-echo.log"
+    cat "$OUT/ioreq-echo-$1.log"
     xl unpause "$1"
 }
 

@@ -13,12 +13,12 @@ echo_results() {
 # The server exits when the guest is gone; its counters prove it served.
 echo_stats() {
     i=0
-    while ! grep -q 'ioreq-echo: done' "$OUT/ioreq-echo.log"; do
-        [ $i -ge 10 ] && { echo "ioreq-echo did not exit"; cat "$OUT/ioreq-echo.log"; return 1; }
+    while ! grep -q 'ioreq-echo: done' "$OUT/ioreq-echo-echo1.log"; do
+        [ $i -ge 10 ] && { echo "ioreq-echo did not exit"; cat "$OUT/ioreq-echo-echo1.log"; return 1; }
         sleep 1; i=$((i + 1))
     done
-    cat "$OUT/ioreq-echo.log"
-    grep 'ioreq-echo: done' "$OUT/ioreq-echo.log" |
+    cat "$OUT/ioreq-echo-echo1.log"
+    grep 'ioreq-echo: done' "$OUT/ioreq-echo-echo1.log" |
         awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); n[kv[1]] = kv[2] } }
              END { exit !(n["cfg_read"] > 0 && n["mmio_read"] >= 3 && n["echo"] == "0x12345678") }'
 }
