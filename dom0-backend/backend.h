@@ -96,6 +96,21 @@ void backend_unreserve(struct backend *be, struct xen_vgpu *xv);
 int xen_domain_evtchn_fd(struct xen_domain *d);
 void xen_domain_service(struct xen_domain *d);
 
+/* Live Xen mappings of the whole daemon, whatever domain they belong to:
+ * every successful map adds, every successful unmap subtracts.  After the
+ * last domain is torn down all three are 0; `vgpuctl status` shows them
+ * and the rig's leak check relies on that.  Updated from engine threads
+ * too (guest memory reads), hence the atomics. */
+struct xen_map_counts {
+    long foreign_frames;        /* xenforeignmemory_map, in frames */
+    long grant_pages;           /* xengnttab_map_grant_ref */
+    long ioreq_pages;           /* map_resource of an IOREQ server's page */
+};
+extern struct xen_map_counts xen_maps;
+#define XEN_MAPS_ADD(field, n) ((void)__atomic_add_fetch(&xen_maps.field, (long)(n), \
+                                                         __ATOMIC_RELAXED))
+#define XEN_MAPS_GET(field) __atomic_load_n(&xen_maps.field, __ATOMIC_RELAXED)
+
 /* xen_host.c: host-ops over Xen. */
 extern const struct vgpu_host_ops xen_host_ops;
 extern const struct mapper_ops xen_foreign_ops;

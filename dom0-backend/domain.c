@@ -40,8 +40,8 @@ bool xen_domain_alive(struct backend *be, domid_t domid)
 
 static void close_handles(struct xen_domain *d)
 {
-    if (d->fres)
-        xenforeignmemory_unmap_resource(d->fmem, d->fres);
+    if (d->fres && !xenforeignmemory_unmap_resource(d->fmem, d->fres))
+        XEN_MAPS_ADD(ioreq_pages, -1);
     d->fres = NULL;
     if (d->server_created)
         xendevicemodel_destroy_ioreq_server(d->dmod, d->domid, d->ioservid);
@@ -129,6 +129,7 @@ static int server_setup(struct xen_domain *d)
                                             PROT_READ | PROT_WRITE, 0);
     if (!d->fres)
         return -errno;
+    XEN_MAPS_ADD(ioreq_pages, 1);
     d->iopage = page;
     /* NULL outputs: we use the resource mapping, not the legacy gfn pages. */
     if (xendevicemodel_get_ioreq_server_info(d->dmod, d->domid, d->ioservid, NULL, NULL, NULL))

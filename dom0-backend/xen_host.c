@@ -10,6 +10,8 @@
 
 #include "backend.h"
 
+struct xen_map_counts xen_maps;
+
 /* ---- foreign mappings (mapper_ops, ctx = struct xen_domain) ------------ */
 static void *foreign_map(void *ctx, uint64_t gfn, unsigned int n, int *err)
 {
@@ -24,14 +26,19 @@ static void *foreign_map(void *ctx, uint64_t gfn, unsigned int n, int *err)
     for (unsigned int i = 0; i < n; i++)
         pfns[i] = gfn + i;
     p = xenforeignmemory_map(d->fmem, d->domid, PROT_READ | PROT_WRITE, n, pfns, err);
+    if (p)
+        XEN_MAPS_ADD(foreign_frames, n);    /* failed frames hold their place too */
     return p;
 }
 
 static int foreign_unmap(void *ctx, void *addr, unsigned int n)
 {
     struct xen_domain *d = ctx;
+    int rc = xenforeignmemory_unmap(d->fmem, addr, n);
 
-    return xenforeignmemory_unmap(d->fmem, addr, n);
+    if (!rc)
+        XEN_MAPS_ADD(foreign_frames, -(long)n);
+    return rc;
 }
 
 const struct mapper_ops xen_foreign_ops = { foreign_map, foreign_unmap };
@@ -45,14 +52,21 @@ static void *grant_map(void *ctx, uint32_t gref)
         errno = EOPNOTSUPP;
         return NULL;
     }
-    return xengnttab_map_grant_ref(d->xgt, d->domid, gref, PROT_READ | PROT_WRITE);
+    void *p = xengnttab_map_grant_ref(d->xgt, d->domid, gref, PROT_READ | PROT_WRITE);
+
+    if (p)
+        XEN_MAPS_ADD(grant_pages, 1);
+    return p;
 }
 
 static int grant_unmap(void *ctx, void *addr)
 {
     struct xen_domain *d = ctx;
+    int rc = xengnttab_unmap(d->xgt, addr, 1);
 
-    return xengnttab_unmap(d->xgt, addr, 1);
+    if (!rc)
+        XEN_MAPS_ADD(grant_pages, -1);
+    return rc;
 }
 
 const struct grant_ops xen_grant_ops = { grant_map, grant_unmap };

@@ -42,6 +42,8 @@ static void usage(FILE *to)
             "                             interrupts, MMIO and config traps\n"
             "  set-weight UUID WEIGHT     change a vGPU's scheduling weight (engine share)\n"
             "  screenshot UUID FILE.png   save the vGPU's current display plane as PNG\n"
+            "  status                     the daemon: pid, domains, instances, live foreign,\n"
+            "                             grant and ioreq-page mappings, heap in use, RSS\n"
             "  check-config FILE          validate the vgpu= setting of an xl config and print\n"
             "                             its entries (no daemon needed)\n"
             "\n"
@@ -217,6 +219,20 @@ static void table_stats(const struct json *r)
     }
 }
 
+static void table_status(const struct json *r)
+{
+    const struct json *s = json_get(r, "status");
+
+    printf("pid              %.0f\n", num(s, "pid"));
+    printf("domains          %.0f\n", num(s, "domains"));
+    printf("instances        %.0f\n", num(s, "instances"));
+    printf("foreign frames   %.0f mapped\n", num(s, "foreign_frames"));
+    printf("grant pages      %.0f mapped\n", num(s, "grant_pages"));
+    printf("ioreq pages      %.0f mapped\n", num(s, "ioreq_pages"));
+    printf("heap             %.0f bytes in use\n", num(s, "heap_bytes"));
+    printf("rss              %.0f KiB\n", num(s, "rss_kib"));
+}
+
 static void table_created(const struct json *r)
 {
     printf("%s\n", str(r, "uuid"));
@@ -341,6 +357,10 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "list")) {
         NEED(0, 0, "");
         return do_simple("{\"cmd\":\"list\"}", table_list);
+    }
+    if (!strcmp(cmd, "status")) {
+        NEED(0, 0, "");
+        return do_simple("{\"cmd\":\"status\"}", table_status);
     }
     if (!strcmp(cmd, "create")) {
         NEED(1, 2, "TYPE [UUID]");

@@ -17,8 +17,12 @@ by PID), and writes build/flights/<id>/report.{md,json} (latest: the
 build/flights/latest symlink), with regressions against the newest earlier
 flight of the same name.  See docs/rig.md.
 
-Environment: RIG_XEN_EXTRA, appended to Xen's command line (experiments,
-e.g. " global-pages=0").
+Environment, for experiments with the emulated host (docs/rig.md):
+  RIG_XEN_EXTRA   appended to Xen's command line (e.g. " global-pages=0")
+  RIG_SMP         CPUs of the Xen host (default 2)
+  RIG_CPU         -cpu of the Xen host (default max,-smap,-smep)
+  RIG_QEMU        the L0 emulator (default qemu-system-x86_64 from PATH)
+  RIG_QEMU_DATA   colon-separated firmware directories for it (-L)
 
 Exit status: 0 if every job passed, 1 otherwise, 2 on usage errors.
 Standard library only.
@@ -162,6 +166,16 @@ class Flight:
                              os.path.join(self.cache, "guest-modules")) + [ko]
 
     # ------------------------------------------------------------ boot
+    def qemu_bin(self):
+        """The L0 emulator: RIG_QEMU (default qemu-system-x86_64 from PATH),
+        searching the colon-separated RIG_QEMU_DATA directories (-L) for
+        firmware first when that is set."""
+        cmd = [os.environ.get("RIG_QEMU", "qemu-system-x86_64")]
+        for d in os.environ.get("RIG_QEMU_DATA", "").split(":"):
+            if d:
+                cmd += ["-L", d]
+        return cmd
+
     def qemu_cmd(self):
         c = self.cache
         if self.hostname == "kvm-l1":
@@ -170,7 +184,7 @@ class Flight:
             cmdline = ("root=/dev/vda rw console=ttyS0,115200 loglevel=4 "
                        "init=/sbin/rig-init rig.run=" + self.host["runner"])
             return [
-                "qemu-system-x86_64", "-machine", "q35", "-accel", self.args.accel,
+                *self.qemu_bin(), "-machine", "q35", "-accel", self.args.accel,
                 "-cpu", "max", "-smp", "2", "-m", "3G",
                 "-display", "none", "-monitor", "none", "-no-reboot", "-nic", "none",
                 "-serial", "file:" + os.path.join(self.bootdir, "serial.log"),
@@ -186,9 +200,9 @@ class Flight:
         dom0_cmdline = ("root=/dev/vda rw console=hvc0 earlyprintk=xen "
                         "init=/sbin/rig-init rig.run=rig/dom0-run.sh")
         return [
-            "qemu-system-x86_64", "-machine", "q35", "-accel", self.args.accel,
+            *self.qemu_bin(), "-machine", "q35", "-accel", self.args.accel,
             # SMAP/SMEP on crash dom0 at once under TCG (see docs/rig.md).
-            "-cpu", "max,-smap,-smep", "-smp", "2", "-m", "3G",
+            "-cpu", os.environ.get("RIG_CPU", "max,-smap,-smep"), "-smp", os.environ.get("RIG_SMP", "2"), "-m", "3G",
             "-display", "none", "-monitor", "none", "-no-reboot", "-nic", "none",
             "-serial", "file:" + os.path.join(self.bootdir, "serial.log"),
             "-kernel", os.path.join(c, "xen.elf"), "-append", xen_cmdline,

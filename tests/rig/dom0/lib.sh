@@ -289,6 +289,49 @@ backend_start() {
     echo "vgpu-backend ready, pid $(backend_pid)"
 }
 
+# backend_status KEY: one number of `vgpuctl --json status` (the daemon's
+# own count of its live Xen mappings, heap in use, RSS).
+backend_status() {
+    "$BIN/vgpuctl" --json status | sed -n "s/.*\"$1\":\([0-9-]*\).*/\1/p"
+}
+
+# backend_xen_vmas: the daemon's mappings of guest memory as the dom0
+# kernel sees them: VMAs of /dev/xen/privcmd (foreign frames, the ioreq
+# page) and /dev/xen/gntdev (grants).  libxencall's hypercall buffers come
+# from /dev/xen/hypercall and are not counted.
+backend_xen_vmas() {
+    grep -cE '/dev/xen/(privcmd|gntdev)' "/proc/$(backend_pid)/maps"
+}
+
+# backend_holdings TAG: log what the daemon holds, one line, and keep it in
+# $OUT/.holdings-TAG (foreign grant ioreq heap vmas) for backend_released.
+backend_holdings() {
+    _h="$(backend_status foreign_frames) $(backend_status grant_pages) $(backend_status ioreq_pages) $(backend_status heap_bytes) $(backend_xen_vmas)"
+    echo "$_h" >"$OUT/.holdings-$1"
+    set -- "$1" $_h
+    echo "daemon holdings ($1): foreign frames $2, grant pages $3, ioreq pages $4, heap $5 bytes, Xen VMAs $6"
+}
+
+# backend_released BASE NOW: every Xen mapping of NOW's guests is gone
+# (counted by the daemon and by the kernel) and the heap is back to BASE's
+# within HEAP_SLACK bytes: allocator noise (tcache) and the first domain's
+# one-time growth of libxenstore's buffers, while one vGPU instance alone
+# is megabytes.
+HEAP_SLACK=65536
+backend_released() {
+    set -- $(cat "$OUT/.holdings-$1") $(cat "$OUT/.holdings-$2")
+    _bad=0
+    [ "$6" = 0 ] && [ "$7" = 0 ] && [ "$8" = 0 ] ||
+        { echo "mappings left by the daemon's count: foreign $6, grant $7, ioreq $8"; _bad=1; }
+    [ "${10}" -le "$5" ] ||
+        { echo "Xen VMAs left: ${10} (before the guest: $5):"
+          grep -E '/dev/xen/(privcmd|gntdev)' "/proc/$(backend_pid)/maps"; _bad=1; }
+    [ "$9" -le $(($4 + HEAP_SLACK)) ] ||
+        { echo "heap $9 bytes, before the guest $4 (+$(($9 - $4)), slack $HEAP_SLACK)"; _bad=1; }
+    [ $_bad = 0 ] && echo "daemon back to baseline: no mappings, heap $(($9 - $4)) bytes off"
+    return $_bad
+}
+
 # backend_stop: SIGTERM, and the daemon must exit 0 within 20 s.
 backend_stop() {
     _p=$(backend_pid)

@@ -89,12 +89,26 @@ a_passes() {
     grep -q 'RIG-GUEST: done rc=0' "$OUT/guest-ga.console"
 }
 
+# Both guests gone, the daemon holds nothing of them: no foreign, grant or
+# ioreq-page mapping, heap as before the first guest (lib.sh).
+released() {
+    _dom=$(cat "$OUT/.domid-ga")
+    _s0=$(secs)
+    while ! grep -q "dom$_dom: IOREQ server torn down" "$BACKEND_LOG"; do
+        [ $(($(secs) - _s0)) -ge 30 ] && { echo "no teardown of dom$_dom logged"; return 1; }
+        sleep 0.5
+    done
+    backend_holdings after && backend_released base after
+}
+
 step backend-start backend_start
+step daemon-baseline backend_holdings base
 step guest-a guest_up ga
 step guest-b guest_up gb
 step both-running both_running
 step destroy-b destroy_b
 step a-passes a_passes
 step guest-stop guest_gone ga 60
+step released released
 step backend-stop backend_stop
 step leak-check leak_check

@@ -53,6 +53,14 @@ vg_guest_create() {
 # vgpu-guest passed every scenario (interrupts by MSI), then irq and
 # display again by INTx; the guest's script rc 0.
 vg_results() {
+    # While the guest works, the daemon holds its ioreq page and the map
+    # cache holds guest frames: the counts the teardown expects at 0 are live.
+    if guest_wait vg1 '^PASS copy' 400; then
+        backend_holdings busy
+        set -- $(cat "$OUT/.holdings-busy")
+        [ "$1" -gt 0 ] && [ "$3" = 1 ] && [ "$5" -gt "$(cut -d' ' -f5 "$OUT/.holdings-base")" ] ||
+            { echo "the daemon's mappings are not visible while the guest runs"; return 1; }
+    fi
     guest_wait vg1 'RIG-GUEST: done rc=' 400
     _rc=$?
     grep -a 'RIG-GUEST' "$OUT/guest-vg1.console"
@@ -102,8 +110,12 @@ vg_teardown() {
     if [ -n "$_p" ] && kill -0 "$_p" 2>/dev/null; then
         echo "daemon still running (pid $_p)"
     else
-        echo "daemon died"; _bad=1
+        echo "daemon died"; return 1
     fi
+    # Nothing of the domain is left in the daemon: no foreign, grant or
+    # ioreq-page mapping (its count and the kernel's), heap as before.
+    backend_holdings after
+    backend_released base after || _bad=1
     return $_bad
 }
 
@@ -111,6 +123,7 @@ guest_config vg1
 # Two vCPUs: IOREQs arrive on either vCPU's event channel.
 sed -i 's/^vcpus = 1$/vcpus = 2/' "$OUT/vg1.cfg"
 step daemon-start backend_start
+step daemon-baseline backend_holdings base
 step guest-create vg_guest_create
 step guest-boot guest_wait vg1 'RIG-GUEST: init up' 400
 step guest-workload vg_results
