@@ -59,19 +59,51 @@ run_job() {
     to=${to:-300}
     rm -rf "$OUT"; mkdir -p "$OUT"
     # The job runs in its own shell under `timeout`, which signals the whole
-    # process group, background helpers included.
+    # process group, background helpers included (also when timeout itself
+    # gets SIGTERM).
     JOB=$JOB OUT=$OUT timeout -k 5 "$to" sh -c '. "$RIG/lib.sh"; mem_baseline; . "$0"' "$script" \
-        >"$OUT/job.log" 2>&1
+        >"$OUT/job.log" 2>&1 &
+    jpid=$!
+    crash_watch "$jpid"
+    wait "$jpid"
     rc=$?
     if [ -f "$OUT/.running" ]; then
         read -r sname st0 <"$OUT/.running"
         secs=$(awk -v a="$st0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
-        echo "job timeout (${to}s, rc $rc) during step $sname" >>"$OUT/$sname.log"
+        if [ -f "$OUT/.crash-stop" ]; then
+            echo "job stopped ${CRASH_GRACE}s after a dom0 process crashed: $(cat "$OUT/.crash-stop")" \
+                >>"$OUT/$sname.log"
+        else
+            echo "job timeout (${to}s, rc $rc) during step $sname" >>"$OUT/$sname.log"
+        fi
         check_flake_any
         printf '%s\tbroken\t%s\n' "$sname" "$secs" >>"$OUT/steps.tsv"
         progress "$sname broken $secs (job timeout)"
     fi
     logs_capture
+}
+
+# crash_watch PID: while the job runs, watch dom0's kernel log.  When a
+# rig process has crashed (the rig fault below), the job gets CRASH_GRACE
+# seconds to end by itself, then it is stopped: under that fault a dom0
+# process of the job's may also spin forever instead of dying, and the job
+# would sit out its whole timeout (up to 15 min) before the retry.
+CRASH_GRACE=150
+crash_watch() {
+    _seen=
+    while kill -0 "$1" 2>/dev/null; do
+        sleep 5
+        if [ -z "$_seen" ]; then
+            dom0_crash_line "$n0" >"$OUT/.crash-stop.tmp" 2>/dev/null
+            [ -s "$OUT/.crash-stop.tmp" ] && _seen=$(secs)
+        elif [ $(($(secs) - _seen)) -ge $CRASH_GRACE ]; then
+            mv "$OUT/.crash-stop.tmp" "$OUT/.crash-stop"
+            progress "stopping the job: a dom0 process crashed ${CRASH_GRACE}s ago"
+            kill -TERM "$1" 2>/dev/null
+            return
+        fi
+    done
+    rm -f "$OUT/.crash-stop.tmp"
 }
 
 # A job that timed out never got to check for the flake itself.
@@ -88,9 +120,14 @@ check_flake_any() {
 # such a process died is retried once.  Our own programs crashing is never
 # excused: that is a bug to fix.
 OUR_PROGS='vgpu-backend|vgpuctl|ioreq-echo|rgpu-|vfio-abuse'
+# dom0_crash_line N: the first crash of a rig process in dmesg from line N.
+dom0_crash_line() {
+    dmesg | tail -n +"$1" | grep -E ' segfault at |general protection fault' |
+        grep -vE "($OUR_PROGS)\[" | head -1
+}
 check_dom0_segfault() {
     grep -q -v '	pass	' "$OUT/steps.tsv" 2>/dev/null || return 1
-    dmesg | tail -n +"$1" | grep -E ' segfault at ' | grep -vE "($OUR_PROGS)\[" | head -1 >"$OUT/.segv"
+    dom0_crash_line "$1" >"$OUT/.segv"
     [ -s "$OUT/.segv" ] || return 1
     echo "dom0 process crashed under TCG: $(sed 's/^\[[^]]*\] *//' "$OUT/.segv" | cut -c1-100)" >"$OUT/flake"
 }
@@ -106,6 +143,7 @@ if [ "$xres" = pass ]; then
             # Known rig flake (not our code): one retry, reported as such.
             progress "known flake, retrying once: $(cat "$OUT/flake")"
             rm -rf "$OUT.try1"; mv "$OUT" "$OUT.try1"
+            n0=$(($(dmesg | wc -l) + 1))     # the retry's crash watch starts afresh
             run_job
             cp "$OUT.try1/flake" "$OUT/retried"
         fi
