@@ -49,6 +49,14 @@ logs_capture() {
     for d in $(xl list | awk 'NR > 1 && $1 != "Domain-0" { print $2 }'); do
         xl destroy "$d" >>"$OUT/xl-list-after.log" 2>&1
     done
+    # vGPU backend nodes of domains that are gone: the toolstack's to remove
+    # (PV backend convention), and a job stopped half-way (timeout, crash
+    # watch) never got to.  Left, they would fail the next job's checks.
+    for d in $(xenstore-list /local/domain/0/backend/vgpu 2>/dev/null); do
+        xl list "$d" >/dev/null 2>&1 && continue
+        echo "removing stale /local/domain/0/backend/vgpu/$d" >>"$OUT/xl-list-after.log"
+        xenstore-rm "/local/domain/0/backend/vgpu/$d"
+    done
     printf 'logs-capture\tpass\t%s\n' "$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')" \
         >>"$OUT/steps.tsv"
 }
