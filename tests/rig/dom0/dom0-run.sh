@@ -50,8 +50,8 @@ logs_capture() {
         xl destroy "$d" >>"$OUT/xl-list-after.log" 2>&1
     done
     # vGPU backend nodes of domains that are gone: the toolstack's to remove
-    # (PV backend convention), and a job stopped half-way (timeout, crash
-    # watch) never got to.  Left, they would fail the next job's checks.
+    # (PV backend convention), and a job stopped half-way (its timeout)
+    # never got to.  Left, they would fail the next job's checks.
     for d in $(xenstore-list /local/domain/0/backend/vgpu 2>/dev/null); do
         xl list "$d" >/dev/null 2>&1 && continue
         echo "removing stale /local/domain/0/backend/vgpu/$d" >>"$OUT/xl-list-after.log"
@@ -67,51 +67,19 @@ run_job() {
     to=${to:-300}
     rm -rf "$OUT"; mkdir -p "$OUT"
     # The job runs in its own shell under `timeout`, which signals the whole
-    # process group, background helpers included (also when timeout itself
-    # gets SIGTERM).
+    # process group, background helpers included.
     JOB=$JOB OUT=$OUT timeout -k 5 "$to" sh -c '. "$RIG/lib.sh"; mem_baseline; . "$0"' "$script" \
-        >"$OUT/job.log" 2>&1 &
-    jpid=$!
-    crash_watch "$jpid"
-    wait "$jpid"
+        >"$OUT/job.log" 2>&1
     rc=$?
     if [ -f "$OUT/.running" ]; then
         read -r sname st0 <"$OUT/.running"
         secs=$(awk -v a="$st0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
-        if [ -f "$OUT/.crash-stop" ]; then
-            echo "job stopped ${CRASH_GRACE}s after a dom0 process crashed: $(cat "$OUT/.crash-stop")" \
-                >>"$OUT/$sname.log"
-        else
-            echo "job timeout (${to}s, rc $rc) during step $sname" >>"$OUT/$sname.log"
-        fi
+        echo "job timeout (${to}s, rc $rc) during step $sname" >>"$OUT/$sname.log"
         check_flake_any
         printf '%s\tbroken\t%s\n' "$sname" "$secs" >>"$OUT/steps.tsv"
         progress "$sname broken $secs (job timeout)"
     fi
     logs_capture
-}
-
-# crash_watch PID: while the job runs, watch dom0's kernel log.  When a
-# rig process has crashed (the rig fault below), the job gets CRASH_GRACE
-# seconds to end by itself, then it is stopped: under that fault a dom0
-# process of the job's may also spin forever instead of dying, and the job
-# would sit out its whole timeout (up to 15 min) before the retry.
-CRASH_GRACE=150
-crash_watch() {
-    _seen=
-    while kill -0 "$1" 2>/dev/null; do
-        sleep 5
-        if [ -z "$_seen" ]; then
-            dom0_crash_line "$n0" >"$OUT/.crash-stop.tmp" 2>/dev/null
-            [ -s "$OUT/.crash-stop.tmp" ] && _seen=$(secs)
-        elif [ $(($(secs) - _seen)) -ge $CRASH_GRACE ]; then
-            mv "$OUT/.crash-stop.tmp" "$OUT/.crash-stop"
-            progress "stopping the job: a dom0 process crashed ${CRASH_GRACE}s ago"
-            kill -TERM "$1" 2>/dev/null
-            return
-        fi
-    done
-    rm -f "$OUT/.crash-stop.tmp"
 }
 
 # A job that timed out never got to check for the flake itself.
@@ -151,7 +119,6 @@ if [ "$xres" = pass ]; then
             # Known rig flake (not our code): one retry, reported as such.
             progress "known flake, retrying once: $(cat "$OUT/flake")"
             rm -rf "$OUT.try1"; mv "$OUT" "$OUT.try1"
-            n0=$(($(dmesg | wc -l) + 1))     # the retry's crash watch starts afresh
             run_job
             cp "$OUT.try1/flake" "$OUT/retried"
         fi
