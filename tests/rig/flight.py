@@ -44,6 +44,9 @@ from initramfs import build_initramfs, image_modules
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LOCK_WAIT = 3600         # how long to queue behind another VM user
+# A job attempt still running this long after its own timeout: the dom0
+# runner is stuck, not the job (the job's timeout ends jobs).
+STALL_GRACE = 120
 BOOT_TIMEOUT = 240       # QEMU start -> dom0 runner running (measured ~35 s)
 JOB_TIMEOUT_DEFAULT = 300
 SHARED_STEPS = ("rig-image", "host-boot", "xen-daemons", "l1-modules")
@@ -236,6 +239,7 @@ class Flight:
         self.say("host-boot: QEMU pid %d (flight budget %ds)" % (qemu.pid, budget))
         progress = os.path.join(self.results, "progress.log")
         seen, runner_at, ended, why = 0, None, False, None
+        cur_job, attempt_at = None, 0.0
         while True:
             rc = qemu.poll()
             if os.path.exists(progress):
@@ -252,6 +256,10 @@ class Flight:
                         runner_at = time.monotonic() - t
                     if what == "runner end":
                         ended = True
+                    if what == "job start" or what.startswith("known flake, retrying"):
+                        cur_job, attempt_at = job, time.monotonic()
+                    elif what == "job end":
+                        cur_job = None
                     self.say("dom0 %s: %s %s" % (fields[0], "" if job == "-" else job, what))
             if rc is not None:
                 break
@@ -260,6 +268,12 @@ class Flight:
                 why = "no dom0 runner after %ds" % BOOT_TIMEOUT
             elif waited > budget:
                 why = "flight budget of %ds exceeded" % budget
+            elif cur_job and time.monotonic() - attempt_at > self.job_timeout(cur_job) + STALL_GRACE:
+                # dom0's `timeout` ends a job attempt at its rig-timeout; an
+                # attempt still not over well after that means the runner
+                # itself is stuck (the rig's dom0 fault, docs/rig.md).
+                why = ("dom0 runner stuck: job %s not over %ds after its %ds timeout"
+                       % (cur_job, STALL_GRACE, self.job_timeout(cur_job)))
             if why:
                 self.say("timeout: %s; killing QEMU pid %d" % (why, qemu.pid))
                 qemu.kill()
