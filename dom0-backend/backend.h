@@ -105,11 +105,14 @@ struct xen_map_counts {
     long foreign_frames;        /* xenforeignmemory_map, in frames */
     long grant_pages;           /* xengnttab_map_grant_ref */
     long ioreq_pages;           /* map_resource of an IOREQ server's page */
+    long foreign_frames_peak;   /* the most foreign frames mapped at once */
 };
 extern struct xen_map_counts xen_maps;
 #define XEN_MAPS_ADD(field, n) ((void)__atomic_add_fetch(&xen_maps.field, (long)(n), \
                                                          __ATOMIC_RELAXED))
 #define XEN_MAPS_GET(field) __atomic_load_n(&xen_maps.field, __ATOMIC_RELAXED)
+/* Raises foreign_frames_peak to now if below. */
+void xen_maps_note_peak(long now);
 
 /* xen_host.c: host-ops over Xen. */
 extern const struct vgpu_host_ops xen_host_ops;

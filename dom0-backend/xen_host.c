@@ -12,6 +12,15 @@
 
 struct xen_map_counts xen_maps;
 
+void xen_maps_note_peak(long now)
+{
+    long peak = __atomic_load_n(&xen_maps.foreign_frames_peak, __ATOMIC_RELAXED);
+
+    while (now > peak && !__atomic_compare_exchange_n(&xen_maps.foreign_frames_peak, &peak, now,
+                                                      false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+        ;
+}
+
 /* ---- foreign mappings (mapper_ops, ctx = struct xen_domain) ------------ */
 static void *foreign_map(void *ctx, uint64_t gfn, unsigned int n, int *err)
 {
@@ -26,8 +35,9 @@ static void *foreign_map(void *ctx, uint64_t gfn, unsigned int n, int *err)
     for (unsigned int i = 0; i < n; i++)
         pfns[i] = gfn + i;
     p = xenforeignmemory_map(d->fmem, d->domid, PROT_READ | PROT_WRITE, n, pfns, err);
-    if (p)
-        XEN_MAPS_ADD(foreign_frames, n);    /* failed frames hold their place too */
+    if (p)      /* failed frames hold their place too */
+        xen_maps_note_peak(__atomic_add_fetch(&xen_maps.foreign_frames, (long)n,
+                                              __ATOMIC_RELAXED));
     return p;
 }
 

@@ -446,6 +446,7 @@ static void test_control_status(void)
     CU_ASSERT_EQUAL(status_num("domains"), 0);
     CU_ASSERT_EQUAL(status_num("foreign_frames"), 0);
     CU_ASSERT_EQUAL(status_num("grant_pages"), 0);
+    CU_ASSERT_EQUAL(status_num("foreign_frames_peak"), 0);
     CU_ASSERT_EQUAL(status_num("ioreq_pages"), 0);
     CU_ASSERT_EQUAL(status_num("pid"), getpid());
     CU_ASSERT_TRUE(status_num("rss_kib") > 0);
@@ -470,6 +471,17 @@ static void test_control_status(void)
         CU_ASSERT_TRUE(heap1 > heap0 + 1024 * 1024);
         CU_ASSERT_TRUE(status_num("heap_bytes") < heap0 + 4096);
     }
+}
+
+/* The peak only rises; status reports it. */
+static void test_map_peak(void)
+{
+    xen_maps_note_peak(5);
+    xen_maps_note_peak(3);
+    CU_ASSERT_EQUAL(status_num("foreign_frames_peak"), 5);
+    xen_maps_note_peak(9);
+    CU_ASSERT_EQUAL(status_num("foreign_frames_peak"), 9);
+    xen_maps.foreign_frames_peak = 0;
 }
 
 static void test_control_bad_requests(void)
@@ -565,6 +577,7 @@ static void register_all(void)
     CU_add_test(s, "types and create", test_control_types_and_create);
     CU_add_test(s, "stats, weight, destroy", test_control_stats_weight_destroy);
     CU_add_test(s, "status", test_control_status);
+    CU_add_test(s, "mapping peak", test_map_peak);
     CU_add_test(s, "bad requests", test_control_bad_requests);
     s = CU_add_suite("log-domain", NULL, NULL);
     CU_add_test(s, "domain on every line", test_log_domain);

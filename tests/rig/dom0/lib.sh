@@ -294,12 +294,6 @@ backend_start() {
     echo "vgpu-backend ready, pid $(backend_pid)"
 }
 
-# backend_status KEY: one number of `vgpuctl --json status` (the daemon's
-# own count of its live Xen mappings, heap in use, RSS).
-backend_status() {
-    "$BIN/vgpuctl" --json status | sed -n "s/.*\"$1\":\([0-9-]*\).*/\1/p"
-}
-
 # backend_xen_vmas: the daemon's mappings of guest memory as the dom0
 # kernel sees them: VMAs of /dev/xen/privcmd (foreign frames, the ioreq
 # page) and /dev/xen/gntdev (grants).  libxencall's hypercall buffers come
@@ -308,13 +302,20 @@ backend_xen_vmas() {
     grep -cE '/dev/xen/(privcmd|gntdev)' "/proc/$(backend_pid)/maps"
 }
 
-# backend_holdings TAG: log what the daemon holds, one line, and keep it in
-# $OUT/.holdings-TAG (foreign grant ioreq heap vmas) for backend_released.
+# backend_holdings TAG: one `vgpuctl --json status` (one moment) and the
+# kernel's count right after it; logged on one line and kept in
+# $OUT/.holdings-TAG as "foreign peak grant ioreq heap vmas".
 backend_holdings() {
-    _h="$(backend_status foreign_frames) $(backend_status grant_pages) $(backend_status ioreq_pages) $(backend_status heap_bytes) $(backend_xen_vmas)"
+    _j=$("$BIN/vgpuctl" --json status) || { echo "vgpuctl status failed"; return 1; }
+    _h=
+    for _k in foreign_frames foreign_frames_peak grant_pages ioreq_pages heap_bytes; do
+        _v=${_j#*\"$_k\":}; _v=${_v%%[,\}]*}        # builtins: no program started
+        _h="$_h$_v "
+    done
+    _h="$_h$(backend_xen_vmas)"
     echo "$_h" >"$OUT/.holdings-$1"
     set -- "$1" $_h
-    echo "daemon holdings ($1): foreign frames $2, grant pages $3, ioreq pages $4, heap $5 bytes, Xen VMAs $6"
+    echo "daemon holdings ($1): foreign frames $2 (peak $3), grant pages $4, ioreq pages $5, heap $6 bytes, Xen VMAs $7"
 }
 
 # backend_released BASE NOW: every Xen mapping of NOW's guests is gone
@@ -324,16 +325,17 @@ backend_holdings() {
 # is megabytes.
 HEAP_SLACK=65536
 backend_released() {
+    # $1-$6: BASE, $7-$12: NOW (foreign peak grant ioreq heap vmas)
     set -- $(cat "$OUT/.holdings-$1") $(cat "$OUT/.holdings-$2")
     _bad=0
-    [ "$6" = 0 ] && [ "$7" = 0 ] && [ "$8" = 0 ] ||
-        { echo "mappings left by the daemon's count: foreign $6, grant $7, ioreq $8"; _bad=1; }
-    [ "${10}" -le "$5" ] ||
-        { echo "Xen VMAs left: ${10} (before the guest: $5):"
+    [ "$7" = 0 ] && [ "$9" = 0 ] && [ "${10}" = 0 ] ||
+        { echo "mappings left by the daemon's count: foreign $7, grant $9, ioreq ${10}"; _bad=1; }
+    [ "${12}" -le "$6" ] ||
+        { echo "Xen VMAs left: ${12} (before the guest: $6):"
           grep -E '/dev/xen/(privcmd|gntdev)' "/proc/$(backend_pid)/maps"; _bad=1; }
-    [ "$9" -le $(($4 + HEAP_SLACK)) ] ||
-        { echo "heap $9 bytes, before the guest $4 (+$(($9 - $4)), slack $HEAP_SLACK)"; _bad=1; }
-    [ $_bad = 0 ] && echo "daemon back to baseline: no mappings, heap $(($9 - $4)) bytes off"
+    [ "${11}" -le $(($5 + HEAP_SLACK)) ] ||
+        { echo "heap ${11} bytes, before the guest $5 (+$((${11} - $5)), slack $HEAP_SLACK)"; _bad=1; }
+    [ $_bad = 0 ] && echo "daemon back to baseline: no mappings, heap $((${11} - $5)) bytes off"
     return $_bad
 }
 

@@ -47,20 +47,18 @@ vg_guest_create() {
     done
     echo "state 4 (Connected) after $(awk -v a="$_t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')s"
     xenstore-ls -f "$_b"
+    # Still paused: the server's ioreq page is mapped, by the daemon's count
+    # and the kernel's (the counts the teardown expects back at baseline).
+    backend_holdings paused || return 1
+    set -- $(cat "$OUT/.holdings-paused")
+    [ "$4" = 1 ] && [ "$6" -gt "$(cut -d' ' -f6 "$OUT/.holdings-base")" ] ||
+        { echo "the ioreq page mapping is not visible"; return 1; }
     xl unpause vg1
 }
 
 # vgpu-guest passed every scenario (interrupts by MSI), then irq and
 # display again by INTx; the guest's script rc 0.
 vg_results() {
-    # While the guest works, the daemon holds its ioreq page and the map
-    # cache holds guest frames: the counts the teardown expects at 0 are live.
-    if guest_wait vg1 '^PASS copy' 400; then
-        backend_holdings busy
-        set -- $(cat "$OUT/.holdings-busy")
-        [ "$1" -gt 0 ] && [ "$3" = 1 ] && [ "$5" -gt "$(cut -d' ' -f5 "$OUT/.holdings-base")" ] ||
-            { echo "the daemon's mappings are not visible while the guest runs"; return 1; }
-    fi
     guest_wait vg1 'RIG-GUEST: done rc=' 400
     _rc=$?
     grep -a 'RIG-GUEST' "$OUT/guest-vg1.console"
@@ -71,7 +69,12 @@ vg_results() {
     grep -q '^PASS irq .* by intx' "$OUT/intx-run.txt" && grep -q '^PASS display' "$OUT/intx-run.txt" &&
         grep -q 'RIG-GUEST: intx run rc=0' "$OUT/intx-run.txt" ||
         { echo "interrupts by INTx did not pass:"; cat "$OUT/intx-run.txt"; return 1; }
-    grep -q 'RIG-GUEST: done rc=0' "$OUT/guest-vg1.console"
+    grep -q 'RIG-GUEST: done rc=0' "$OUT/guest-vg1.console" || return 1
+    # The guest's memory went through the map cache, and was counted (the
+    # teardown expects the live count back at 0).
+    backend_holdings workload
+    [ "$(cut -d' ' -f2 "$OUT/.holdings-workload")" -gt 0 ] ||
+        { echo "no foreign frame was ever counted"; return 1; }
 }
 
 # The domain is gone: the daemon noticed, freed the vGPU and its server,
