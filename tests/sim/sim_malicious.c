@@ -437,6 +437,12 @@ static bool atk_storm(struct attacker *a)
         if (rgpu_irq_ack(d))
             acks++;
     }
+    /* The seqno is written by the ring's last commands; the engine accounts
+     * the workload (commands executed) when it completes, a moment later. */
+    for (i = 0; i < RGPU_NUM_ENGINES; i++) {
+        rc = rgpu_wait_idle(d, i, SIM_WAIT_NS);
+        CHECK(g, rc == 0, "storm: engine %u not idle: %d", i, rc);
+    }
     vgpu_get_stats(g->v, &s1);
     CHECK(g, s1.commands - s0.commands >= STORM_TOTAL, "storm executed %llu commands",
           (unsigned long long)(s1.commands - s0.commands));
