@@ -108,8 +108,8 @@ struct xen_map_counts {
     long foreign_frames_peak;   /* the most foreign frames mapped at once */
 };
 extern struct xen_map_counts xen_maps;
-#define XEN_MAPS_ADD(field, n) ((void)__atomic_add_fetch(&xen_maps.field, (long)(n), \
-                                                         __ATOMIC_RELAXED))
+/* Adds n (may be negative) and yields the new count. */
+#define XEN_MAPS_ADD(field, n) __atomic_add_fetch(&xen_maps.field, (long)(n), __ATOMIC_RELAXED)
 #define XEN_MAPS_GET(field) __atomic_load_n(&xen_maps.field, __ATOMIC_RELAXED)
 /* Raises foreign_frames_peak to now if below. */
 void xen_maps_note_peak(long now);

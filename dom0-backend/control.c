@@ -337,12 +337,12 @@ static char *cmd_status(struct backend *be)
 {
     struct mallinfo2 mi = mallinfo2();
     unsigned int domains = 0, instances = 0;
-    unsigned long pages = 0, rss_pages = 0;
+    unsigned long rss_pages = 0;
     struct jbuf b = { 0 };
     FILE *f = fopen("/proc/self/statm", "r");
 
     if (f) {
-        if (fscanf(f, "%lu %lu", &pages, &rss_pages) != 2)
+        if (fscanf(f, "%*s %lu", &rss_pages) != 1)       /* size, resident */
             rss_pages = 0;
         fclose(f);
     }

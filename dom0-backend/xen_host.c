@@ -36,8 +36,7 @@ static void *foreign_map(void *ctx, uint64_t gfn, unsigned int n, int *err)
         pfns[i] = gfn + i;
     p = xenforeignmemory_map(d->fmem, d->domid, PROT_READ | PROT_WRITE, n, pfns, err);
     if (p)      /* failed frames hold their place too */
-        xen_maps_note_peak(__atomic_add_fetch(&xen_maps.foreign_frames, (long)n,
-                                              __ATOMIC_RELAXED));
+        xen_maps_note_peak(XEN_MAPS_ADD(foreign_frames, n));
     return p;
 }
 

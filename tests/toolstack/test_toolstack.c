@@ -422,8 +422,8 @@ static void test_control_stats_weight_destroy(void)
 }
 
 /* status: the daemon's holdings.  No domain here, so no Xen mapping may be
- * counted; the heap grows with a reservation and shrinks back exactly when
- * it is released (what the rig's leak check relies on). */
+ * counted; the heap grows with a reservation and shrinks back when it is
+ * released, to within allocator noise (what the rig's leak check relies on). */
 static double status_num(const char *key)
 {
     struct json *j = ask("{\"cmd\":\"status\"}");

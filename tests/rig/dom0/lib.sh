@@ -294,6 +294,16 @@ backend_start() {
     echo "vgpu-backend ready, pid $(backend_pid)"
 }
 
+# backend_torn_down DOMID SECS: wait up to SECS for the daemon to log the
+# end of DOMID's IOREQ server (its teardown's last step).
+backend_torn_down() {
+    _s0=$(secs)
+    while ! grep -q "dom$1: IOREQ server torn down" "$BACKEND_LOG"; do
+        [ $(($(secs) - _s0)) -ge "$2" ] && return 1
+        sleep 0.5
+    done
+}
+
 # backend_xen_vmas: the daemon's mappings of guest memory as the dom0
 # kernel sees them: VMAs of /dev/xen/privcmd (foreign frames, the ioreq
 # page) and /dev/xen/gntdev (grants).  libxencall's hypercall buffers come

@@ -35,23 +35,7 @@ guest_up() {
 # Both guests' workloads run at the same time: B has started its round 2
 # while A has not finished (no closing line yet).
 both_running() {
-    _s0=$(secs) _stopped=0
-    while [ "$(rounds_started gb)" -lt 2 ]; do
-        grep -aq 'passed, .* failed' "$OUT/guest-ga.console" &&
-            { echo "ga finished before gb was running"; return 1; }
-        # Twice in a row, as guest_wait does: one `xl list` under load has
-        # missed a running domain.
-        case $(guest_state gb) in
-            *c*|*s*|gone) _stopped=$((_stopped + 1)) ;;
-            *) _stopped=0 ;;
-        esac
-        if [ $_stopped -ge 2 ]; then
-            echo "gb stopped"; check_flake gb && echo "known rig flake: $(cat "$OUT/flake")"
-            tail -n 20 "$OUT/guest-gb.console"; return 1
-        fi
-        [ $(($(secs) - _s0)) -ge 300 ] && { echo "timeout: gb in round $(rounds_started gb)"; return 1; }
-        sleep 1
-    done
+    guest_wait gb '^vgpu-guest: round 2 of' 300 || return 1
     grep -aq 'passed, .* failed' "$OUT/guest-ga.console" && { echo "ga finished before gb's round 2"; return 1; }
     echo "at $(now)s: ga in round $(rounds_started ga), gb in round $(rounds_started gb): both running"
     for g in $GUESTS; do
@@ -67,11 +51,7 @@ destroy_b() {
     echo "destroying gb (dom$_dom) at $(now)s, in its round $(rounds_started gb); ga has $_ga_lines PASS lines"
     grep -aq 'passed, .* failed' "$OUT/guest-gb.console" && { echo "gb already finished"; return 1; }
     xl destroy gb || return 1
-    _s0=$(secs)
-    while ! grep -q "dom$_dom: IOREQ server torn down" "$BACKEND_LOG"; do
-        [ $(($(secs) - _s0)) -ge 30 ] && { echo "no teardown of dom$_dom logged"; return 1; }
-        sleep 0.5
-    done
+    backend_torn_down "$_dom" 30 || { echo "no teardown of dom$_dom logged"; return 1; }
     grep "dom$_dom" "$BACKEND_LOG" | tail -5
     echo "$_ga_lines" >"$OUT/.ga-lines-at-destroy"
     "$BIN/vgpuctl" list | tee "$OUT/list-after-destroy.txt"
@@ -93,11 +73,7 @@ a_passes() {
 # ioreq-page mapping, heap as before the first guest (lib.sh).
 released() {
     _dom=$(cat "$OUT/.domid-ga")
-    _s0=$(secs)
-    while ! grep -q "dom$_dom: IOREQ server torn down" "$BACKEND_LOG"; do
-        [ $(($(secs) - _s0)) -ge 30 ] && { echo "no teardown of dom$_dom logged"; return 1; }
-        sleep 0.5
-    done
+    backend_torn_down "$_dom" 30 || { echo "no teardown of dom$_dom logged"; return 1; }
     backend_holdings after && backend_released base after
 }
 

@@ -83,14 +83,9 @@ vg_results() {
 vg_teardown() {
     _dom=$(cat "$OUT/.domid-vg1")
     _bad=0
-    _s0=$(secs)
-    while ! grep -q "dom$_dom: IOREQ server torn down" "$VG_LOG"; do
-        [ $(($(secs) - _s0)) -ge 20 ] && break
-        sleep 0.5
-    done
+    backend_torn_down "$_dom" 20 || { echo "no teardown logged"; _bad=1; }
     grep "dom$_dom" "$VG_LOG" | tail -20
     grep -q "dom$_dom is gone" "$VG_LOG" || { echo "daemon did not log dom$_dom's death"; _bad=1; }
-    grep -q "dom$_dom: IOREQ server torn down" "$VG_LOG" || { echo "no teardown logged"; _bad=1; }
     # The server's counters: config cycles and MMIO must both have been served.
     grep "dom$_dom: served" "$VG_LOG" | tr -d '(' |
         awk '{ for (i = 1; i < NF; i++) { if ($(i+1) == "config,") c = $i
