@@ -28,8 +28,10 @@ OPT     ?= -O2 -g
 CFLAGS_COMMON := $(CSTD) $(WARN) $(OPT) -Icore -Icore/os -MMD -MP
 
 # Debian packages the build and the test suites need.  Later issues append.
+# python3: the rig report's unit tests (check-rig) run before the rig's own
+# packages are installed.
 DEPS_PACKAGES := build-essential pkg-config libcunit1-dev valgrind clang \
-                 libclang-rt-14-dev libpng-dev
+                 libclang-rt-14-dev libpng-dev python3
 DEPS_STAMP := $(BUILD)/.deps-ok
 
 Q := @
@@ -38,7 +40,7 @@ Q :=
 endif
 
 .PHONY: all deps check check-core check-asan check-valgrind check-sim bin-links tests-bin core-lib test demo clean install help
-all: core-lib tests-bin
+all: $(DEPS_STAMP) core-lib tests-bin
 
 help:
 	@sed -n '2,12p' Makefile
@@ -50,7 +52,7 @@ deps:
 	$(Q)sh mk/ensure-packages $(DEPS_PACKAGES)
 	$(Q)mkdir -p $(BUILD) && echo "$(DEPS_PACKAGES)" > $(DEPS_STAMP)
 
-$(DEPS_STAMP): Makefile mk/ensure-packages
+$(DEPS_STAMP): Makefile $(wildcard mk/*.mk) tests/rig/rig.mk mk/ensure-packages
 	$(Q)sh mk/ensure-packages $(DEPS_PACKAGES)
 	$(Q)mkdir -p $(BUILD) && echo "$(DEPS_PACKAGES)" > $@
 
@@ -81,12 +83,13 @@ core-lib: $(BUILD)/plain/libvgpucore.a
 # compiler's own freestanding headers (stdint.h, stddef.h, stdbool.h...) and
 # the OS shim header.  The userspace shim implementation is excluded: it is
 # the one place allowed to see libc.
-FREESTANDING_INC := $(shell $(CC) -print-file-name=include)
-check-core:
+# The compiler's include directory is asked for in the recipe: on a fresh
+# machine the compiler is installed by $(DEPS_STAMP), after make has read this.
+check-core: $(DEPS_STAMP)
 	$(Q)mkdir -p $(BUILD)/check-core
-	$(Q)set -e; for f in $(CORE_SRCS); do \
+	$(Q)set -e; inc=$$($(CC) -print-file-name=include); for f in $(CORE_SRCS); do \
 	    $(CC) $(CSTD) $(WARN) -O2 -ffreestanding -fno-builtin -nostdinc \
-	        -isystem $(FREESTANDING_INC) -Icore -Icore/os -DOS_FREESTANDING \
+	        -isystem $$inc -Icore -Icore/os -DOS_FREESTANDING \
 	        -c $$f -o $(BUILD)/check-core/$$(basename $$f .c).o; \
 	done
 	$(Q)echo "check-core: $(words $(CORE_SRCS)) core/ files compile freestanding against the shim only"

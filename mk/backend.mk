@@ -5,14 +5,15 @@ BACKEND_SRCS := $(wildcard dom0-backend/*.c) toolstack/json.c
 BACKEND_OBJS := $(patsubst %.c,$(BUILD)/backend/%.o,$(BACKEND_SRCS))
 BACKEND_BIN  := $(BUILD)/bin/vgpu-backend
 # gnu11: Xen's public headers use anonymous unions.
+# pkg-config runs in the recipe (libxen-dev is installed by $(DEPS_STAMP)).
 BACKEND_CFLAGS = -std=gnu11 $(WARN) $(OPT) -Icore -Icore/os -Itoolstack -MMD -MP \
-                 $(shell pkg-config --cflags $(BACKEND_XEN_LIBS) 2>/dev/null)
+                 $$(pkg-config --cflags $(BACKEND_XEN_LIBS))
 DEPS_PACKAGES += libxen-dev
 
 .PHONY: backend
 backend: $(BACKEND_BIN)
 
-$(BUILD)/backend/%.o: %.c
+$(BUILD)/backend/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(BACKEND_CFLAGS) -c $< -o $@
 

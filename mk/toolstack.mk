@@ -8,7 +8,7 @@ TOOLSTACK_CFLAGS = -std=gnu11 $(WARN) $(OPT) -Itoolstack -MMD -MP
 .PHONY: toolstack
 toolstack: $(VGPUCTL_BIN) $(BUILD)/bin/vgpu-xl
 
-$(BUILD)/toolstack/%.o: %.c
+$(BUILD)/toolstack/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(TOOLSTACK_CFLAGS) -c $< -o $@
 
@@ -29,7 +29,7 @@ TOOLSTACK_TEST_SRCS := tests/toolstack/test_toolstack.c tests/common/cunit_main.
 TOOLSTACK_TEST_OBJS := $(patsubst %.c,$(BUILD)/toolstack-test/%.o,$(TOOLSTACK_TEST_SRCS))
 TOOLSTACK_TEST_BIN  := $(BUILD)/plain/toolstack-tests
 
-$(BUILD)/toolstack-test/%.o: %.c
+$(BUILD)/toolstack-test/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(BACKEND_CFLAGS) -Itoolstack -Idom0-backend -Itests -c $< -o $@
 

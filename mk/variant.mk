@@ -21,7 +21,7 @@ MECH_BIN_$(1) := $$($(1)_DIR)/mech-tests
 SIM_BIN_$(1)  := $$($(1)_DIR)/vgpu-sim
 LIBCORE_$(1)  := $$($(1)_DIR)/libvgpucore.a
 
-$$($(1)_DIR)/%.o: %.c
+$$($(1)_DIR)/%.o: %.c | $$(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
 	$$(Q)$$(CC) $$($(1)_CFLAGS) -c $$< -o $$@
 

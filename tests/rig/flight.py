@@ -54,11 +54,26 @@ SHARED_STEPS = ("rig-image", "host-boot", "xen-daemons", "l1-modules")
 # runner on the share, and the shared step the runner reports in boot.tsv
 # (with its log).
 HOSTS = {
-    "xen": {"build": "build-rig.sh", "image": "dom0.img", "runner": "rig/dom0-run.sh",
+    "xen": {"image": "dom0.img", "runner": "rig/dom0-run.sh",
             "boot_step": "xen-daemons", "boot_log": "xen-start.log"},
-    "kvm-l1": {"build": "kvm-l1/build.sh", "image": "l1.img", "runner": "rig/l1-run.sh",
+    "kvm-l1": {"image": "l1.img", "runner": "rig/l1-run.sh",
                "boot_step": "l1-modules", "boot_log": "l1-modules.log"},
 }
+
+
+class RigError(Exception):
+    """A flight input is missing or wrong: the host is not booted."""
+
+
+def module_vermagic(path):
+    """The release part of a kernel module's vermagic (its .modinfo string
+    'vermagic=<release> SMP ...')."""
+    with open(path, "rb") as f:
+        data = f.read()
+    i = data.find(b"\0vermagic=")
+    if i < 0:
+        return None
+    return data[i + 10:data.index(b"\0", i + 1)].decode(errors="replace").split(" ")[0]
 
 
 class Flight:
@@ -98,7 +113,7 @@ class Flight:
         t = time.monotonic()
         log = os.path.join(self.bootdir, "rig-image.log")
         with open(log, "w") as f:
-            p = subprocess.run(["sh", os.path.join(HERE, self.host["build"])],
+            p = subprocess.run(["sh", os.path.join(HERE, "build-image.sh"), self.hostname],
                                stdout=subprocess.PIPE, stderr=f, text=True)
         secs = time.monotonic() - t
         self.cache = p.stdout.strip().splitlines()[-1] if p.stdout.strip() else ""
@@ -150,21 +165,31 @@ class Flight:
                 p = os.path.join(src, name)
                 if os.path.isfile(p) and os.access(p, os.X_OK):
                     shutil.copy(p, bindir)
-        # Kernel modules (make kernel): the KVM path's vgpu_mdev.ko.
-        kdir = os.path.join(self.args.build, "kernel")
-        if os.path.isdir(kdir):
-            for name in os.listdir(kdir):
-                if name.endswith(".ko"):
-                    shutil.copy(os.path.join(kdir, name), bindir)
+        # The host's kernel modules (make kernel): vgpu_mdev.ko.
+        shutil.copy(self.kernel_module("vgpu_mdev.ko"), bindir)
+
+    def kernel_module(self, name):
+        """A project module built for this host image's kernel (make kernel
+        puts it in BUILD/kernel-<release>/).  Missing or built for another
+        kernel is an error here, with what to do, not a guest-side failure
+        three steps later."""
+        with open(os.path.join(self.cache, "kernel-release")) as f:
+            rel = f.read().strip()
+        ko = os.path.join(self.args.build, "kernel-" + rel, name)
+        if not os.path.isfile(ko):
+            raise RigError("no %s for the %s image's kernel %s (run make kernel)"
+                           % (ko, self.hostname, rel))
+        vermagic = module_vermagic(ko)
+        if vermagic != rel:
+            raise RigError("%s has vermagic %s, the %s image's kernel is %s (run make kernel)"
+                           % (ko, vermagic, self.hostname, rel))
+        return ko
 
     def guest_modules(self):
-        """The guest's interrupt driver (make guest-kmod: rgpu_uio.ko) and
-        the image kernel's modules it needs (uio), in load order; none
-        when the driver was not built (no kernel headers): the guest
-        program then polls and its irq scenario says why it fails."""
-        ko = os.path.join(self.args.build, "kernel-guest", "rgpu_uio.ko")
-        if not os.path.isfile(ko):
-            return []
+        """The guest's interrupt driver rgpu_uio.ko and the image kernel's
+        modules it needs (uio), in load order: the guests boot the host
+        image's kernel."""
+        ko = self.kernel_module("rgpu_uio.ko")
         return image_modules(os.path.join(self.cache, self.host["image"]), ["uio"],
                              os.path.join(self.cache, "guest-modules")) + [ko]
 
@@ -370,8 +395,14 @@ class Flight:
         self.use_host(name, jobs, alone)
         self.boot_problem = None
         if self.rig_image():
-            self.prepare_share()
-            self.boot_and_run()
+            try:
+                self.prepare_share()
+            except RigError as e:
+                self.say("host %s not booted: %s" % (name, e))
+                self.shared["host-boot"] = {"result": "blocked", "seconds": 0, "excerpt": str(e)}
+                self.boot_problem = str(e)
+            else:
+                self.boot_and_run()
         else:
             self.shared["host-boot"] = {"result": "blocked", "seconds": 0}
             self.boot_problem = "rig image not built"

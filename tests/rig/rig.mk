@@ -6,7 +6,8 @@
 #                  kvm-l1; fails if any job does not pass.  Report: build/flights/latest/
 #   make flight FLIGHT=<name> | JOBS=a,b    run another flight / chosen jobs
 #
-# Images are cached in $${VGPU_RIG_CACHE:-$$HOME/.cache/vgpu-rig}/<recipe hash>/.
+# Images are cached in $${VGPU_RIG_CACHE:-$$HOME/.cache/vgpu-rig}/<host>-<recipe hash>-<kernel>/
+# (tests/rig/build-image.sh).
 # See docs/rig.md.
 
 RIG_DIR := tests/rig
@@ -21,7 +22,7 @@ RIG_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 RIG_PROGS := $(BUILD)/rig/ioreq-echo
 # Programs for the rig's guests: static (the guest initramfs has no libc),
 # packed by flight.py into the guest initramfs as /bin/<name>, with the
-# guest's interrupt driver rgpu_uio.ko (make guest-kmod).
+# guest's interrupt driver rgpu_uio.ko built for the image's kernel (make kernel).
 RIG_GUEST_PROGS := $(BUILD)/rig/guest-bin/vgpu-guest $(BUILD)/rig/guest-bin/rgpu-demo \
                    $(BUILD)/rig/guest-bin/mmio-bench
 RIG_GUEST_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -O2 \
@@ -39,10 +40,11 @@ check-rig:
 rig-deps:
 	$(Q)sh mk/ensure-packages $(RIG_DEPS_PACKAGES)
 
+# The images are built (or found in the cache) by `make kernel`, which needs
+# their kernels' headers; flight.py asks build-image.sh for them again.
 rig: rig-deps rig-progs
-	$(Q)sh $(RIG_DIR)/build-rig.sh
 
-rig-progs: $(DEPS_STAMP) $(RIG_PROGS) $(RIG_GUEST_PROGS) backend toolstack guest-kmod
+rig-progs: $(DEPS_STAMP) $(RIG_PROGS) $(RIG_GUEST_PROGS) backend toolstack kernel
 
 # vgpu-guest is a project binary (build/bin, mk/guest.mk); the guest's copy.
 $(BUILD)/rig/guest-bin/vgpu-guest: $(BUILD)/bin/vgpu-guest
@@ -66,21 +68,22 @@ e2e: rig
 # path with one guest and with two, native xl with the vgpu patches, then
 # (second boot) the KVM path under nested KVM -- with the Xen path vs KVM
 # path table.  Fails if any job does not pass.
-e2e-all: rig xl-vgpu kernel $(BUILD)/rig/vfio-abuse
+e2e-all: rig xl-vgpu $(BUILD)/rig/vfio-abuse
 	$(Q)python3 $(RIG_DIR)/flight.py --flight ci --build $(BUILD)
 
 flight: rig
 	$(Q)python3 $(RIG_DIR)/flight.py --build $(BUILD) \
 	    $(if $(JOBS),--jobs $(JOBS),--flight $(FLIGHT))
 
-# Removes this rig's cached images (all recipe hashes: 16 hex digits) and
-# leftovers of interrupted builds; other rigs sharing the cache root are kept.
+# Removes this rig's cached host images (xen-* and kvm-l1-* entries: host,
+# 16-hex-digit recipe hash, kernel release) and leftovers of interrupted
+# builds; other entries sharing the cache root (xl-vgpu-*) are kept.
 rig-clean-cache:
 	$(Q)d=$${VGPU_RIG_CACHE:-$$HOME/.cache/vgpu-rig}; \
-	for e in "$$d"/* "$$d"/.build-*; do \
+	for e in "$$d"/xen-* "$$d"/kvm-l1-* "$$d"/.build-xen-* "$$d"/.build-kvm-l1-*; do \
+	    [ -e "$$e" ] || continue; \
 	    case "$${e##*/}" in \
-	        [0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]|.build-[0-9a-f]*.*) \
-	            echo "rm -rf $$e"; rm -rf "$$e" ;; \
+	        xen-[0-9a-f]*-*|kvm-l1-[0-9a-f]*-*|.build-*) echo "rm -rf $$e"; rm -rf "$$e" ;; \
 	    esac; \
 	done
 

@@ -24,7 +24,7 @@ module_load() {
     want=$(uname -r)
     have=$(modinfo -F vermagic "$ko" | cut -d" " -f1)
     if [ "$have" != "$want" ]; then
-        echo "module built for '$have', L1 runs '$want': rebuild with KDIR for $want"
+        echo "module built for '$have', L1 runs '$want': run make kernel (it builds for the kvm-l1 image's kernel)"
         return $BROKEN
     fi
     mkdir -p "/lib/modules/$want/extra"
