@@ -10,7 +10,8 @@
 #   make demo        the main job (see README.md)
 #   make e2e-all     the rig: the ci flight (every job, Xen then the KVM host, one report)
 #   make bench       benchmarks (docs/benchmarks.md); not part of make test
-#   make kernel      the KVM path: build/kernel/vgpu_mdev.ko (mk/kernel.mk, docs/kvm-path.md)
+#   make kernel      the kernel modules for the rig's kernels (or KDIR=): build/kernel-<release>/
+#                    (mk/kernel.mk, docs/kvm-path.md)
 #
 # Variables: CC, BUILD (default build), V=1 for verbose commands.
 
@@ -43,7 +44,7 @@ endif
 all: $(DEPS_STAMP) core-lib tests-bin
 
 help:
-	@sed -n '2,12p' Makefile
+	@sed -n '2,16p' Makefile
 
 # ---------------------------------------------------------------- deps
 # Re-checked whenever the package list changes; the check is cheap, apt-get

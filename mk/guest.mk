@@ -3,7 +3,7 @@
 #   build/bin/vgpu-guest   the vGPU scenarios from inside a guest (static:
 #                          the rig's guests have no libc), guest/vgpu_guest*.c
 #                          over the guest library on its Linux platform
-#   make guest-kmod        the guest's interrupt driver rgpu_uio.ko (mk/kernel.mk)
+#   make kernel            also the guest's interrupt driver rgpu_uio.ko (mk/kernel.mk)
 GUEST_LIB_SRCS := guest/rgpu_guest.c guest/rgpu_linux.c
 VGPU_GUEST_SRCS := guest/vgpu_guest.c guest/vgpu_guest_scn.c guest/vgpu_guest_mal.c
 GUEST_HDRS := $(wildcard guest/*.h) core/hw_regs.h

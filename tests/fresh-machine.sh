@@ -26,8 +26,9 @@
 #   --rev REV       clone and check out REV instead of HEAD
 #   -h, --help      this text
 #
-# Output: the command's output, also in build/fresh-machine/<time>-<cmd>.log,
-# then one line `fresh-machine: PASS|FAIL (<cmd>, <seconds> s, rc <n>)`.
+# Output: the command's output, also in build/fresh-machine/<time>-<cmd>.log
+# (and the clone's newest flight and build/demo in <time>-<cmd>/), then one
+# line `fresh-machine: PASS|FAIL (<cmd>, <seconds> s, rc <n>)`.
 # Exit status: the command's.  Needs root (debootstrap, chroot, mounts).
 set -eu
 usage() { sed -n '2,/^set -eu/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
@@ -127,6 +128,16 @@ chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
     sh -c 'cd /root/xen-vgpu && "$@" </dev/null; echo $? >/root/.fresh-rc' sh "$@" 2>&1 |
     tee "$runlog" || true
 rc=$(cat "$root/root/.fresh-rc" 2>/dev/null || echo none)
+# The evidence outlives the throwaway root: the newest flight (report, job
+# and guest logs) and the demo's pictures, next to the log.
+keepdir=${runlog%.log}
+for d in flights/latest demo; do
+    src=$root/root/xen-vgpu/build/$d
+    [ -e "$src" ] || continue
+    mkdir -p "$keepdir"
+    cp -rL "$src" "$keepdir/${d##*/}" 2>/dev/null || true
+done
+[ -d "$keepdir" ] && log "kept the flight report and logs in $keepdir"
 secs=$(( $(date +%s) - t0 ))
 if [ "$rc" = 0 ]; then verdict=PASS; else verdict=FAIL; fi
 echo "fresh-machine: $verdict ($*, $secs s, rc $rc, log $runlog)" | tee -a "$runlog"
