@@ -216,6 +216,9 @@ static void __exit vgpu_mdev_exit(void)
 module_init(vgpu_mdev_init);
 module_exit(vgpu_mdev_exit);
 
+/* KVM's write tracker where KVM is (modprobe loads it after us; where it
+ * cannot load, instances run without write tracking). */
+MODULE_SOFTDEP("post: vgpu_mdev_kvm");
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("Mediated vGPU (reference GPU) for VFIO/KVM");
+MODULE_DESCRIPTION("Mediated vGPU (reference GPU) for VFIO on KVM and Xen");
 MODULE_AUTHOR("vgpu project");

@@ -145,7 +145,6 @@ static int rgpu_init_dev(struct vfio_device *vdev)
 
 	mutex_init(&rm->lock);
 	mutex_init(&rm->track_lock);
-	INIT_LIST_HEAD(&rm->tracked);
 	snprintf(rm->uuid, sizeof(rm->uuid), "%pUl", &mdev->uuid);
 	/* Reserves the type's resources: -ENOSPC when they are exhausted. */
 	rc = vgpu_create(rgpu->core, mdev->type->sysfs_name, rm->uuid, &rgpu_host_ops, rm, &rm->v);
@@ -176,27 +175,22 @@ static int rgpu_open_device(struct vfio_device *vdev)
 	/* A fresh user sees a freshly reset function. */
 	vgpu_reset(rm->v);
 	rm->requests = 0;
-	mutex_lock(&rm->track_lock);
-	if (vdev->kvm) {
-		rm->kvm = vdev->kvm;
-		kvm_get_kvm(rm->kvm);
-		rm->track_node.track_write = rgpu_track_write;
-		rm->track_node.track_flush_slot = rgpu_track_flush_slot;
-		kvm_page_track_register_notifier(rm->kvm, &rm->track_node);
-		rm->track_registered = true;
-	}
-	mutex_unlock(&rm->track_lock);
+	rm->xen_dma = 0;
+	rgpu_track_attach(rm);
 	rm->open = true;
 	mutex_unlock(&rm->lock);
-	dev_info(vdev->dev, "vGPU %s opened%s\n", rm->uuid,
-		 vdev->kvm ? " (KVM: write tracking available)" : " (no KVM: no write tracking)");
+	if (rgpu_tracker_name(rm))
+		dev_info(vdev->dev, "vGPU %s opened (write tracking: %s)\n", rm->uuid,
+			 rgpu_tracker_name(rm));
+	else
+		dev_info(vdev->dev, "vGPU %s opened (no write tracker serves it: no write "
+			 "tracking)\n", rm->uuid);
 	return 0;
 }
 
 static void rgpu_close_device(struct vfio_device *vdev)
 {
 	struct rgpu_mdev *rm = to_rm(vdev);
-	struct rgpu_track *t, *n;
 
 	mutex_lock(&rm->lock);
 	irqs_release(rm);
@@ -204,17 +198,7 @@ static void rgpu_close_device(struct vfio_device *vdev)
 	 * user must not inherit this one's GTT, registers or tracked pages. */
 	vgpu_dma_unmap(rm->v, 0, ~0ull);
 	vgpu_reset(rm->v);
-	mutex_lock(&rm->track_lock);
-	if (rm->kvm) {
-		list_for_each_entry_safe(t, n, &rm->tracked, node)
-			track_drop(rm, t);
-		if (rm->track_registered)
-			kvm_page_track_unregister_notifier(rm->kvm, &rm->track_node);
-		rm->track_registered = false;
-		kvm_put_kvm(rm->kvm);
-		rm->kvm = NULL;
-	}
-	mutex_unlock(&rm->track_lock);
+	rgpu_track_detach(rm);
 	rm->open = false;
 	mutex_unlock(&rm->lock);
 	dev_info(vdev->dev, "vGPU %s closed\n", rm->uuid);

@@ -3,7 +3,9 @@
  * rgpu_mdev.h - state shared by the files of vgpu_mdev.ko: the parent (one
  * reference GPU), the per-instance mdev state, and what each file offers
  * the others.  mdev_main.c: module, parent and mdev driver; mdev_vfio.c:
- * the vfio_device_ops; mdev_hostops.c: the core's host-ops over VFIO/KVM.
+ * the vfio_device_ops; mdev_hostops.c: the core's host-ops over VFIO;
+ * mdev_track.c: write tracking by whichever tracker module serves an
+ * instance (kvm_track.c is vgpu_mdev_kvm.ko, KVM's).
  */
 #ifndef RGPU_MDEV_H
 #define RGPU_MDEV_H
@@ -11,7 +13,6 @@
 #include <linux/device.h>
 #include <linux/eventfd.h>
 #include <linux/iommu.h>
-#include <linux/kvm_host.h>
 #include <linux/mdev.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -19,7 +20,6 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vfio.h>
-#include <asm/kvm_page_track.h>
 
 #include "vgpu.h"
 
@@ -40,10 +40,24 @@ struct rgpu_parent {
 	unsigned int nr_types;
 };
 
-/* One write-tracked guest frame (KVM page track). */
-struct rgpu_track {
-	u64 gfn;
-	struct list_head node;
+struct rgpu_mdev;
+
+/*
+ * A write tracker: a hypervisor's way to trap guest CPU writes to chosen
+ * guest frames (KVM's page track; Xen's p2m_ioreq_server).  Registered by
+ * its own module; attach() is tried at every open and returns -ENODEV when
+ * the tracker does not serve that device.  The tracker calls
+ * rgpu_track_hit() for each guest write to a frame it tracks for rm, never
+ * while holding a lock it takes in enable().
+ */
+struct rgpu_tracker {
+	const char *name;
+	struct module *owner;
+	int (*attach)(struct rgpu_mdev *rm, struct vfio_device *vdev, void **priv);
+	void (*detach)(void *priv);	/* releases every tracked frame */
+	int (*enable)(void *priv, u64 gfn);
+	int (*disable)(void *priv, u64 gfn);
+	struct list_head node;		/* registry, mdev_track.c */
 };
 
 struct rgpu_mdev {
@@ -57,12 +71,14 @@ struct rgpu_mdev {
 	struct virqfd *intx_unmask;
 	unsigned int requests;
 
-	/* Write tracking through KVM (only while open with a KVM bound). */
-	struct kvm *kvm;
-	struct kvm_page_track_notifier_node track_node;
-	bool track_registered;
-	struct mutex track_lock;	/* the list; taken before kvm->mmu_lock */
-	struct list_head tracked;
+	/* Write tracking (while open, when a tracker serves the device). */
+	struct mutex track_lock;	/* tracker, track_priv */
+	struct rgpu_tracker *tracker;
+	void *track_priv;
+
+	/* On a Xen host: may guest memory be reached (the Xen IOMMU backend
+	 * serves the device)?  0 not yet known, 1 yes, -1 no; per open. */
+	int xen_dma;
 };
 
 static inline struct rgpu_mdev *to_rm(struct vfio_device *vdev)
@@ -78,12 +94,15 @@ extern const struct vfio_device_ops rgpu_vfio_ops;
 
 /* mdev_hostops.c */
 extern const struct vgpu_host_ops rgpu_host_ops;
-/* KVM page-track registration while the device is open with a KVM bound;
- * defined beside the tracking host-ops. */
-void rgpu_track_write(struct kvm_vcpu *vcpu, gpa_t gpa, const u8 *val, int len,
-		      struct kvm_page_track_notifier_node *node);
-void rgpu_track_flush_slot(struct kvm *kvm, struct kvm_memory_slot *slot,
-			   struct kvm_page_track_notifier_node *node);
-void track_drop(struct rgpu_mdev *rm, struct rgpu_track *t);
+
+/* mdev_track.c: the registry (exported to tracker modules) and the
+ * per-instance attach/detach at open/close. */
+int rgpu_register_tracker(struct rgpu_tracker *t);
+void rgpu_unregister_tracker(struct rgpu_tracker *t);
+void rgpu_track_hit(struct rgpu_mdev *rm, u64 gpa, const void *val, int len);
+void rgpu_track_attach(struct rgpu_mdev *rm);
+void rgpu_track_detach(struct rgpu_mdev *rm);
+const char *rgpu_tracker_name(struct rgpu_mdev *rm);
+int rgpu_track_change(struct rgpu_mdev *rm, u64 addr, bool enable);
 
 #endif /* RGPU_MDEV_H */

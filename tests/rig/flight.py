@@ -165,8 +165,9 @@ class Flight:
                 p = os.path.join(src, name)
                 if os.path.isfile(p) and os.access(p, os.X_OK):
                     shutil.copy(p, bindir)
-        # The host's kernel modules (make kernel): vgpu_mdev.ko.
-        shutil.copy(self.kernel_module("vgpu_mdev.ko"), bindir)
+        # The host's kernel modules (make kernel), built for its kernel.
+        for name in ("vgpu_mdev.ko", "vgpu_mdev_kvm.ko", "vfio_iommu_xen.ko"):
+            shutil.copy(self.kernel_module(name), bindir)
 
     def kernel_module(self, name):
         """A project module built for this host image's kernel (make kernel

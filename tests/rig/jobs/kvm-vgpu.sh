@@ -28,9 +28,12 @@ module_load() {
         return $BROKEN
     fi
     mkdir -p "/lib/modules/$want/extra"
-    cp "$ko" "/lib/modules/$want/extra/"
+    cp "$ko" "$BIN/vgpu_mdev_kvm.ko" "/lib/modules/$want/extra/"
     depmod -a
+    # vgpu_mdev needs no KVM; its soft dependency brings the KVM tracker.
+    modinfo -F depends "$ko" | tr , '\n' | grep -qx kvm && { echo "vgpu_mdev depends on kvm"; return 1; }
     modprobe vgpu_mdev || return 1
+    lsmod | grep -q '^vgpu_mdev_kvm ' || { echo "vgpu_mdev_kvm not loaded by the soft dependency"; return 1; }
     [ -d "$PARENT" ] || { echo "no $PARENT"; return 1; }
     for t in "$TYPES"/*; do
         echo "$(basename "$t"): name=$(cat "$t/name") api=$(cat "$t/device_api")" \
@@ -92,6 +95,8 @@ l2_boot() {
 # and the driver says why in the kernel log and asks QEMU through REQ).
 remove_while_open() {
     set -x
+    # The open instance pins its write tracker and the parent.
+    if rmmod vgpu_mdev_kvm; then echo "rmmod of the tracker succeeded with an open instance"; return 1; fi
     if rmmod vgpu_mdev; then echo "rmmod succeeded with an open instance"; return 1; fi
     # The bus link goes at once; the device itself stays while it is open.
     real=$(readlink -f "$MDEV/$U2")
@@ -116,6 +121,7 @@ guest_workload() {
     tr -d '\r' <"$_con" | grep -Eq '^1[0-9] passed, 0 failed$' ||
         { echo "vgpu-guest did not pass every scenario"; return 1; }
     grep -aq '^PASS irq .* by msi' "$_con" || { echo "interrupts not by MSI"; return 1; }
+    dmesg | grep -q 'opened (write tracking: kvm)' || { echo "the KVM tracker did not serve the instance"; return 1; }
 }
 
 removal_after_close() {
@@ -148,11 +154,11 @@ rmmod_with_instances() {
     echo "$U1" >"$TYPES/rgpu-refgpu-8/create" || return 1
     echo "$U3" >"$TYPES/rgpu-refgpu-8/create" || return 1
     ls "$MDEV"
-    rmmod vgpu_mdev || return 1
+    rmmod vgpu_mdev_kvm vgpu_mdev || return 1
     [ ! -e "$MDEV/$U1" ] && [ ! -e "$MDEV/$U3" ] && [ ! -e "$PARENT" ] || return 1
     modprobe vgpu_mdev || return 1
     [ "$(cat "$TYPES/rgpu-refgpu-8/available_instances")" = 8 ] || return 1
-    rmmod vgpu_mdev
+    rmmod vgpu_mdev_kvm vgpu_mdev
 }
 
 kernel_log_clean() {
