@@ -1,12 +1,12 @@
 # toolstack.mk: build/bin/vgpuctl (toolstack/), the vgpu-xl wrapper, and
 # the toolstack unit tests.
-VGPUCTL_SRCS := toolstack/vgpuctl.c toolstack/json.c toolstack/vgpu_cfg.c
+VGPUCTL_SRCS := toolstack/vgpuctl.c toolstack/json.c toolstack/vgpu_cfg.c toolstack/vgpu_mdev.c
 VGPUCTL_OBJS := $(patsubst %.c,$(BUILD)/toolstack/%.o,$(VGPUCTL_SRCS))
 VGPUCTL_BIN  := $(BUILD)/bin/vgpuctl
 TOOLSTACK_CFLAGS = -std=gnu11 $(WARN) $(OPT) -Itoolstack -MMD -MP
 
 .PHONY: toolstack
-toolstack: $(VGPUCTL_BIN) $(BUILD)/bin/vgpu-xl
+toolstack: $(VGPUCTL_BIN) $(BUILD)/bin/vgpu-xl $(BUILD)/bin/vgpu-qemu-dm
 
 $(BUILD)/toolstack/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
@@ -16,7 +16,8 @@ $(VGPUCTL_BIN): $(VGPUCTL_OBJS)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -o $@ $^
 
-$(BUILD)/bin/vgpu-xl: toolstack/vgpu-xl
+# vgpu-xl finds vgpu-qemu-dm next to itself (backend=mdev).
+$(BUILD)/bin/vgpu-xl $(BUILD)/bin/vgpu-qemu-dm: $(BUILD)/bin/%: toolstack/%
 	@mkdir -p $(dir $@)
 	$(Q)install -m 0755 $< $@
 
@@ -24,7 +25,7 @@ $(BUILD)/bin/vgpu-xl: toolstack/vgpu-xl
 
 # Toolstack + daemon unit tests (no Xen needed at run time; libxen-dev to link).
 TOOLSTACK_TEST_SRCS := tests/toolstack/test_toolstack.c tests/common/cunit_main.c toolstack/json.c \
-                       toolstack/vgpu_cfg.c \
+                       toolstack/vgpu_cfg.c toolstack/vgpu_mdev.c \
                        $(filter-out dom0-backend/main.c,$(wildcard dom0-backend/*.c))
 TOOLSTACK_TEST_OBJS := $(patsubst %.c,$(BUILD)/toolstack-test/%.o,$(TOOLSTACK_TEST_SRCS))
 TOOLSTACK_TEST_BIN  := $(BUILD)/plain/toolstack-tests
@@ -46,6 +47,7 @@ install: backend toolstack
 	install -D -m 0755 $(BACKEND_BIN) $(DESTDIR)$(PREFIX)/sbin/vgpu-backend
 	install -D -m 0755 $(VGPUCTL_BIN) $(DESTDIR)$(PREFIX)/bin/vgpuctl
 	install -D -m 0755 toolstack/vgpu-xl $(DESTDIR)$(PREFIX)/bin/vgpu-xl
+	install -D -m 0755 toolstack/vgpu-qemu-dm $(DESTDIR)$(PREFIX)/bin/vgpu-qemu-dm
 	install -D -m 0644 docs/vgpuctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/vgpuctl.1
 	install -D -m 0644 dom0-backend/vgpu-backend.service \
 	    $(DESTDIR)$(PREFIX)/lib/systemd/system/vgpu-backend.service

@@ -1,5 +1,5 @@
 /*
- * vgpu_cfg.c - parsing `vgpu = [ "type=...,bdf=...,uuid=..." ]` out of an
+ * vgpu_cfg.c - parsing `vgpu = [ "type=...,bdf=...,uuid=...,backend=..." ]` out of an
  * xl domain configuration (see vgpu_cfg.h).  The tokenizer follows xl's
  * config syntax (libxlu): `key = value` statements ended by newline or
  * `;`, values that are quoted strings, numbers or `[ ... ]` lists, `#`
@@ -17,6 +17,11 @@ static int set_err(char *err, size_t len, const char *fmt, const char *a, const 
 {
     snprintf(err, len, fmt, a, b);
     return -1;
+}
+
+const char *vgpu_backend_name(enum vgpu_backend b)
+{
+    return b == VGPU_BACKEND_MDEV ? "mdev" : "daemon";
 }
 
 static int valid_bdf(const char *s)
@@ -92,13 +97,30 @@ int vgpu_cfg_parse_entry(const char *spec, unsigned int index, struct vgpu_cfg_e
                 return set_err(err, errlen, "vgpu uuid '%s' is not an RFC 4122 UUID%s", val, "");
             snprintf(out->uuid, sizeof(out->uuid), "%s", val);
             out->uuid_given = 1;
+        } else if (!strcmp(key, "backend")) {
+            if (!strcmp(val, "daemon"))
+                out->backend = VGPU_BACKEND_DAEMON;
+            else if (!strcmp(val, "mdev"))
+                out->backend = VGPU_BACKEND_MDEV;
+            else
+                return set_err(err, errlen,
+                               "vgpu backend '%s' unknown (known: daemon, mdev)%s", val, "");
         } else {
-            return set_err(err, errlen, "unknown vgpu key '%s' (known: type, bdf, uuid)%s", key,
-                           "");
+            return set_err(err, errlen,
+                           "unknown vgpu key '%s' (known: type, bdf, uuid, backend)%s", key, "");
         }
     }
     if (!out->type[0])
         return set_err(err, errlen, "vgpu entry '%s' has no type=%s", spec, "");
+    if (out->backend == VGPU_BACKEND_MDEV) {
+        /* QEMU's addr=DD.F places a device on its root bus only. */
+        if (out->bdf_given && strncmp(out->bdf, "00:", 3))
+            return set_err(err, errlen,
+                           "vgpu bdf '%s' with backend=mdev must be on bus 00 (it becomes QEMU's "
+                           "addr=DD.F); leave bdf out to let QEMU pick a free slot%s",
+                           out->bdf, "");
+        return 0;               /* no bdf: QEMU places the device */
+    }
     if (!out->bdf_given) {
         if (5 + index > 31)
             return set_err(err, errlen, "too many vgpu entries for default BDFs%s%s", "", "");
@@ -180,12 +202,27 @@ static int skip_value(struct lexer *lx)
     return 0;
 }
 
-/* Two entries may not share a PCI function or a UUID. */
+/*
+ * Two entries may not share a PCI function or a UUID, and all must use
+ * the same backend: Xen lets one IOREQ server per domain claim write
+ * tracking (HVMMEM_ioreq_server), and both backends need it.
+ */
 static int check_unique(const struct vgpu_cfg_entry *e, int n, char *err, size_t errlen)
 {
+    for (int i = 1; i < n; i++) {
+        if (e[i].backend != e[0].backend) {
+            snprintf(err, errlen,
+                     "vgpu entries mix backends: entry 0 (type=%s) is backend=%s, entry %d "
+                     "(type=%s) is backend=%s; a domain can use only one (Xen lets only one "
+                     "IOREQ server per domain claim write tracking)",
+                     e[0].type, vgpu_backend_name(e[0].backend), i, e[i].type,
+                     vgpu_backend_name(e[i].backend));
+            return -1;
+        }
+    }
     for (int i = 0; i < n; i++) {
         for (int j = i + 1; j < n; j++) {
-            if (!strcmp(e[i].bdf, e[j].bdf))
+            if (e[i].bdf[0] && !strcmp(e[i].bdf, e[j].bdf))
                 return set_err(err, errlen, "two vgpu entries use bdf %s%s", e[i].bdf, "");
             if (e[i].uuid_given && e[j].uuid_given && !strcasecmp(e[i].uuid, e[j].uuid))
                 return set_err(err, errlen, "two vgpu entries use uuid %s%s", e[i].uuid, "");
@@ -198,7 +235,7 @@ int vgpu_cfg_parse_xl(const char *text, struct vgpu_cfg_entry *out, unsigned int
                       char *err, size_t errlen)
 {
     struct lexer lx = { text, 1 };
-    int count = 0, seen = 0;
+    int count = 0, seen = 0, add;
     char ls[32];
 
     for (;;) {
@@ -220,6 +257,9 @@ int vgpu_cfg_parse_xl(const char *text, struct vgpu_cfg_entry *out, unsigned int
         if (!klen)
             return set_err(err, errlen, "config line %s: expected a setting name%s", ls, "");
         skip_blank(&lx, 0);
+        add = *lx.p == '+';     /* xl's `key += value` appends to an earlier value */
+        if (add)
+            lx.p++;
         if (*lx.p++ != '=')
             return set_err(err, errlen, "config line %s: expected '=' after the name%s", ls, "");
         skip_blank(&lx, 0);
@@ -228,6 +268,9 @@ int vgpu_cfg_parse_xl(const char *text, struct vgpu_cfg_entry *out, unsigned int
                 return set_err(err, errlen, "config line %s: malformed value%s", ls, "");
             continue;
         }
+        if (add)
+            return set_err(err, errlen, "config line %s: vgpu += is not supported: give all "
+                           "entries in one vgpu = [ ... ]%s", ls, "");
         if (seen++)
             return set_err(err, errlen, "config line %s: vgpu is set twice%s", ls, "");
         if (*lx.p != '[')

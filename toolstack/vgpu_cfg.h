@@ -10,17 +10,29 @@
 
 #define VGPU_CFG_MAX 8
 
-struct vgpu_cfg_entry {
-    char type[64];
-    char bdf[16];               /* BB:DD.F */
-    char uuid[40];
-    int bdf_given, uuid_given;
+/* Who serves the vGPU (docs/vgpu-config.md, "backend"). */
+enum vgpu_backend {
+    VGPU_BACKEND_DAEMON = 0,    /* vgpu-backend in dom0, via xenstore (default) */
+    VGPU_BACKEND_MDEV,          /* vgpu_mdev.ko + the domain's QEMU (vfio-pci) */
 };
 
+struct vgpu_cfg_entry {
+    char type[64];
+    char bdf[16];               /* BB:DD.F; "" for mdev without bdf= (QEMU places it) */
+    char uuid[40];
+    int bdf_given, uuid_given;
+    enum vgpu_backend backend;
+};
+
+/* "daemon" / "mdev". */
+const char *vgpu_backend_name(enum vgpu_backend b);
+
 /*
- * Parse one entry such as "type=refgpu-8,bdf=00:05.0,uuid=...".  index is
- * its position (for the default BDF 00:05+index.0).  0, or -1 with a
- * message in err.
+ * Parse one entry such as "type=refgpu-8,bdf=00:05.0,uuid=...,backend=daemon".
+ * index is its position (for the default BDF 00:05+index.0 of the daemon
+ * backend; an mdev entry without bdf= gets none: QEMU picks the slot).
+ * With backend=mdev a bdf must be on bus 00 (it becomes QEMU's addr=DD.F).
+ * 0, or -1 with a message in err.
  */
 int vgpu_cfg_parse_entry(const char *spec, unsigned int index, struct vgpu_cfg_entry *out,
                          char *err, size_t errlen);
@@ -29,6 +41,8 @@ int vgpu_cfg_parse_entry(const char *spec, unsigned int index, struct vgpu_cfg_e
  * Read the vgpu setting from the text of an xl config.  Returns the number
  * of entries (0 when there is no vgpu setting), or -1 with err set.
  * Entries without a UUID get none here (the caller generates them).
+ * All entries must name the same backend: Xen lets only one IOREQ server
+ * per domain claim write tracking, so a domain cannot use both.
  */
 int vgpu_cfg_parse_xl(const char *text, struct vgpu_cfg_entry *out, unsigned int max,
                       char *err, size_t errlen);

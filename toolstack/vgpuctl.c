@@ -3,11 +3,14 @@
  *
  * A client of the daemon's control socket: one JSON request per command,
  * printed as a table or, with --json, as the daemon's JSON.  check-config
- * needs no daemon: it validates the vgpu= setting of an xl config.
+ * needs no daemon: it validates the vgpu= setting of an xl config.  list
+ * adds the instances of the kernel mdev path (vgpu_mdev.ko, read from
+ * sysfs) and still works when the daemon is not running.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +21,7 @@
 
 #include "json.h"
 #include "vgpu_cfg.h"
+#include "vgpu_mdev.h"
 
 #define DEFAULT_SOCKET "/run/vgpu-backend.sock"
 #define EXIT_REFUSED 1
@@ -35,7 +39,9 @@ static void usage(FILE *to)
             "\n"
             "Commands:\n"
             "  types                      vGPU types, their resources and available instances\n"
-            "  list                       vGPU instances: uuid, type, domain, PCI function, state\n"
+            "  list                       vGPU instances: uuid, type, domain, PCI function, state,\n"
+            "                             backend (daemon's and kernel mdev ones; works without\n"
+            "                             the daemon)\n"
             "  create TYPE [UUID]         reserve an instance (attach it with vgpu=[\"uuid=...\"])\n"
             "  destroy UUID               release a reserved instance that no domain uses\n"
             "  stats [UUID]               engine busy %%, workloads, commands, rejects, resets,\n"
@@ -45,19 +51,24 @@ static void usage(FILE *to)
             "  status                     the daemon: pid, domains, instances, live foreign,\n"
             "                             grant and ioreq-page mappings, heap in use, RSS\n"
             "  check-config FILE          validate the vgpu= setting of an xl config and print\n"
-            "                             its entries (no daemon needed)\n"
+            "                             its entries and their backend (no daemon needed)\n"
             "\n"
             "Options:\n"
             "  -s, --socket PATH  the daemon's control socket (default " DEFAULT_SOCKET ")\n"
             "  -j, --json         print JSON instead of tables\n"
             "  -h, --help         show this help\n"
             "\n"
+            "Environment: VGPU_SYSFS_ROOT, where sysfs is (default /sys; for tests).\n"
+            "\n"
             "Exit status: 0 success; 1 the daemon refused the request (its reason is\n"
             "printed); 2 usage error or invalid config; 3 the daemon cannot be reached.\n");
 }
 
-/* Send one request, return the parsed reply (exits on transport errors). */
-static struct json *request(const char *req, char **raw)
+/*
+ * Send one request, return the parsed reply (exits on transport errors).
+ * With soft, a daemon that cannot be reached is not fatal: NULL, errno set.
+ */
+static struct json *request_ex(const char *req, char **raw, int soft)
 {
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
     char *buf = NULL, perr[128];
@@ -72,6 +83,14 @@ static struct json *request(const char *req, char **raw)
     strcpy(sa.sun_path, sock_path);
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+        if (soft) {
+            int e = errno;
+
+            if (fd >= 0)
+                close(fd);
+            errno = e;
+            return NULL;
+        }
         fprintf(stderr, "vgpuctl: cannot reach vgpu-backend at %s: %s\n"
                 "  (is the daemon running? start it with 'vgpu-backend', see docs/runbook.md)\n",
                 sock_path, strerror(errno));
@@ -114,6 +133,11 @@ static struct json *request(const char *req, char **raw)
     }
     *raw = buf;
     return j;
+}
+
+static struct json *request(const char *req, char **raw)
+{
+    return request_ex(req, raw, 0);
 }
 
 /* Print errors / JSON; returns the exit status, or -1 to go on with a table. */
@@ -185,22 +209,191 @@ static void table_types(const struct json *r)
     }
 }
 
-static void table_list(const struct json *r)
+/* Re-serialize a parsed JSON value, compactly (as the daemon writes it). */
+static void jb_json(struct jbuf *b, const struct json *j)
 {
-    const struct json *a = json_get(r, "instances");
-
-    printf("%-36s %-10s %5s %-7s %s\n", "UUID", "TYPE", "DOMID", "BDF", "STATE");
-    for (size_t i = 0; a && i < a->n; i++) {
-        const struct json *t = a->items[i];
-        char dom[16] = "-";
-
-        if (json_get(t, "domid") && json_get(t, "domid")->type == JSON_NUM)
-            snprintf(dom, sizeof(dom), "%.0f", num(t, "domid"));
-        printf("%-36s %-10s %5s %-7s %s\n", str(t, "uuid"), str(t, "type"), dom, str(t, "bdf"),
-               str(t, "state"));
+    switch (j->type) {
+    case JSON_NULL: jb_raw(b, "null"); break;
+    case JSON_BOOL: jb_raw(b, j->b ? "true" : "false"); break;
+    case JSON_NUM:
+        if (j->num > -1e15 && j->num < 1e15 && j->num == (double)(long long)j->num)
+            jb_fmt(b, "%.0f", j->num);
+        else
+            jb_fmt(b, "%.17g", j->num);
+        break;
+    case JSON_STR: jb_str(b, j->str); break;
+    case JSON_ARR:
+    case JSON_OBJ:
+        jb_raw(b, j->type == JSON_ARR ? "[" : "{");
+        for (size_t i = 0; i < j->n; i++) {
+            if (i)
+                jb_raw(b, ",");
+            if (j->type == JSON_OBJ) {
+                jb_str(b, j->keys[i]);
+                jb_raw(b, ":");
+            }
+            jb_json(b, j->items[i]);
+        }
+        jb_raw(b, j->type == JSON_ARR ? "]" : "}");
+        break;
     }
-    if (!a || !a->n)
-        printf("(no vGPU instances)\n");
+}
+
+/* The instances of the kernel mdev path, with their domains if known. */
+static int scan_mdev(struct vgpu_mdev_inst *v, unsigned int max)
+{
+    const char *root = vgpu_sysfs_root();
+    char path[PATH_MAX], *text;
+    int n = vgpu_mdev_scan(root, v, max);
+
+    if (n <= 0)
+        return n < 0 ? 0 : n;
+    /* The toolstack's records (vgpu-xl create), when xenstore is there. */
+    if (!getenv("VGPU_SYSFS_ROOT")) {
+        FILE *p = popen("xenstore-ls -f " VGPU_MDEV_XS_BASE " 2>/dev/null", "r");
+
+        if (p) {
+            size_t len = 0;
+
+            text = NULL;
+            if (getdelim(&text, &len, '\0', p) > 0)
+                vgpu_mdev_apply_xenstore(text, v, (unsigned int)n);
+            free(text);
+            pclose(p);
+        }
+    }
+    snprintf(path, sizeof(path), "%s/kernel/vfio_iommu_xen/bindings", root);
+    text = vgpu_mdev_read_file(path);
+    vgpu_mdev_apply_bindings(text, v, (unsigned int)n);
+    free(text);
+    return n;
+}
+
+#define LIST_FMT "%-36s %-10s %5s %-7s %-8s %s\n"
+
+static void list_row(const char *uuid, const char *type, int domid, const char *bdf,
+                     const char *state, const char *backend)
+{
+    char dom[16] = "-";
+
+    if (domid >= 0)
+        snprintf(dom, sizeof(dom), "%d", domid);
+    printf(LIST_FMT, uuid, type, dom, bdf, state, backend);
+}
+
+/*
+ * list: the daemon's instances and the kernel mdev ones.  Without a daemon
+ * the mdev instances are still listed (exit 0) as long as the mdev path is
+ * there; with neither, the daemon's absence is the error it always was.
+ */
+static int do_list(void)
+{
+    struct vgpu_mdev_inst m[64];
+    char *raw = NULL;
+    struct json *reply;
+    const struct json *a = NULL;
+    int nm, rc = 0, items = 0;
+
+    reply = request_ex("{\"cmd\":\"list\"}", &raw, 1);
+    nm = scan_mdev(m, sizeof(m) / sizeof(m[0]));
+    if (!reply) {
+        int e = errno;
+
+        if (!nm && !vgpu_mdev_parent_present(vgpu_sysfs_root())) {
+            fprintf(stderr, "vgpuctl: cannot reach vgpu-backend at %s: %s\n"
+                    "  (is the daemon running? start it with 'vgpu-backend', see docs/runbook.md)\n",
+                    sock_path, strerror(e));
+            return EXIT_UNREACHABLE;
+        }
+        fprintf(stderr, "vgpuctl: vgpu-backend is not running (%s: %s): listing the kernel mdev "
+                "instances only\n", sock_path, strerror(e));
+    } else {
+        bool ok = false;
+
+        json_get_bool(reply, "ok", &ok);
+        if (!ok) {
+            rc = settle(reply, raw);    /* the daemon's refusal, as before */
+            json_free(reply);
+            free(raw);
+            return rc;
+        }
+        a = json_get(reply, "instances");
+        if (a && a->type != JSON_ARR)
+            a = NULL;
+    }
+    if (json_out) {
+        struct jbuf b = { 0 };
+
+        jb_fmt(&b, "{\"ok\":true,\"daemon\":%s,\"instances\":[", reply ? "true" : "false");
+        for (size_t i = 0; a && i < a->n; i++) {
+            const struct json *t = a->items[i];
+
+            if (items++)
+                jb_raw(&b, ",");
+            if (t->type == JSON_OBJ && !json_get(t, "backend")) {
+                struct jbuf tb = { 0 };
+
+                jb_json(&tb, t);        /* "{...}": add the backend before the "}" */
+                if (tb.s && tb.len > 1) {
+                    tb.s[--tb.len] = '\0';
+                    jb_raw(&b, tb.s);
+                    jb_raw(&b, t->n ? ",\"backend\":\"daemon\"}" : "\"backend\":\"daemon\"}");
+                }
+                jb_free(&tb);
+            } else {
+                jb_json(&b, t);
+            }
+        }
+        for (int i = 0; i < nm; i++) {
+            if (items++)
+                jb_raw(&b, ",");
+            jb_raw(&b, "{\"uuid\":");
+            jb_str(&b, m[i].uuid);
+            jb_raw(&b, ",\"type\":");
+            jb_str(&b, m[i].type);
+            if (m[i].domid >= 0)
+                jb_fmt(&b, ",\"domid\":%d", m[i].domid);
+            else
+                jb_raw(&b, ",\"domid\":null");
+            if (m[i].devid >= 0)
+                jb_fmt(&b, ",\"devid\":%d", m[i].devid);
+            else
+                jb_raw(&b, ",\"devid\":null");
+            jb_raw(&b, ",\"bdf\":");
+            if (m[i].bdf[0])
+                jb_str(&b, m[i].bdf);
+            else
+                jb_raw(&b, "null");
+            jb_fmt(&b, ",\"state\":\"%s\",\"backend\":\"mdev\"}", m[i].bound ? "bound" : "created");
+        }
+        jb_raw(&b, "]}\n");
+        if (b.oom) {
+            fprintf(stderr, "vgpuctl: out of memory\n");
+            rc = EXIT_REFUSED;
+        } else {
+            fputs(b.s, stdout);
+        }
+        jb_free(&b);
+    } else {
+        printf(LIST_FMT, "UUID", "TYPE", "DOMID", "BDF", "STATE", "BACKEND");
+        for (size_t i = 0; a && i < a->n; i++) {
+            const struct json *t = a->items[i];
+            const struct json *d = json_get(t, "domid");
+            int domid = d && d->type == JSON_NUM ? (int)d->num : -1;
+
+            list_row(str(t, "uuid"), str(t, "type"), domid, str(t, "bdf"), str(t, "state"),
+                     "daemon");
+            items++;
+        }
+        for (int i = 0; i < nm; i++, items++)
+            list_row(m[i].uuid, m[i].type, m[i].domid, m[i].bdf[0] ? m[i].bdf : "-",
+                     m[i].bound ? "bound" : "created", "mdev");
+        if (!items)
+            printf("(no vGPU instances)\n");
+    }
+    json_free(reply);
+    free(raw);
+    return rc;
 }
 
 static void table_stats(const struct json *r)
@@ -247,7 +440,7 @@ static void table_screenshot(const struct json *r)
 static int do_check_config(const char *path)
 {
     struct vgpu_cfg_entry e[VGPU_CFG_MAX];
-    char err[256], *text = NULL;
+    char err[512], *text = NULL;
     size_t len = 0;
     FILE *f = fopen(path, "r");
     int n;
@@ -274,12 +467,17 @@ static int do_check_config(const char *path)
             jb_raw(&b, i ? ",{\"type\":" : "{\"type\":");
             jb_str(&b, e[i].type);
             jb_raw(&b, ",\"bdf\":");
-            jb_str(&b, e[i].bdf);
+            if (e[i].bdf[0])
+                jb_str(&b, e[i].bdf);
+            else
+                jb_raw(&b, "null");     /* mdev: QEMU places it */
             jb_raw(&b, ",\"uuid\":");
             if (e[i].uuid_given)
                 jb_str(&b, e[i].uuid);
             else
                 jb_raw(&b, "null");
+            jb_raw(&b, ",\"backend\":");
+            jb_str(&b, vgpu_backend_name(e[i].backend));
             jb_raw(&b, "}");
         }
         jb_raw(&b, "]}\n");
@@ -287,9 +485,10 @@ static int do_check_config(const char *path)
         jb_free(&b);
         return 0;
     }
-    /* One line per entry, shell-friendly: type=T bdf=B uuid=U|- */
+    /* One line per entry, shell-friendly: type=T bdf=B|- uuid=U|- backend=daemon|mdev */
     for (int i = 0; i < n; i++)
-        printf("type=%s bdf=%s uuid=%s\n", e[i].type, e[i].bdf, e[i].uuid_given ? e[i].uuid : "-");
+        printf("type=%s bdf=%s uuid=%s backend=%s\n", e[i].type, e[i].bdf[0] ? e[i].bdf : "-",
+               e[i].uuid_given ? e[i].uuid : "-", vgpu_backend_name(e[i].backend));
     return 0;
 }
 
@@ -357,7 +556,7 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "list")) {
         NEED(0, 0, "");
-        return do_simple("{\"cmd\":\"list\"}", table_list);
+        return do_list();
     }
     if (!strcmp(cmd, "status")) {
         NEED(0, 0, "");
