@@ -216,9 +216,10 @@ static void __exit vgpu_mdev_exit(void)
 module_init(vgpu_mdev_init);
 module_exit(vgpu_mdev_exit);
 
-/* KVM's write tracker where KVM is (modprobe loads it after us; where it
- * cannot load, instances run without write tracking). */
-MODULE_SOFTDEP("post: vgpu_mdev_kvm");
+/* The write trackers, KVM's and Xen's (modprobe loads them after us; one
+ * that cannot load, e.g. Xen's outside a dom0, is skipped, and instances no
+ * tracker serves run without write tracking). */
+MODULE_SOFTDEP("post: vgpu_mdev_kvm vgpu_mdev_xen");
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Mediated vGPU (reference GPU) for VFIO on KVM and Xen");
 MODULE_AUTHOR("vgpu project");

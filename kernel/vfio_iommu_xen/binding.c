@@ -13,7 +13,9 @@
  * The device is looked up on the mdev bus and its IOMMU group id recorded;
  * attach_group checks again that the group still holds a device of that
  * name, so a group id recycled after the mdev was removed binds nothing.
- * A binding in use by a container can be neither changed nor removed.
+ * A binding in use by a container can be neither changed nor removed, and
+ * it ends when that container lets go of the group: one bind, one
+ * device-model run (vgpu-qemu-dm binds again for every QEMU it starts).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -107,14 +109,27 @@ int vix_binding_claim(struct iommu_group *group, void *user, domid_t *domid)
 	return rc;
 }
 
+/*
+ * The container that claimed the binding lets go of the group: the binding
+ * goes with it.  A binding serves one device-model run: one that outlived
+ * its QEMU would give the next opener of the device (a later domain, maybe
+ * started without the binding wrapper) the old domid, which Xen may have
+ * given to another domain meanwhile.
+ */
 void vix_binding_release(int group_id, void *user)
 {
 	struct vix_binding *b;
 
 	mutex_lock(&vix_bind_lock);
 	b = find_by_group(group_id);
-	if (b && b->user == user)
-		b->user = NULL;
+	if (b && b->user == user) {
+		pr_info("%s (group %d): binding to dom%u released with its container\n",
+			b->name, b->group_id, b->domid);
+		list_del(&b->node);
+		kfree(b);
+		vix_nr_bindings--;
+		atomic_long_dec(&vix_stats.bindings);
+	}
 	mutex_unlock(&vix_bind_lock);
 }
 
