@@ -698,9 +698,14 @@ static int __init vgpu_mdev_xen_init(void)
 {
 	int rc;
 
+	/*
+	 * Elsewhere (a KVM host) the module loads and stays idle: vgpu_mdev
+	 * names it as a soft dependency beside vgpu_mdev_kvm, and a soft
+	 * dependency that fails to load fails `modprobe vgpu_mdev`.
+	 */
 	if (!xen_initial_domain() || !xen_pv_domain()) {
-		pr_info("not a Xen PV dom0: no Xen write tracking here\n");
-		return -ENODEV;
+		pr_info("not a Xen PV dom0: idle (no Xen write tracking here)\n");
+		return 0;
 	}
 	xt_wq = alloc_workqueue("vgpu_mdev_xen", WQ_UNBOUND | WQ_HIGHPRI, 0);
 	if (!xt_wq)
@@ -727,6 +732,8 @@ err_wq:
 
 static void __exit vgpu_mdev_xen_exit(void)
 {
+	if (!xt_wq)
+		return;		/* idle: nothing was set up */
 	rgpu_unregister_tracker(&xen_tracker);
 	/* Works that outlived their detach (they free the last state). */
 	destroy_workqueue(xt_wq);

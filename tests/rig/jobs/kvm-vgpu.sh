@@ -28,9 +28,10 @@ module_load() {
         return $BROKEN
     fi
     mkdir -p "/lib/modules/$want/extra"
-    cp "$ko" "$BIN/vgpu_mdev_kvm.ko" "/lib/modules/$want/extra/"
+    cp "$ko" "$BIN/vgpu_mdev_kvm.ko" "$BIN/vgpu_mdev_xen.ko" "/lib/modules/$want/extra/"
     depmod -a
-    # vgpu_mdev needs no KVM; its soft dependency brings the KVM tracker.
+    # vgpu_mdev needs no KVM; its soft dependencies bring the trackers (the
+    # Xen one stays idle outside a Xen dom0).
     modinfo -F depends "$ko" | tr , '\n' | grep -qx kvm && { echo "vgpu_mdev depends on kvm"; return 1; }
     modprobe vgpu_mdev || return 1
     lsmod | grep -q '^vgpu_mdev_kvm ' || { echo "vgpu_mdev_kvm not loaded by the soft dependency"; return 1; }
@@ -154,11 +155,11 @@ rmmod_with_instances() {
     echo "$U1" >"$TYPES/rgpu-refgpu-8/create" || return 1
     echo "$U3" >"$TYPES/rgpu-refgpu-8/create" || return 1
     ls "$MDEV"
-    rmmod vgpu_mdev_kvm vgpu_mdev || return 1
+    rmmod vgpu_mdev_xen vgpu_mdev_kvm vgpu_mdev || return 1
     [ ! -e "$MDEV/$U1" ] && [ ! -e "$MDEV/$U3" ] && [ ! -e "$PARENT" ] || return 1
     modprobe vgpu_mdev || return 1
     [ "$(cat "$TYPES/rgpu-refgpu-8/available_instances")" = 8 ] || return 1
-    rmmod vgpu_mdev_kvm vgpu_mdev
+    rmmod vgpu_mdev_xen vgpu_mdev_kvm vgpu_mdev
 }
 
 kernel_log_clean() {
