@@ -106,13 +106,15 @@ struct xen_map_counts {
     long grant_pages;           /* xengnttab_map_grant_ref */
     long ioreq_pages;           /* map_resource of an IOREQ server's page */
     long foreign_frames_peak;   /* the most foreign frames mapped at once */
+    long grant_pages_peak;      /* the most grant pages mapped at once */
 };
 extern struct xen_map_counts xen_maps;
 /* Adds n (may be negative) and yields the new count. */
 #define XEN_MAPS_ADD(field, n) __atomic_add_fetch(&xen_maps.field, (long)(n), __ATOMIC_RELAXED)
 #define XEN_MAPS_GET(field) __atomic_load_n(&xen_maps.field, __ATOMIC_RELAXED)
-/* Raises foreign_frames_peak to now if below. */
+/* Raises foreign_frames_peak (grant_pages_peak) to now if below. */
 void xen_maps_note_peak(long now);
+void xen_maps_note_grant_peak(long now);
 
 /* xen_host.c: host-ops over Xen. */
 extern const struct vgpu_host_ops xen_host_ops;

@@ -12,13 +12,23 @@
 
 struct xen_map_counts xen_maps;
 
+static void raise_peak(long *peak_p, long now)
+{
+    long peak = __atomic_load_n(peak_p, __ATOMIC_RELAXED);
+
+    while (now > peak && !__atomic_compare_exchange_n(peak_p, &peak, now, false,
+                                                      __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+        ;
+}
+
 void xen_maps_note_peak(long now)
 {
-    long peak = __atomic_load_n(&xen_maps.foreign_frames_peak, __ATOMIC_RELAXED);
+    raise_peak(&xen_maps.foreign_frames_peak, now);
+}
 
-    while (now > peak && !__atomic_compare_exchange_n(&xen_maps.foreign_frames_peak, &peak, now,
-                                                      false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-        ;
+void xen_maps_note_grant_peak(long now)
+{
+    raise_peak(&xen_maps.grant_pages_peak, now);
 }
 
 /* ---- foreign mappings (mapper_ops, ctx = struct xen_domain) ------------ */
@@ -64,7 +74,7 @@ static void *grant_map(void *ctx, uint32_t gref)
     void *p = xengnttab_map_grant_ref(d->xgt, d->domid, gref, PROT_READ | PROT_WRITE);
 
     if (p)
-        XEN_MAPS_ADD(grant_pages, 1);
+        xen_maps_note_grant_peak(XEN_MAPS_ADD(grant_pages, 1));
     return p;
 }
 

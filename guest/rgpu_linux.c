@@ -11,10 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "rgpu_grant.h"
 #include "rgpu_linux.h"
 
 #define PAGE_SIZE 4096u
@@ -195,18 +197,50 @@ int rgpu_linux_virt_to_phys(struct rgpu_linux *l, const void *va, u64 *pa)
     return 0;
 }
 
+/* ---- grants (RGPU_DMA_GRANT) ---------------------------------------------- */
+static int grant_page(struct rgpu_linux *l, void *va, u64 *dma)
+{
+    struct rgpu_grant_req req = { .va = (uintptr_t)va };
+
+    if (ioctl(l->grant_fd, RGPU_GRANT_IOC_GRANT, &req))
+        return -errno;
+    *dma = RGPU_GRANT_DMA_BIT | (u64)req.gref << 12;
+    l->grants++;
+    if (++l->grants_live > l->grants_peak)
+        l->grants_peak = l->grants_live;
+    return 0;
+}
+
+static void ungrant_page(struct rgpu_linux *l, u64 dma)
+{
+    struct rgpu_grant_req req = { .gref = (u32)((dma & ~RGPU_GRANT_DMA_BIT) >> 12) };
+
+    if (!(dma & RGPU_GRANT_DMA_BIT))
+        return;
+    if (ioctl(l->grant_fd, RGPU_GRANT_IOC_UNGRANT, &req)) {
+        snprintf(l->err, sizeof(l->err), "ending grant %u: %s", req.gref, strerror(errno));
+        return;
+    }
+    l->ungrants++;
+    l->grants_live--;
+    if (req.flags & RGPU_GRANT_DEFERRED)
+        l->grants_deferred++;
+}
+
 /*
  * Pages the device may access must not move while it holds their address:
  * no transparent huge pages (khugepaged would copy them into a huge page)
  * and locked (never swapped; mlock also faults them in, writable, so none
- * is the shared zero page).
+ * is the shared zero page).  In grant mode each page is then granted to
+ * dom0 (the guest kernel pins it while granted) and its DMA address is the
+ * grant's.
  */
 static int lx_alloc_pages(void *ctx, size_t npages, void **cpu, u64 *dma)
 {
     struct rgpu_linux *l = ctx;
     size_t len = npages * PAGE_SIZE, i;
     unsigned char *p;
-    int rc;
+    int rc = 0;
 
     p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
@@ -219,24 +253,36 @@ static int lx_alloc_pages(void *ctx, size_t npages, void **cpu, u64 *dma)
     }
     for (i = 0; i < npages; i++) {
         p[i * PAGE_SIZE] = 0;   /* a private page of our own, written */
-        rc = rgpu_linux_virt_to_phys(l, p + i * PAGE_SIZE, &dma[i]);
-        if (rc) {
-            munmap(p, len);
-            return rc;
-        }
+        if (l->dma_mode == RGPU_DMA_GRANT)
+            rc = grant_page(l, p + i * PAGE_SIZE, &dma[i]);
+        else
+            rc = rgpu_linux_virt_to_phys(l, p + i * PAGE_SIZE, &dma[i]);
+        if (rc)
+            break;
+    }
+    if (rc) {
+        if (l->dma_mode == RGPU_DMA_GRANT)
+            while (i-- > 0)     /* pages 0 .. i-1 were granted */
+                ungrant_page(l, dma[i]);
+        munmap(p, len);
+        return rc;
     }
     l->pages_allocated += npages;
     *cpu = p;
     return 0;
 }
 
+/* The device no longer names these pages (the library unmapped them from
+ * the GTT first): end their grants, then unmap them. */
 static void lx_free_pages(void *ctx, void *cpu, size_t npages, const u64 *dma)
 {
     struct rgpu_linux *l = ctx;
 
-    (void)dma;
     if (!cpu)
         return;
+    if (l->dma_mode == RGPU_DMA_GRANT)
+        for (size_t i = 0; i < npages; i++)
+            ungrant_page(l, dma[i]);
     munmap(cpu, npages * PAGE_SIZE);
     l->pages_allocated -= npages;
 }
@@ -342,7 +388,21 @@ static int open_uio(struct rgpu_linux *l)
 }
 
 /* ---- open / close ------------------------------------------------------ */
+const char *rgpu_linux_dma_name(enum rgpu_dma_mode mode)
+{
+    return mode == RGPU_DMA_GRANT ? "grant" : "phys";
+}
+
 int rgpu_linux_open(struct rgpu_linux *l, const char *sbdf, struct rgpu_platform *plat)
+{
+    const char *e = getenv("RGPU_DMA");
+
+    return rgpu_linux_open_dma(l, sbdf, e && !strcmp(e, "grant") ? RGPU_DMA_GRANT : RGPU_DMA_PHYS,
+                               plat);
+}
+
+int rgpu_linux_open_dma(struct rgpu_linux *l, const char *sbdf, enum rgpu_dma_mode mode,
+                        struct rgpu_platform *plat)
 {
     char path[384];
     u16 cmd;
@@ -350,7 +410,8 @@ int rgpu_linux_open(struct rgpu_linux *l, const char *sbdf, struct rgpu_platform
     int rc;
 
     memset(l, 0, sizeof(*l));
-    l->res_fd = l->cfg_fd = l->pagemap_fd = l->uio_fd = -1;
+    l->res_fd = l->cfg_fd = l->pagemap_fd = l->uio_fd = l->grant_fd = -1;
+    l->dma_mode = mode;
     snprintf(l->irq_mode, sizeof(l->irq_mode), "poll");
     rc = find_device(l, sbdf);
     if (rc)
@@ -396,6 +457,12 @@ int rgpu_linux_open(struct rgpu_linux *l, const char *sbdf, struct rgpu_platform
     l->pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
     if (l->pagemap_fd < 0)
         return fail(l, -errno, "/proc/self/pagemap: %s", strerror(errno));
+    if (mode == RGPU_DMA_GRANT) {
+        l->grant_fd = open(RGPU_GRANT_DEVICE, O_RDWR | O_CLOEXEC);
+        if (l->grant_fd < 0)
+            return fail(l, -errno, "DMA by grant: %s: %s (rgpu_uio loaded, in a Xen guest "
+                        "with a grant table?)", RGPU_GRANT_DEVICE, strerror(errno));
+    }
 
     memset(plat, 0, sizeof(*plat));
     plat->ctx = l;
@@ -427,5 +494,8 @@ void rgpu_linux_close(struct rgpu_linux *l)
         close(l->pagemap_fd);
     if (l->uio_fd >= 0)
         close(l->uio_fd);
-    l->res_fd = l->cfg_fd = l->pagemap_fd = l->uio_fd = -1;
+    /* Ends whatever is still granted (the guest kernel revokes it all). */
+    if (l->grant_fd >= 0)
+        close(l->grant_fd);
+    l->res_fd = l->cfg_fd = l->pagemap_fd = l->uio_fd = l->grant_fd = -1;
 }

@@ -12,6 +12,13 @@
  * the function, the platform's wait_irq sleeps on its /dev/uioN until the
  * device's MSI (or INTA#) arrives and counts them; without it, waits poll
  * registers (each read a trapped access).
+ *
+ * DMA by grant (RGPU_DMA_GRANT, Xen guests only): every DMA page is also
+ * granted to dom0 through rgpu_uio's /dev/rgpu-grant (guest/rgpu_grant.h)
+ * and the device gets its grant address, 1 << 63 | gref << 12, as Linux's
+ * grant DMA ops encode it, instead of its guest physical address.  The
+ * grants end when the pages are freed (and, at the latest, when the
+ * platform is closed).
  */
 #ifndef RGPU_LINUX_H
 #define RGPU_LINUX_H
@@ -21,6 +28,11 @@
 
 #define RGPU_PCI_VENDOR 0x1234
 #define RGPU_PCI_DEVICE 0x6770
+
+enum rgpu_dma_mode {
+    RGPU_DMA_PHYS = 0,          /* guest physical addresses (pagemap): the default */
+    RGPU_DMA_GRANT,             /* grant addresses from /dev/rgpu-grant */
+};
 
 struct rgpu_linux {
     char dir[300];              /* /sys/bus/pci/devices/<sbdf> */
@@ -39,6 +51,14 @@ struct rgpu_linux {
     u64 irqs;
     u32 irq_base;               /* the driver's event count at open */
     char uio_dir[600];          /* <dir>/uio/uioN */
+    /* How DMA pages are addressed; in grant mode /dev/rgpu-grant, the
+     * grants made and ended since open, how many are held now and at most,
+     * and how many ends the guest kernel had to defer because dom0 still
+     * mapped the page. */
+    enum rgpu_dma_mode dma_mode;
+    int grant_fd;
+    u64 grants, ungrants, grants_deferred;
+    u64 grants_live, grants_peak;
     char err[256];              /* why rgpu_linux_open failed */
 };
 
@@ -50,13 +70,22 @@ struct rgpu_linux {
  * 0 or -errno with l->err set.
  */
 int rgpu_linux_open(struct rgpu_linux *l, const char *sbdf, struct rgpu_platform *plat);
+/* The same with the DMA addressing chosen (rgpu_linux_open: RGPU_DMA_PHYS,
+ * or RGPU_DMA_GRANT when the environment has RGPU_DMA=grant).  Grant mode
+ * needs /dev/rgpu-grant (rgpu_uio loaded in a Xen guest). */
+int rgpu_linux_open_dma(struct rgpu_linux *l, const char *sbdf, enum rgpu_dma_mode mode,
+                        struct rgpu_platform *plat);
 void rgpu_linux_close(struct rgpu_linux *l);
+/* "phys" or "grant". */
+const char *rgpu_linux_dma_name(enum rgpu_dma_mode mode);
 
 /* Refresh l->irqs from the driver's event count (sysfs): interrupts the
  * guest kernel took, whether or not anybody slept on them.  0 or -errno. */
 int rgpu_linux_irq_update(struct rgpu_linux *l);
 
-/* Guest physical address of a mapped, resident address (pagemap). */
+/* Guest physical address of a mapped, resident address (pagemap), in
+ * either DMA mode (e.g. for the tracked page, which is named by its guest
+ * physical address). */
 int rgpu_linux_virt_to_phys(struct rgpu_linux *l, const void *va, u64 *pa);
 
 /* 16-bit config space access through sysfs (not trapped by BAR0). */

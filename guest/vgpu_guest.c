@@ -5,8 +5,10 @@
  * guest where the vGPU is an mdev behind vfio-pci).  It finds the
  * reference GPU function (1234:6770), drives it through the guest library
  * on its Linux platform (BAR0 through sysfs resource0, DMA pages locked
- * and translated through /proc/self/pagemap, interrupts through the
- * rgpu_uio driver when it is bound) and runs the same scenarios as
+ * and translated through /proc/self/pagemap -- or, with --dma grant in a
+ * Xen guest, granted to dom0 through rgpu_uio's /dev/rgpu-grant and
+ * addressed by grant --, interrupts through the rgpu_uio driver when it
+ * is bound) and runs the same scenarios as
  * vgpu-sim, each checked byte-exact by the CPU.  Run with --help.
  *
  * Output: one line per scenario,
@@ -31,6 +33,7 @@ struct rgpu_linux vg_lx;
 struct rgpu_platform vg_plat;
 struct rgpu_dev *vg_dev;
 const char *vg_sbdf;
+enum rgpu_dma_mode vg_dma;
 static unsigned int passed, failed;
 static char detail[512];
 static unsigned long long rng = 0x9e3779b97f4a7c15ull;
@@ -230,6 +233,7 @@ static const struct scenario scenarios[] = {
 
 /* Counters of closed rounds (rgpu_linux_open starts its own at zero). */
 static u64 total_reads, total_writes, total_irqs;
+static u64 total_grants, total_ungrants, total_deferred, peak_grants, grants_left;
 
 static void report(const char *name, bool ok, u64 t0, u64 traps0, u64 irqs0)
 {
@@ -251,11 +255,21 @@ static void close_device(void)
     if (vg_dev)
         rgpu_close(vg_dev);
     vg_dev = NULL;
+    /* Every page was freed, so every grant ended, before the platform
+     * closes (which would end the rest). */
+    grants_left += vg_lx.grants_live;
     rgpu_linux_close(&vg_lx);
     total_reads += vg_lx.mmio_reads;
     total_writes += vg_lx.mmio_writes;
     total_irqs += vg_lx.irqs;
+    total_grants += vg_lx.grants;
+    total_ungrants += vg_lx.ungrants;
+    total_deferred += vg_lx.grants_deferred;
+    if (vg_lx.grants_peak > peak_grants)
+        peak_grants = vg_lx.grants_peak;
     vg_lx.mmio_reads = vg_lx.mmio_writes = vg_lx.irqs = 0;
+    vg_lx.grants = vg_lx.ungrants = vg_lx.grants_deferred = 0;
+    vg_lx.grants_live = vg_lx.grants_peak = 0;
 }
 
 static void vg_seed(unsigned long v)
@@ -293,6 +307,7 @@ static void usage(FILE *f)
 "\n"
 "SYNOPSIS\n"
 "    vgpu-guest [--device SBDF] [--scenario NAME[,NAME...]|all] [--rounds N] [--seed N]\n"
+"               [--dma phys|grant]\n"
 "    vgpu-guest --list | --help\n"
 "\n"
 "DESCRIPTION\n"
@@ -304,6 +319,13 @@ static void usage(FILE *f)
 "    must have no IOMMU in front of the function.  Interrupts need the\n"
 "    rgpu_uio driver (guest/kmod/) bound to the function; without it the irq\n"
 "    and display scenarios fail and say so.  Needs root.\n"
+"\n"
+"    With --dma grant (Xen guests), every DMA address handed to the device\n"
+"    (PTEs, rings, status pages, GTT update lists) is a grant address instead:\n"
+"    the page is granted to dom0 through /dev/rgpu-grant (rgpu_uio, loaded in a\n"
+"    guest with a Xen grant table) and named as 1<<63 | gref<<12, as Linux's\n"
+"    grant DMA ops do.  The tracked page (track) is still named by its\n"
+"    guest-physical address, and malicious still crafts physical addresses.\n"
 "\n"
 "    Each scenario prints one line:\n"
 "        PASS|FAIL <name> <seconds>s traps=<n> irqs=<n> <detail>\n"
@@ -320,6 +342,11 @@ static void usage(FILE *f)
 "    --rounds N      run the selection N times (default 1); the device is\n"
 "                    closed and reopened between rounds\n"
 "    --seed N        seed of the random rectangles and contents\n"
+"    --dma MODE      phys (default, or RGPU_DMA from the environment): guest\n"
+"                    physical addresses from /proc/self/pagemap; grant: grant\n"
+"                    addresses from /dev/rgpu-grant.  The output's first line\n"
+"                    says which (`vgpu-guest: dma by grant`); in grant mode a\n"
+"                    line before the totals counts the grants\n"
 "    --list          list the scenarios and exit\n"
 "    --help          this text\n"
 "\n"
@@ -334,7 +361,8 @@ static void usage(FILE *f)
 "\n"
 "EXAMPLES\n"
 "    vgpu-guest\n"
-"    vgpu-guest --scenario fill,irq --rounds 3\n");
+"    vgpu-guest --scenario fill,irq --rounds 3\n"
+"    vgpu-guest --dma grant\n");
 }
 
 static bool select_scenarios(const char *list, bool *want)
@@ -370,8 +398,10 @@ int main(int argc, char **argv)
     bool want[NSCN] = { false }, any = false;
     unsigned long rounds = 1;
     u64 t_all = vg_now_ns();
+    const char *env_dma = getenv("RGPU_DMA");
 
     setvbuf(stdout, NULL, _IOLBF, 0);
+    vg_dma = env_dma && !strcmp(env_dma, "grant") ? RGPU_DMA_GRANT : RGPU_DMA_PHYS;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i], *arg = i + 1 < argc ? argv[i + 1] : NULL;
         char *end;
@@ -387,6 +417,16 @@ int main(int argc, char **argv)
             if (!select_scenarios(arg, want))
                 return 2;
             any = true;
+            i++;
+        } else if (!strcmp(o, "--dma") && arg) {
+            if (!strcmp(arg, "grant")) {
+                vg_dma = RGPU_DMA_GRANT;
+            } else if (!strcmp(arg, "phys")) {
+                vg_dma = RGPU_DMA_PHYS;
+            } else {
+                fprintf(stderr, "vgpu-guest: bad --dma '%s' (phys or grant)\n", arg);
+                return 2;
+            }
             i++;
         } else if (!strcmp(o, "--device") && arg) {
             vg_sbdf = arg;
@@ -410,6 +450,7 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < NSCN; i++)
         want[i] = want[i] || !any || i < NSETUP;
+    printf("vgpu-guest: dma by %s\n", vg_dma == RGPU_DMA_GRANT ? "grant" : "phys (pagemap)");
     for (unsigned long r = 0; r < rounds; r++) {
         if (rounds > 1)
             printf("vgpu-guest: round %lu of %lu\n", r + 1, rounds);
@@ -418,6 +459,12 @@ int main(int argc, char **argv)
     printf("vgpu-guest: %.1fs, %llu register reads, %llu writes, %llu interrupts (%s)\n",
            (double)(vg_now_ns() - t_all) / 1e9, (unsigned long long)total_reads,
            (unsigned long long)total_writes, (unsigned long long)total_irqs, vg_lx.irq_mode);
+    if (vg_dma == RGPU_DMA_GRANT)
+        printf("vgpu-guest: grants: %llu made, %llu ended (%llu deferred: dom0 still mapped the "
+               "page), at most %llu held at once, %llu left at close\n",
+               (unsigned long long)total_grants, (unsigned long long)total_ungrants,
+               (unsigned long long)total_deferred, (unsigned long long)peak_grants,
+               (unsigned long long)grants_left);
     printf("%u passed, %u failed\n", passed, failed);
     return failed || !passed ? 1 : 0;
 }

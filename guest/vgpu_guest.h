@@ -25,6 +25,7 @@ extern struct rgpu_linux vg_lx;
 extern struct rgpu_platform vg_plat;
 extern struct rgpu_dev *vg_dev;
 extern const char *vg_sbdf;             /* --device, or NULL: the first 1234:6770 */
+extern enum rgpu_dma_mode vg_dma;       /* --dma: how DMA pages are addressed */
 
 /* The scenario's result text: vg_fail sets it and returns false (for
  * `return vg_fail(...)`), vg_note appends to it on success. */

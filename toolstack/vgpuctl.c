@@ -421,7 +421,8 @@ static void table_status(const struct json *r)
     printf("instances        %.0f\n", num(s, "instances"));
     printf("foreign frames   %.0f mapped (at most %.0f at once)\n", num(s, "foreign_frames"),
            num(s, "foreign_frames_peak"));
-    printf("grant pages      %.0f mapped\n", num(s, "grant_pages"));
+    printf("grant pages      %.0f mapped (at most %.0f at once)\n", num(s, "grant_pages"),
+           num(s, "grant_pages_peak"));
     printf("ioreq pages      %.0f mapped\n", num(s, "ioreq_pages"));
     printf("heap             %.0f bytes in use\n", num(s, "heap_bytes"));
     printf("rss              %.0f KiB\n", num(s, "rss_kib"));

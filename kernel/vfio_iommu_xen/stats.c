@@ -4,7 +4,8 @@
  * value per file.  The gauges (containers, bindings, groups_attached,
  * foreign_frames, grant_pages, pins) go up at every successful map/claim
  * and down at every unmap/release, so a test can check they return to 0;
- * dma_rw_calls and errors only count up.
+ * dma_rw_calls, errors and grant_maps_total (grant mappings ever made, so
+ * a test can tell grants were used at all) only count up.
  */
 #include <linux/kobject.h>
 #include <linux/sysfs.h>
@@ -30,6 +31,7 @@ VIX_STAT_ATTR(grant_pages);
 VIX_STAT_ATTR(pins);
 VIX_STAT_ATTR(dma_rw_calls);
 VIX_STAT_ATTR(errors);
+VIX_STAT_ATTR(grant_maps_total);
 
 static struct attribute *vix_stats_attrs[] = {
 	&containers_attr.attr,
@@ -40,6 +42,7 @@ static struct attribute *vix_stats_attrs[] = {
 	&pins_attr.attr,
 	&dma_rw_calls_attr.attr,
 	&errors_attr.attr,
+	&grant_maps_total_attr.attr,
 	NULL,
 };
 

@@ -131,6 +131,7 @@ struct vix_stats {
 	atomic_long_t pins;
 	atomic_long_t dma_rw_calls;
 	atomic_long_t errors;
+	atomic_long_t grant_maps_total;
 };
 extern struct vix_stats vix_stats;
 extern const struct attribute_group vix_stats_attr_group;

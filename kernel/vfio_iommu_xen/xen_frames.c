@@ -141,6 +141,7 @@ int vix_frame_map_grant(struct vix_frame *f, domid_t domid, grant_ref_t ref,
 	f->domid = domid;
 	f->handle = op.handle;
 	atomic_long_inc(&vix_stats.grant_pages);
+	atomic_long_inc(&vix_stats.grant_maps_total);
 	return 0;
 }
 

@@ -648,6 +648,7 @@ static void test_control_status(void)
     CU_ASSERT_EQUAL(status_num("foreign_frames"), 0);
     CU_ASSERT_EQUAL(status_num("grant_pages"), 0);
     CU_ASSERT_EQUAL(status_num("foreign_frames_peak"), 0);
+    CU_ASSERT_EQUAL(status_num("grant_pages_peak"), 0);
     CU_ASSERT_EQUAL(status_num("ioreq_pages"), 0);
     CU_ASSERT_EQUAL(status_num("pid"), getpid());
     CU_ASSERT_TRUE(status_num("rss_kib") > 0);
@@ -674,15 +675,22 @@ static void test_control_status(void)
     }
 }
 
-/* The peak only rises; status reports it. */
+/* The peaks only rise, each on its own; status reports them. */
 static void test_map_peak(void)
 {
     xen_maps_note_peak(5);
     xen_maps_note_peak(3);
     CU_ASSERT_EQUAL(status_num("foreign_frames_peak"), 5);
+    CU_ASSERT_EQUAL(status_num("grant_pages_peak"), 0);
     xen_maps_note_peak(9);
     CU_ASSERT_EQUAL(status_num("foreign_frames_peak"), 9);
+    xen_maps_note_grant_peak(4);
+    xen_maps_note_grant_peak(2);
+    CU_ASSERT_EQUAL(status_num("grant_pages_peak"), 4);
+    CU_ASSERT_EQUAL(status_num("foreign_frames_peak"), 9);
+    CU_ASSERT_EQUAL(status_num("grant_pages"), 0);
     xen_maps.foreign_frames_peak = 0;
+    xen_maps.grant_pages_peak = 0;
 }
 
 static void test_control_bad_requests(void)

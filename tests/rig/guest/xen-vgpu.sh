@@ -3,7 +3,8 @@
 # busybox has no lspci; the driver init bound to it), then run vgpu-guest
 # (build/bin/vgpu-guest, packed into the initramfs by flight.py), whose
 # PASS/FAIL lines and closing `N passed, M failed` the job checks; then the
-# interrupt scenarios again with the driver on INTx instead of MSI.
+# interrupt scenarios again with the driver on INTx instead of MSI; then
+# every scenario again with DMA by grant (the driver back on MSI).
 echo "RIG-GUEST: vcpus $(grep -c ^processor /proc/cpuinfo)"
 d=
 for f in /sys/bus/pci/devices/*; do
@@ -35,5 +36,21 @@ else
     echo "RIG-GUEST: reloading rgpu_uio with intx=1 failed"; t=1
 fi
 echo "RIG-GUEST: intx run rc=$t"
+[ $t = 0 ] || rc=1
+# Every DMA address by grant instead of guest-physical (docs/guest.md):
+# rgpu_uio (reloaded on MSI) grants the pages to dom0 through
+# /dev/rgpu-grant, which it creates only in a Xen guest with a grant table.
+echo "RIG-GUEST: grant run begin"
+if rmmod rgpu_uio && insmod /lib/modules/rgpu_uio.ko; then
+    if [ -c /dev/rgpu-grant ]; then
+        /bin/vgpu-guest --dma grant
+        t=$?
+    else
+        echo "RIG-GUEST: no /dev/rgpu-grant (no Xen grant table?)"; dmesg | grep -i -E 'rgpu|grant' | tail -5; t=1
+    fi
+else
+    echo "RIG-GUEST: reloading rgpu_uio failed"; t=1
+fi
+echo "RIG-GUEST: grant run rc=$t"
 [ $t = 0 ] || rc=1
 exit $rc

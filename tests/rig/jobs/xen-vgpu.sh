@@ -5,7 +5,8 @@
 # nodes the way docs/runbook.md describes, waits for the daemon to answer
 # Connected, and unpauses.  In the guest, vgpu-guest
 # (tests/rig/guest-bin/) drives the vGPU through the guest library and
-# prints one RIG-GUEST line per scenario.  Then the guest powers off and
+# prints one RIG-GUEST line per scenario; then irq and display by INTx, and
+# every scenario again with DMA by grant (the daemon maps the guest's grants).  Then the guest powers off and
 # the job checks that the daemon tore the domain down cleanly (no zombie
 # domain: foreign mappings released), stays up, and exits 0 on SIGTERM.
 
@@ -57,7 +58,10 @@ vg_guest_create() {
 }
 
 # vgpu-guest passed every scenario (interrupts by MSI), then irq and
-# display again by INTx; the guest's script rc 0.
+# display again by INTx, then every scenario with DMA by grant; the guest's
+# script rc 0.  The grant run went through the daemon's grant mappings
+# (xengnttab): its grant_pages_peak rose from 0 (the first two runs use
+# guest-physical addresses only); the teardown then checks they are all gone.
 vg_results() {
     guest_wait vg1 'RIG-GUEST: done rc=' 400
     _rc=$?
@@ -69,12 +73,17 @@ vg_results() {
     grep -q '^PASS irq .* by intx' "$OUT/intx-run.txt" && grep -q '^PASS display' "$OUT/intx-run.txt" &&
         grep -q 'RIG-GUEST: intx run rc=0' "$OUT/intx-run.txt" ||
         { echo "interrupts by INTx did not pass:"; cat "$OUT/intx-run.txt"; return 1; }
+    vgpu_guest_grant_ok vg1 || return 1
     grep -q 'RIG-GUEST: done rc=0' "$OUT/guest-vg1.console" || return 1
     # The guest's memory went through the map cache, and was counted (the
-    # teardown expects the live count back at 0).
+    # teardown expects the live count back at 0); the grant run's pages
+    # through grant mappings, counted the same way.
     backend_holdings workload
     [ "$(cut -d' ' -f2 "$OUT/.holdings-workload")" -gt 0 ] ||
         { echo "no foreign frame was ever counted"; return 1; }
+    [ "$(cut -d' ' -f7 "$OUT/.holdings-workload")" -gt 0 ] ||
+        { echo "the grant run mapped no grant in the daemon (grant_pages_peak 0)"; return 1; }
+    echo "grant pages: $(cut -d' ' -f7 "$OUT/.holdings-workload") at most at once, $(cut -d' ' -f3 "$OUT/.holdings-workload") still mapped"
 }
 
 # The domain is gone: the daemon noticed, freed the vGPU and its server,
