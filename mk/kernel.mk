@@ -2,6 +2,10 @@
 # kernel it must load into (mk/build-kmods), into $(BUILD)/kernel-<release>/:
 #   vgpu_mdev.ko   the mdev parent (kernel/: core/ through core/os/os_kernel.c)
 #   rgpu_uio.ko    the rig guests' interrupt driver (guest/kmod/)
+# (and the others mk/build-kmods lists), plus Linux's sample mdev drivers
+# mtty.ko, mdpy.ko, mbochs.ko for the rig's xen-mdev-peers job: not project
+# code, built from the samples/vfio-mdev/ the rig cache entry carries, so
+# only for the rig's kernels (a KDIR= of another tree skips them).
 #
 #   make kernel                      for the rig's kernels: the Xen image's
 #                                    (dom0 and Xen guests) and the kvm-l1

@@ -13,11 +13,19 @@
 #                         -common part and linux-kbuild), unpacked here when the
 #                         image is built: modules for the rig (make kernel) are
 #                         built against this, never against the host's headers
+#   samples/vfio-mdev/    Linux's sample mdev drivers (mtty.c, mdpy.c, mbochs.c...)
+#                         from linux-source-<major.minor> of exactly that kernel's
+#                         version: only that directory is kept, not the source
+#                         tarball; make kernel builds them for the
+#                         xen-mdev-peers job (mk/build-kmods)
 #   <image>               root filesystem, raw ext4 (booted with -snapshot):
 #                         dom0.img (xen) or l1.img (kvm-l1)
 #   xen.elf               (xen) the hypervisor, unpacked (QEMU's multiboot wants an ELF)
 #   busybox               static busybox for the guests' initramfs
 #   versions.txt          package versions inside the image
+#
+# Nothing fetched here is ever committed to the repository: it lives in the
+# cache entry only.
 #
 # The recipe hash covers this script and the host's package list and init;
 # the kernel release is whatever linux-image-amd64 was when the image was
@@ -42,7 +50,8 @@ hash=$(cat "$0" "$list" "$init" | sha256sum | cut -c1-16)
 cache_root=${VGPU_RIG_CACHE:-$HOME/.cache/vgpu-rig}
 # Newest complete entry of this recipe, whatever kernel it carries.
 found=$(ls -td "$cache_root/$host-$hash"-*/ 2>/dev/null | while read -r d; do
-            [ -f "$d$image" ] && [ -e "${d}kdir/Makefile" ] && { echo "${d%/}"; break; }
+            [ -f "$d$image" ] && [ -e "${d}kdir/Makefile" ] &&
+                [ -f "${d}samples/vfio-mdev/mtty.c" ] && { echo "${d%/}"; break; }
         done) || true
 if [ -n "$found" ]; then
     echo "$found"
@@ -103,6 +112,23 @@ chroot "$root" sh -c "cd /tmp/kheaders && apt-get download -qq $hdrs" >>"$tmp/ap
 for deb in "$root"/tmp/kheaders/*.deb; do dpkg-deb -x "$deb" "$tmp/headers"; done
 # The flavour's Makefile includes the -common one by absolute path.
 sed -i "s|/usr/src/|$tmp/headers/usr/src/|" "$tmp/headers/usr/src/linux-headers-$krel/Makefile"
+# Linux's sample mdev drivers (mtty, mdpy, mbochs: Debian builds no samples)
+# from the source package of the same version.  Only samples/vfio-mdev/ is
+# kept; the .deb and its tarball are streamed and dropped.
+ksrc=linux-source-$(echo "$krel" | cut -d. -f1,2)
+log "downloading $ksrc=$kver for samples/vfio-mdev"
+mkdir -p "$root/tmp/ksource"
+chroot "$root" sh -c "cd /tmp/ksource && apt-get download -qq $ksrc=$kver" >>"$tmp/apt.log" 2>&1 ||
+    { tail -20 "$tmp/apt.log" >&2; echo "$host: cannot fetch $ksrc ($kver)" >&2; exit 1; }
+mkdir -p "$tmp/ksrc"
+dpkg-deb --fsys-tarfile "$root"/tmp/ksource/"$ksrc"_*.deb |
+    tar -xOf - "./usr/src/$ksrc.tar.xz" |
+    tar -xJf - -C "$tmp/ksrc" --wildcards '*/samples/vfio-mdev/*'
+[ -f "$tmp/ksrc/$ksrc/samples/vfio-mdev/mtty.c" ] ||
+    { echo "$host: no samples/vfio-mdev/mtty.c in $ksrc ($kver)" >&2; exit 1; }
+mkdir -p "$tmp/samples"
+mv "$tmp/ksrc/$ksrc/samples/vfio-mdev" "$tmp/samples/vfio-mdev"
+rm -rf "$tmp/ksrc" "$root/tmp/ksource"
 umount "$root/dev/pts" "$root/sys" "$root/proc"
 
 log "configuring the image"

@@ -166,17 +166,28 @@ class Flight:
                 if os.path.isfile(p) and os.access(p, os.X_OK):
                     shutil.copy(p, bindir)
         # The host's kernel modules (make kernel), built for its kernel.
-        for name in ("vgpu_mdev.ko", "vgpu_mdev_kvm.ko", "vfio_iommu_xen.ko"):
+        for name in ("vgpu_mdev.ko", "vgpu_mdev_kvm.ko", "vgpu_mdev_xen.ko", "vfio_iommu_xen.ko"):
             shutil.copy(self.kernel_module(name), bindir)
+        # Linux's sample mdev drivers for the xen-mdev-peers job, when make
+        # kernel built them (it needs the samples in the rig cache entry):
+        # that job says so when they are missing; no other job needs them.
+        if self.hostname == "xen":
+            for name in ("mtty.ko", "mdpy.ko", "mbochs.ko"):
+                ko = self.kernel_module(name, optional=True)
+                if ko:
+                    shutil.copy(ko, bindir)
 
-    def kernel_module(self, name):
+    def kernel_module(self, name, optional=False):
         """A project module built for this host image's kernel (make kernel
         puts it in BUILD/kernel-<release>/).  Missing or built for another
         kernel is an error here, with what to do, not a guest-side failure
-        three steps later."""
+        three steps later.  optional: a missing module is None (a wrong
+        vermagic is still an error)."""
         with open(os.path.join(self.cache, "kernel-release")) as f:
             rel = f.read().strip()
         ko = os.path.join(self.args.build, "kernel-" + rel, name)
+        if not os.path.isfile(ko) and optional:
+            return None
         if not os.path.isfile(ko):
             raise RigError("no %s for the %s image's kernel %s (run make kernel)"
                            % (ko, self.hostname, rel))

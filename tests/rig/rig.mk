@@ -19,12 +19,12 @@ RIG_XEN_LIBS := xendevicemodel xenforeignmemory xenevtchn xencontrol
 # gnu11: Xen's public headers use anonymous unions (hvm/save.h refuses -std=c11).
 RIG_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
               -Wmissing-prototypes -O2 -g
-RIG_PROGS := $(BUILD)/rig/ioreq-echo
+RIG_PROGS := $(BUILD)/rig/ioreq-echo $(BUILD)/rig/qmp-screendump
 # Programs for the rig's guests: static (the guest initramfs has no libc),
 # packed by flight.py into the guest initramfs as /bin/<name>, with the
 # guest's interrupt driver rgpu_uio.ko built for the image's kernel (make kernel).
 RIG_GUEST_PROGS := $(BUILD)/rig/guest-bin/vgpu-guest $(BUILD)/rig/guest-bin/rgpu-demo \
-                   $(BUILD)/rig/guest-bin/mmio-bench
+                   $(BUILD)/rig/guest-bin/mmio-bench $(BUILD)/rig/guest-bin/mdpy-bands
 RIG_GUEST_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -O2 \
                     -static -s -Icore -Iguest
 FLIGHT ?= smoke

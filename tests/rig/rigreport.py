@@ -106,7 +106,10 @@ SCENARIO_RES = (
                r"traps=(?P<traps>\d+)"),
 )
 CLOSING_RE = re.compile(r"(^|\s)\d+ passed, \d+ failed|RIG-GUEST: summary ")
-COMPARED = (("xen-vgpu", "Xen"), ("kvm-vgpu", "KVM"))
+# The paths compared: (job, key of its row fields, column label).  The
+# same vgpu-guest program on each; times are relative to the KVM path.
+COMPARED = (("xen-vgpu", "xen", "Xen daemon"), ("xen-mdev", "xen_mdev", "Xen mdev"),
+            ("kvm-vgpu", "kvm", "KVM mdev"))
 
 
 def guest_scenarios(lines):
@@ -139,22 +142,23 @@ def job_scenarios(flight_dir, job):
 
 
 def path_comparison(flight_dir, jobs):
-    """Rows comparing the Xen path's and the KVM path's guest runs of this
-    flight, or None when neither job ran."""
+    """Rows comparing the guest runs of the compared paths in this flight
+    (keys <path>_result/_seconds/_traps/_irqs, <path>_vs_kvm_time), or None
+    when none of their jobs ran."""
     names = {j["name"] for j in jobs}
-    if not any(job in names for job, _ in COMPARED):
+    if not any(job in names for job, _, _ in COMPARED):
         return None
-    per = {label: job_scenarios(flight_dir, job) if job in names else {}
-           for job, label in COMPARED}
+    per = {key: job_scenarios(flight_dir, job) if job in names else {}
+           for job, key, _ in COMPARED}
     order = []
-    for label in ("Xen", "KVM"):
-        order += [n for n in per[label] if n not in order]
+    for _, key, _ in COMPARED:
+        order += [n for n in per[key] if n not in order]
     rows = []
     for n in order + ["total"]:
         row = {"scenario": n}
-        for label in ("Xen", "KVM"):
+        for _, key, _ in COMPARED:
             if n == "total":
-                vals = list(per[label].values())
+                vals = list(per[key].values())
                 d = {"result": ("pass" if vals and all(v["result"] == "pass" for v in vals)
                                 else "fail") if vals else None,
                      "seconds": round(sum(v["seconds"] for v in vals), 2) if vals else None,
@@ -162,11 +166,13 @@ def path_comparison(flight_dir, jobs):
                      "irqs": (sum(v["irqs"] for v in vals)
                               if vals and all(v["irqs"] is not None for v in vals) else None)}
             else:
-                d = per[label].get(n, {})
+                d = per[key].get(n, {})
             for k in ("result", "seconds", "traps", "irqs"):
-                row["%s_%s" % (label.lower(), k)] = d.get(k)
-        x, k = row["xen_seconds"], row["kvm_seconds"]
-        row["xen_vs_kvm_time"] = round(x / k, 2) if x is not None and k else None
+                row["%s_%s" % (key, k)] = d.get(k)
+        k = row["kvm_seconds"]
+        for _, key, _ in COMPARED[:-1]:
+            x = row[key + "_seconds"]
+            row[key + "_vs_kvm_time"] = round(x / k, 2) if x is not None and k else None
         rows.append(row)
     return rows
 
@@ -174,26 +180,33 @@ def path_comparison(flight_dir, jobs):
 def comparison_md(rows):
     def cell(v, fmt="%s"):
         return "-" if v is None else fmt % v
-    md = ["\n## Xen path vs KVM path\n",
-          "The same guest program (`vgpu-guest`, docs/guest.md) in the `xen-vgpu` job's "
-          "HVM guest (served by `vgpu-backend` through an IOREQ server) and in the "
-          "`kvm-vgpu` job's L2 guest (`vgpu_mdev` behind QEMU's vfio-pci), first full run. "
-          "**Times are TCG-emulated guest wall-clock** (the Xen guest under Xen under "
-          "TCG; the KVM guest under nested KVM under TCG): they compare the two paths in "
+    labels = [label for _, _, label in COMPARED]
+    md = ["\n## Xen paths vs KVM path\n",
+          "The same guest program (`vgpu-guest`, docs/guest.md), first full run, on three "
+          "paths: the `xen-vgpu` job's HVM guest served by the `vgpu-backend` daemon "
+          "through an IOREQ server (Xen daemon); the `xen-mdev` job's HVM guest served by "
+          "`vgpu_mdev` through QEMU-xen's vfio-pci and the `vfio_iommu_xen` backend (Xen "
+          "mdev); the `kvm-vgpu` job's L2 guest served by the same `vgpu_mdev` through "
+          "QEMU's vfio-pci and type1 (KVM mdev). "
+          "**Times are TCG-emulated guest wall-clock** (the Xen guests under Xen under "
+          "TCG; the KVM guest under nested KVM under TCG): they compare the paths in "
           "this rig, not on hardware. traps = register accesses (each a VM exit served by "
           "the device model); irqs = interrupts the guest kernel took.\n",
-          "| scenario | Xen | KVM | Xen traps | KVM traps | Xen irqs | KVM irqs | "
-          "Xen time (s) | KVM time (s) | Xen/KVM time |",
-          "|---|---|---|---|---|---|---|---|---|---|"]
+          "| scenario | " + " | ".join(labels) + " | "
+          + " | ".join("%s traps" % l for l in labels) + " | "
+          + " | ".join("%s irqs" % l for l in labels) + " | "
+          + " | ".join("%s time (s)" % l for l in labels) + " | "
+          + " | ".join("%s/KVM time" % l for l in labels[:-1]) + " |",
+          "|---" * (1 + 4 * len(labels) + len(labels) - 1) + "|"]
     for r in rows:
         name = "**total**" if r["scenario"] == "total" else r["scenario"]
-        md.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            name, cell(r["xen_result"]), cell(r["kvm_result"]), cell(r["xen_traps"]),
-            cell(r["kvm_traps"]), cell(r["xen_irqs"]), cell(r["kvm_irqs"]),
-            cell(r["xen_seconds"], "%.2f"), cell(r["kvm_seconds"], "%.2f"),
-            cell(r["xen_vs_kvm_time"], "%.2f")))
+        cells = [cell(r[key + "_result"]) for _, key, _ in COMPARED]
+        cells += [cell(r[key + "_traps"]) for _, key, _ in COMPARED]
+        cells += [cell(r[key + "_irqs"]) for _, key, _ in COMPARED]
+        cells += [cell(r[key + "_seconds"], "%.2f") for _, key, _ in COMPARED]
+        cells += [cell(r[key + "_vs_kvm_time"], "%.2f") for _, key, _ in COMPARED[:-1]]
+        md.append("| %s | %s |" % (name, " | ".join(cells)))
     return md
-
 
 
 def _fence(text):

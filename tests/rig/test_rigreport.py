@@ -68,7 +68,9 @@ class ComparisonTest(unittest.TestCase):
         self.assertEqual(t["xen_seconds"], 20.27)
         md = "\n".join(rigreport.comparison_md(rows.values()))
         self.assertIn("TCG-emulated", md)
-        self.assertIn("| display | fail | - | 51 | - | 0 | - | 20.10 | - | - |", md)
+        # scenario, 3 results, 3 traps, 3 irqs, 3 times, 2 ratios (no xen-mdev run here)
+        self.assertIn("| display | fail | - | - | 51 | - | - | 0 | - | - | 20.10 | - | - | - | - |",
+                      md)
 
     def test_report_json_and_md(self):
         report = {"flight": "f1", "name": "ci", "rig": "/x", "hosts": ["xen", "kvm-l1"],
@@ -82,9 +84,28 @@ class ComparisonTest(unittest.TestCase):
         self.assertEqual(len(data["path_comparison"]), 6)
         with open(os.path.join(self.dir, "report.md")) as f:
             md = f.read()
-        self.assertIn("## Xen path vs KVM path", md)
+        self.assertIn("## Xen paths vs KVM path", md)
         self.assertIn("| kvm-vgpu | kvm-l1 | **pass** |", md)
         self.assertIn("`host-kvm-l1/`", md)
+
+    def test_three_paths(self):
+        os.makedirs(os.path.join(self.dir, "xen-mdev"))
+        with open(os.path.join(self.dir, "xen-mdev", "guest-xm1.console"), "w") as f:
+            f.write("PASS probe 0.04s traps=13 irqs=0\nPASS fill 0.02s traps=22 irqs=0\n"
+                    "PASS track 0.04s traps=8 irqs=0\n3 passed, 0 failed\n")
+        jobs = [{"name": "xen-vgpu"}, {"name": "xen-mdev"}, {"name": "kvm-vgpu"}]
+        rows = {r["scenario"]: r for r in rigreport.path_comparison(self.dir, jobs)}
+        self.assertEqual(rows["fill"]["xen_mdev_traps"], 22)
+        self.assertEqual(rows["fill"]["xen_mdev_vs_kvm_time"], 2.0)
+        self.assertEqual(rows["track"]["xen_mdev_vs_kvm_time"], 4.0)
+        self.assertIsNone(rows["track"]["xen_result"])
+        t = rows["total"]
+        self.assertEqual((t["xen_mdev_result"], t["xen_mdev_traps"], t["xen_mdev_irqs"]),
+                         ("pass", 43, 0))
+        md = "\n".join(rigreport.comparison_md(rows.values()))
+        self.assertIn("| Xen daemon | Xen mdev | KVM mdev |", md)
+        self.assertIn("| fill | pass | pass | pass | 22 | 22 | 22 | 0 | 0 | - | 0.05 | 0.02 | "
+                      "0.01 | 5.00 | 2.00 |", md)
 
     def test_no_compared_jobs(self):
         self.assertIsNone(rigreport.path_comparison(self.dir, [{"name": "xen-boot"}]))

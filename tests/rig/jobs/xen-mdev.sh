@@ -1,0 +1,140 @@
+# rig-timeout: 720
+# xen-mdev: the vGPU as a VFIO mdev on Xen, served by stock QEMU-xen.
+# dom0 loads the same vgpu_mdev.ko the KVM path uses (no kvm.ko needed) and
+# the Xen VFIO IOMMU backend vfio_iommu_xen.ko (guest memory by foreign and
+# grant mapping instead of type1), creates an instance through sysfs, and
+# starts an HVM guest whose device model is Debian's qemu-system-xen behind
+# the wrapper vgpu-qemu-dm (toolstack/), which binds the mdev to the domain
+# before QEMU opens it: `device_model_args_hvm` gives QEMU
+# `-device vfio-pci,sysfsdev=/sys/bus/mdev/devices/<uuid>`.  In the guest,
+# the same vgpu-guest run as xen-vgpu (guest/xen-mdev.sh): every scenario,
+# interrupts by MSI and by INTx, every scenario again with DMA by grant
+# (grants mapped by vfio_iommu_xen), write tracking through the Xen tracker
+# vgpu_mdev_xen (an in-kernel IOREQ server claiming p2m_ioreq_server).
+# Then: teardown with every live count of the backend and the tracker back
+# to its baseline and no zombie domain; a second guest on the same instance
+# destroyed mid-workload, the same checks; the instance removed, the
+# modules unloaded, and dom0's kernel log without a warning or oops.
+# MDEV, XSYS, QEMU_XEN and the helpers for mdevs on Xen: lib.sh.
+PARENT=/sys/class/mdev_bus/rgpu0
+TYPES=$PARENT/mdev_supported_types
+U=7a1c3e52-0000-4000-8000-00000000e001
+
+# Whatever happens to the steps, no instance outlives the job.
+cleanup() {
+    xl destroy xm1 2>/dev/null
+    xl destroy xm2 2>/dev/null
+    [ -e "$MDEV/$U" ] && echo 1 >"$MDEV/$U/remove" 2>/dev/null
+    return 0
+}
+trap cleanup EXIT
+
+XTSYS=/sys/kernel/vgpu_mdev_xen
+# xsys_counts (lib.sh) counts the Xen write tracker's live counts too.
+XSYS_EXTRA=$XTSYS
+
+module_load() {
+    set -x
+    mdev_modules_install vgpu_mdev vgpu_mdev_kvm vgpu_mdev_xen vfio_iommu_xen || return
+    # The same module as on KVM, and it needs no KVM here.
+    modinfo -F depends "$BIN/vgpu_mdev.ko"
+    modinfo -F depends "$BIN/vgpu_mdev.ko" | tr , '\n' | grep -qx kvm && { echo "vgpu_mdev depends on kvm"; return 1; }
+    xen_vfio_load || return 1
+    # Its soft dependencies bring the write trackers; here Xen's serves.
+    modprobe vgpu_mdev || return 1
+    lsmod | grep -E '^(vgpu|vfio|mdev|kvm)'
+    lsmod | grep -q '^vgpu_mdev_xen ' || { echo "the Xen write tracker did not load"; return 1; }
+    [ -d "$TYPES/rgpu-refgpu-8" ] || { echo "no rgpu-refgpu-8 type"; return 1; }
+    xsys_baseline
+}
+
+mdev_create() {
+    set -x
+    mdev_instance_create "$TYPES/rgpu-refgpu-8" "$U" || return 1
+    basename "$(readlink "$MDEV/$U/iommu_group")" >"$OUT/.group"
+}
+
+# guest_create_mdev NAME: an HVM guest whose QEMU-xen gets the instance
+# through vgpu-qemu-dm; the mdev must be bound to the new domain and served
+# by our backend (type1 unused).
+guest_create_mdev() {
+    [ -x "$QEMU_XEN" ] || { echo "no $QEMU_XEN"; return $BROKEN; }
+    cat >>"$OUT/$1.cfg" <<EOF
+device_model_override = "$BIN/vgpu-qemu-dm"
+device_model_args_hvm = [ "-device", "vfio-pci,sysfsdev=$MDEV/$U" ]
+EOF
+    guest_create "$1" || { tail -30 "/var/log/xen/qemu-dm-$1.log"; return 1; }
+    cat "/var/log/xen/qemu-dm-$1.log"
+    # QEMU's container is ours, and type1 serves nobody.
+    mdev_bound "$1" "$U"
+}
+
+mdev_results() {
+    guest_wait xm1 'RIG-GUEST: done rc=' 400
+    _rc=$?
+    grep -a 'RIG-GUEST' "$OUT/guest-xm1.console"
+    xsys_counts >"$OUT/.xsys-workload"
+    cat "$OUT/.xsys-workload"
+    dmesg | grep -E 'vgpu_mdev|vfio_iommu_xen' | tail -30
+    grep -H . "$XTSYS"/* 2>/dev/null
+    [ $_rc = 0 ] || return 1
+    vgpu_guest_ok xm1 || return 1
+    dmesg | grep -q 'opened (write tracking: xen)' || { echo "the Xen tracker did not serve the instance"; return 1; }
+    # The grant run: the guest's grant addresses were pinned through grant
+    # mappings of vfio_iommu_xen (the teardown's counts_back then finds
+    # grant_pages back at its baseline, 0).
+    vgpu_guest_grant_ok xm1 || return 1
+    _gm=$(cat "$XSYS/stats/grant_maps_total" 2>/dev/null)
+    echo "vfio_iommu_xen: grant_maps_total ${_gm:-?}, grant_pages $(cat "$XSYS/stats/grant_pages")"
+    [ "${_gm:-0}" -gt 0 ] || { echo "the grant run mapped no grant in vfio_iommu_xen"; return 1; }
+}
+
+mdev_teardown() {
+    set -x
+    guest_gone xm1 60 || return 1
+    domains_gone || return 1
+    counts_back after-xm1
+}
+
+# A second guest gets the same instance (bound anew to its domain) and is
+# destroyed while vgpu-guest works: frames pinned, the engine busy, the
+# tracker's IOREQ server live.  Everything must be let go of all the same.
+destroy_mid_workload() {
+    guest_config xm2
+    guest_create_mdev xm2 || return 1
+    guest_wait xm2 'PASS fill' 400 || return 1
+    set -x
+    xsys_counts
+    xl destroy xm2 || return 1
+    domains_gone || return 1
+    counts_back after-xm2 || return 1
+    dmesg | grep -E 'vgpu_mdev|vfio_iommu_xen' | tail -12
+}
+
+mdev_remove() {
+    echo 1 >"$MDEV/$U/remove" || return 1
+    [ ! -e "$MDEV/$U" ] || { echo "instance still there"; return 1; }
+    [ "$(cat "$TYPES/rgpu-refgpu-8/available_instances")" -gt 0 ]
+}
+
+modules_unload() {
+    set -x
+    rmmod vgpu_mdev_xen vgpu_mdev_kvm || return 1
+    rmmod vgpu_mdev || return 1
+    rmmod vfio_iommu_xen || return 1
+    lsmod | grep -E '^(vgpu|vfio)'
+    return 0
+}
+
+guest_config xm1
+step module-load module_load
+step mdev-create mdev_create
+step guest-create guest_create_mdev xm1
+step guest-boot guest_wait xm1 'RIG-GUEST: init up' 400
+step guest-workload mdev_results
+step teardown mdev_teardown
+step destroy-mid-workload destroy_mid_workload
+step mdev-remove mdev_remove
+step modules-unload modules_unload
+step kernel-log kernel_log_clean
+step leak-check leak_check
