@@ -12,8 +12,9 @@
 # (grants mapped by vfio_iommu_xen), write tracking through the Xen tracker
 # vgpu_mdev_xen (an in-kernel IOREQ server claiming p2m_ioreq_server).
 # Then: teardown with every live count of the backend and the tracker back
-# to its baseline and no zombie domain; a second guest on the same instance
-# destroyed mid-workload, the same checks; the instance removed, the
+# to its baseline and no zombie domain; a second guest started by the
+# toolstack (vgpu-xl, vgpu= with backend=mdev) and destroyed by it
+# mid-workload, the same checks; the instance removed, the
 # modules unloaded, and dom0's kernel log without a warning or oops.
 # MDEV, XSYS, QEMU_XEN and the helpers for mdevs on Xen: lib.sh.
 PARENT=/sys/class/mdev_bus/rgpu0
@@ -24,7 +25,9 @@ U=7a1c3e52-0000-4000-8000-00000000e001
 cleanup() {
     xl destroy xm1 2>/dev/null
     xl destroy xm2 2>/dev/null
-    [ -e "$MDEV/$U" ] && echo 1 >"$MDEV/$U/remove" 2>/dev/null
+    for _u in "$U" "$U2"; do
+        [ -e "$MDEV/$_u" ] && echo 1 >"$MDEV/$_u/remove" 2>/dev/null
+    done
     return 0
 }
 trap cleanup EXIT
@@ -96,17 +99,33 @@ mdev_teardown() {
     counts_back after-xm1
 }
 
-# A second guest gets the same instance (bound anew to its domain) and is
-# destroyed while vgpu-guest works: frames pinned, the engine busy, the
-# tracker's IOREQ server live.  Everything must be let go of all the same.
+# A second guest the way an administrator starts one: `vgpu-xl create` on a
+# config with `vgpu = [ "type=refgpu-4,backend=mdev,uuid=$U2" ]` creates
+# the instance, starts the domain with vgpu-qemu-dm and the vfio-pci
+# device, and records it in xenstore.  The guest is destroyed with
+# `vgpu-xl destroy` while vgpu-guest works (frames pinned, the engine busy,
+# the tracker's IOREQ server live): the instance must be removed, its
+# records gone, and every mapping let go of all the same.
+U2=7a1c3e52-0000-4000-8000-00000000e002
+VG_XSR=/local/domain/0/backend/vgpu-mdev
 destroy_mid_workload() {
-    guest_config xm2
-    guest_create_mdev xm2 || return 1
+    guest_config xm2 "vgpu = [ \"type=refgpu-4,backend=mdev,uuid=$U2\" ]"
+    export VGPUCTL="$BIN/vgpuctl" VGPU_QEMU_DM="$BIN/vgpu-qemu-dm"
+    sh "$BIN/vgpu-xl" create "$OUT/xm2.cfg" || { tail -30 /var/log/xen/qemu-dm-xm2.log; return 1; }
+    guest_domid xm2 >"$OUT/.domid-xm2"
+    _d=$(cat "$OUT/.domid-xm2")
+    sh "$BIN/vgpu-xl" vgpu-list "$_d"
+    xenstore-ls -f "$VG_XSR/$_d" || { echo "no xenstore records of dom$_d's mdev"; return 1; }
+    "$BIN/vgpuctl" list
+    "$BIN/vgpuctl" list | grep "$U2" | grep -q mdev || { echo "vgpuctl list does not show $U2"; return 1; }
+    mdev_bound xm2 "$U2" || return 1
     guest_wait xm2 'PASS fill' 400 || return 1
     set -x
     xsys_counts
-    xl destroy xm2 || return 1
+    sh "$BIN/vgpu-xl" destroy xm2 || return 1
     domains_gone || return 1
+    [ ! -e "$MDEV/$U2" ] || { echo "vgpu-xl destroy left the instance $U2"; return 1; }
+    ! xenstore-ls "$VG_XSR/$_d" 2>/dev/null || { echo "vgpu-xl destroy left xenstore records"; return 1; }
     counts_back after-xm2 || return 1
     dmesg | grep -E 'vgpu_mdev|vfio_iommu_xen' | tail -12
 }
