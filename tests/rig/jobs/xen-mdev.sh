@@ -15,7 +15,10 @@
 # to its baseline and no zombie domain; a second guest started by the
 # toolstack (vgpu-xl, vgpu= with backend=mdev) and destroyed by it
 # mid-workload, the same checks; the instance removed, the
-# modules unloaded, and dom0's kernel log without a warning or oops.
+# modules unloaded, and dom0's kernel log without a warning or oops.  The
+# instance is made and removed with mdevctl; a third guest started without
+# the wrapper (so type1 gets QEMU's container) must find its guest memory
+# refused by vgpu_mdev, never reached through type1.
 # MDEV, XSYS, QEMU_XEN and the helpers for mdevs on Xen: lib.sh.
 PARENT=/sys/class/mdev_bus/rgpu0
 TYPES=$PARENT/mdev_supported_types
@@ -25,6 +28,7 @@ U=7a1c3e52-0000-4000-8000-00000000e001
 cleanup() {
     xl destroy xm1 2>/dev/null
     xl destroy xm2 2>/dev/null
+    xl destroy xm3 2>/dev/null
     for _u in "$U" "$U2"; do
         [ -e "$MDEV/$_u" ] && echo 1 >"$MDEV/$_u/remove" 2>/dev/null
     done
@@ -51,10 +55,18 @@ module_load() {
     xsys_baseline
 }
 
+# The instance through mdevctl, as an administrator would on KVM: the
+# parent's types listed, a transient instance started by UUID.
 mdev_create() {
     set -x
-    mdev_instance_create "$TYPES/rgpu-refgpu-8" "$U" || return 1
-    basename "$(readlink "$MDEV/$U/iommu_group")" >"$OUT/.group"
+    mdevctl types || return 1
+    mdevctl types | grep -q 'rgpu-refgpu-8' || { echo "mdevctl does not list the types"; return 1; }
+    mdevctl start -u "$U" -p rgpu0 -t rgpu-refgpu-8 || return 1
+    mdevctl list
+    mdevctl list | grep -q "$U rgpu0 rgpu-refgpu-8" || { echo "mdevctl does not list $U"; return 1; }
+    [ -e "$MDEV/$U" ] || return 1
+    _g=$(basename "$(readlink "$MDEV/$U/iommu_group")")
+    [ -e "/dev/vfio/$_g" ] || { echo "no /dev/vfio/$_g"; return 1; }
 }
 
 # guest_create_mdev NAME: an HVM guest whose QEMU-xen gets the instance
@@ -130,8 +142,30 @@ destroy_mid_workload() {
     dmesg | grep -E 'vgpu_mdev|vfio_iommu_xen' | tail -12
 }
 
+# Stock QEMU-xen without the wrapper: nothing binds the instance, so our
+# backend refuses the group and QEMU's container falls to type1, whose view
+# of guest memory under Xen is QEMU's own memory.  vgpu_mdev must refuse
+# every guest memory access then (the guest's work fails; dom0 and the
+# other counts are untouched), and say why.
+type1_refused() {
+    guest_config xm3 "device_model_args_hvm = [ \"-device\", \"vfio-pci,sysfsdev=$MDEV/$U\" ]"
+    guest_create xm3 || return 1
+    _t1=$(awk '$1 == "vfio_iommu_type1" { print $3 }' /proc/modules)
+    echo "vfio_iommu_type1 use count: $_t1"
+    [ "${_t1:-0}" -gt 0 ] || { echo "QEMU's container is not type1's"; return 1; }
+    guest_wait xm3 'FAIL ' 400 || return 1
+    set -x
+    dmesg | grep 'refusing guest memory access' ||
+        { echo "vgpu_mdev did not refuse guest memory through type1"; return 1; }
+    xl destroy xm3 || return 1
+    domains_gone || return 1
+    _t1=$(awk '$1 == "vfio_iommu_type1" { print $3 }' /proc/modules)
+    [ "$_t1" = 0 ] || { echo "type1 still in use: $_t1"; return 1; }
+    counts_back after-xm3
+}
+
 mdev_remove() {
-    echo 1 >"$MDEV/$U/remove" || return 1
+    mdevctl stop -u "$U" || return 1
     [ ! -e "$MDEV/$U" ] || { echo "instance still there"; return 1; }
     [ "$(cat "$TYPES/rgpu-refgpu-8/available_instances")" -gt 0 ]
 }
@@ -153,6 +187,7 @@ step guest-boot guest_wait xm1 'RIG-GUEST: init up' 400
 step guest-workload mdev_results
 step teardown mdev_teardown
 step destroy-mid-workload destroy_mid_workload
+step type1-refused type1_refused
 step mdev-remove mdev_remove
 step modules-unload modules_unload
 step kernel-log kernel_log_clean
