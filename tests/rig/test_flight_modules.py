@@ -1,0 +1,70 @@
+"""Unit tests of flight.py's choice of kernel modules (no rig needed):
+a module is shipped only when it was built for the host image's kernel,
+and anything else stops the host before it boots, saying what to do."""
+import os
+import shutil
+import tempfile
+import types
+import unittest
+
+import flight
+
+
+def fake_ko(path, vermagic):
+    """A file laid out like a module's .modinfo strings."""
+    with open(path, "wb") as f:
+        f.write(b"\x7fELF...\0license=GPL\0vermagic=" + vermagic.encode() +
+                b" SMP preempt mod_unload modversions \0name=x\0")
+
+
+class KernelModuleTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp()
+        self.cache = os.path.join(self.dir, "xen-0123456789abcdef-6.1.0-57-amd64")
+        os.makedirs(self.cache)
+        with open(os.path.join(self.cache, "kernel-release"), "w") as f:
+            f.write("6.1.0-57-amd64\n")
+        self.build = os.path.join(self.dir, "build")
+        self.kdir = os.path.join(self.build, "kernel-6.1.0-57-amd64")
+        os.makedirs(self.kdir)
+        # kernel_module needs only these attributes of a Flight.
+        self.fl = types.SimpleNamespace(cache=self.cache, hostname="xen",
+                                        args=types.SimpleNamespace(build=self.build))
+
+    def tearDown(self):
+        shutil.rmtree(self.dir)
+
+    def module(self, name, **kw):
+        return flight.Flight.kernel_module(self.fl, name, **kw)
+
+    def test_vermagic(self):
+        fake_ko(os.path.join(self.kdir, "a.ko"), "6.1.0-57-amd64")
+        self.assertEqual(flight.module_vermagic(os.path.join(self.kdir, "a.ko")),
+                         "6.1.0-57-amd64")
+        with open(os.path.join(self.kdir, "none.ko"), "wb") as f:
+            f.write(b"no modinfo here")
+        self.assertIsNone(flight.module_vermagic(os.path.join(self.kdir, "none.ko")))
+
+    def test_matching_module(self):
+        fake_ko(os.path.join(self.kdir, "vgpu_mdev.ko"), "6.1.0-57-amd64")
+        self.assertEqual(self.module("vgpu_mdev.ko"), os.path.join(self.kdir, "vgpu_mdev.ko"))
+
+    def test_missing_module_says_what_to_do(self):
+        with self.assertRaises(flight.RigError) as e:
+            self.module("vgpu_mdev.ko")
+        self.assertIn("6.1.0-57-amd64", str(e.exception))
+        self.assertIn("run make kernel", str(e.exception))
+        self.assertIsNone(self.module("mtty.ko", optional=True))
+
+    def test_wrong_kernel_is_an_error(self):
+        # Built for another kernel but placed under this release's directory.
+        fake_ko(os.path.join(self.kdir, "rgpu_uio.ko"), "6.1.0-58-amd64")
+        for optional in (False, True):
+            with self.assertRaises(flight.RigError) as e:
+                self.module("rgpu_uio.ko", optional=optional)
+            self.assertIn("vermagic 6.1.0-58-amd64", str(e.exception))
+            self.assertIn("run make kernel", str(e.exception))
+
+
+if __name__ == "__main__":
+    unittest.main()
