@@ -24,7 +24,8 @@ $(BUILD)/bin/vgpu-xl $(BUILD)/bin/vgpu-qemu-dm: $(BUILD)/bin/%: toolstack/%
 -include $(VGPUCTL_OBJS:.o=.d)
 
 # Toolstack + daemon unit tests (no Xen needed at run time; libxen-dev to link).
-TOOLSTACK_TEST_SRCS := tests/toolstack/test_toolstack.c tests/common/cunit_main.c toolstack/json.c \
+TOOLSTACK_TEST_SRCS := tests/toolstack/test_toolstack.c tests/toolstack/test_config.c \
+                       tests/common/cunit_main.c toolstack/json.c \
                        toolstack/vgpu_cfg.c toolstack/vgpu_mdev.c \
                        $(filter-out dom0-backend/main.c,$(wildcard dom0-backend/*.c))
 TOOLSTACK_TEST_OBJS := $(patsubst %.c,$(BUILD)/toolstack-test/%.o,$(TOOLSTACK_TEST_SRCS))

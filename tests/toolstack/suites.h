@@ -1,0 +1,10 @@
+/*
+ * suites.h - the toolstack test suites that live outside test_toolstack.c,
+ * registered by its runner.
+ */
+#ifndef TOOLSTACK_SUITES_H
+#define TOOLSTACK_SUITES_H
+
+void register_config_suites(void);   /* test_config.c */
+
+#endif
