@@ -41,6 +41,8 @@ struct jbuf {
 void jb_raw(struct jbuf *b, const char *text);
 void jb_fmt(struct jbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void jb_str(struct jbuf *b, const char *s);      /* a quoted, escaped JSON string */
+/* A parsed value written back, compactly (as the daemon writes its replies). */
+void jb_json(struct jbuf *b, const struct json *j);
 void jb_free(struct jbuf *b);
 
 #endif /* VGPU_JSON_H */

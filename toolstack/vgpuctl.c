@@ -209,36 +209,6 @@ static void table_types(const struct json *r)
     }
 }
 
-/* Re-serialize a parsed JSON value, compactly (as the daemon writes it). */
-static void jb_json(struct jbuf *b, const struct json *j)
-{
-    switch (j->type) {
-    case JSON_NULL: jb_raw(b, "null"); break;
-    case JSON_BOOL: jb_raw(b, j->b ? "true" : "false"); break;
-    case JSON_NUM:
-        if (j->num > -1e15 && j->num < 1e15 && j->num == (double)(long long)j->num)
-            jb_fmt(b, "%.0f", j->num);
-        else
-            jb_fmt(b, "%.17g", j->num);
-        break;
-    case JSON_STR: jb_str(b, j->str); break;
-    case JSON_ARR:
-    case JSON_OBJ:
-        jb_raw(b, j->type == JSON_ARR ? "[" : "{");
-        for (size_t i = 0; i < j->n; i++) {
-            if (i)
-                jb_raw(b, ",");
-            if (j->type == JSON_OBJ) {
-                jb_str(b, j->keys[i]);
-                jb_raw(b, ":");
-            }
-            jb_json(b, j->items[i]);
-        }
-        jb_raw(b, j->type == JSON_ARR ? "]" : "}");
-        break;
-    }
-}
-
 /* The instances of the kernel mdev path, with their domains if known. */
 static int scan_mdev(struct vgpu_mdev_inst *v, unsigned int max)
 {

@@ -85,6 +85,18 @@ static void test_json_writer(void)
     CU_ASSERT_STRING_EQUAL(json_get_str(j, "k"), "q\"b\\s\n\x01");
     json_free(j);
     jb_free(&b);
+
+    /* A parsed value written back is the same compact text. */
+    {
+        const char *text = "{\"a\":[1,-2,0.5,true,false,null],\"s\":\"x\\ny\",\"o\":{}}";
+
+        j = json_parse(text, err, sizeof(err));
+        CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+        jb_json(&b, j);
+        CU_ASSERT_STRING_EQUAL(b.s, text);
+        json_free(j);
+        jb_free(&b);
+    }
 }
 
 /* ------------------------------------------------------------ map cache */
