@@ -162,13 +162,7 @@ rmmod_with_instances() {
     rmmod vgpu_mdev_xen vgpu_mdev_kvm vgpu_mdev
 }
 
-kernel_log_clean() {
-    dmesg | grep -i -E 'vgpu|rgpu|vfio|mdev' | tail -60
-    if dmesg | grep -E 'BUG:|Oops|WARNING:|general protection|Call Trace'; then
-        return 1
-    fi
-}
-
+# kernel_log_clean: lib.sh's (the L1 runner sources it too).
 step module-load module_load
 step mdev-sysfs sysfs_lifecycle
 step mdevctl mdevctl_define_start

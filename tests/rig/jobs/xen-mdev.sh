@@ -150,7 +150,7 @@ destroy_mid_workload() {
 type1_refused() {
     guest_config xm3 "device_model_args_hvm = [ \"-device\", \"vfio-pci,sysfsdev=$MDEV/$U\" ]"
     guest_create xm3 || return 1
-    _t1=$(awk '$1 == "vfio_iommu_type1" { print $3 }' /proc/modules)
+    _t1=$(type1_users)
     echo "vfio_iommu_type1 use count: $_t1"
     [ "${_t1:-0}" -gt 0 ] || { echo "QEMU's container is not type1's"; return 1; }
     guest_wait xm3 'FAIL ' 400 || return 1
@@ -159,7 +159,7 @@ type1_refused() {
         { echo "vgpu_mdev did not refuse guest memory through type1"; return 1; }
     xl destroy xm3 || return 1
     domains_gone || return 1
-    _t1=$(awk '$1 == "vfio_iommu_type1" { print $3 }' /proc/modules)
+    _t1=$(type1_users)
     [ "$_t1" = 0 ] || { echo "type1 still in use: $_t1"; return 1; }
     counts_back after-xm3
 }
