@@ -166,6 +166,12 @@ guest_wait() {
         sleep 1; _i=$(($(secs) - _s0))
     done
     echo "timeout ${_to}s waiting for '$_pat' on $_g's console"
+    # What the guest was doing: its state letters and Xen's view of its
+    # vCPUs (debug-key q: pause flags, blocked or running, pending events)
+    # land in xl-dmesg.log, to tell a guest stuck on an unanswered I/O
+    # request from one spinning in its own code.
+    xl list -v "$_g" 2>&1 | tail -1
+    xl debug-keys q >/dev/null 2>&1
     check_flake "$_g" && echo "known rig flake: $(cat "$OUT/flake")"
     tail -20 "$_con" 2>/dev/null
     return 1
