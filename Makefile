@@ -26,7 +26,7 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototyp
            -Wno-unused-parameter
 CSTD    := -std=c11
 OPT     ?= -O2 -g
-CFLAGS_COMMON := $(CSTD) $(WARN) $(OPT) -Icore -Icore/os -MMD -MP
+CFLAGS_COMMON := $(CSTD) $(WARN) $(OPT) -Icore -Icore/os -Ipgpu-sw -MMD -MP
 
 # Debian packages the build and the test suites need.  Later issues append.
 # python3: the rig report's unit tests (check-rig) run before the rig's own
@@ -59,6 +59,8 @@ $(DEPS_STAMP): Makefile $(wildcard mk/*.mk) tests/rig/rig.mk mk/ensure-packages
 
 # ---------------------------------------------------------------- core
 CORE_SRCS := $(wildcard core/*.c)
+# The software engine: the pGPU every creator of a parent uses today.
+PGPU_SW_SRCS := $(wildcard pgpu-sw/*.c)
 OS_USER_SRCS := core/os/os_user.c
 
 include mk/variant.mk
@@ -84,16 +86,35 @@ core-lib: $(BUILD)/plain/libvgpucore.a
 # compiler's own freestanding headers (stdint.h, stddef.h, stdbool.h...) and
 # the OS shim header.  The userspace shim implementation is excluded: it is
 # the one place allowed to see libc.
+# Proof that the pGPU seam is one: the model (core/) is compiled and linked
+# (ld -r) without the software engine, the engine (pgpu-sw/) apart against
+# the seam's headers alone (CHECK_SEAM_HEADERS), and each may leave
+# undefined only the shim's functions and the mem and str functions a
+# freestanding compiler may call (CHECK_CORE_EXTERNS).
 # The compiler's include directory is asked for in the recipe: on a fresh
 # machine the compiler is installed by $(DEPS_STAMP), after make has read this.
+CHECK_SEAM_HEADERS := core/pgpu.h core/hw_regs.h core/os/os.h
+CHECK_CORE_EXTERNS := ^(os_[a-z0-9_]+|mem(cpy|move|set|cmp)|str(len|cmp|ncmp))$$
+CHECK_CORE_FLAGS = $(CSTD) $(WARN) -O2 -ffreestanding -fno-builtin -nostdinc \
+                   -isystem $$inc -DOS_FREESTANDING
 check-core: $(DEPS_STAMP)
-	$(Q)mkdir -p $(BUILD)/check-core
-	$(Q)set -e; inc=$$($(CC) -print-file-name=include); for f in $(CORE_SRCS); do \
-	    $(CC) $(CSTD) $(WARN) -O2 -ffreestanding -fno-builtin -nostdinc \
-	        -isystem $$inc -Icore -Icore/os -DOS_FREESTANDING \
-	        -c $$f -o $(BUILD)/check-core/$$(basename $$f .c).o; \
+	$(Q)d=$(BUILD)/check-core; rm -rf $$d; mkdir -p $$d/model $$d/pgpu-sw $$d/seam
+	$(Q)set -e; d=$(BUILD)/check-core; inc=$$($(CC) -print-file-name=include); \
+	for f in $(CORE_SRCS); do \
+	    $(CC) $(CHECK_CORE_FLAGS) -Icore -Icore/os -c $$f -o $$d/model/$$(basename $$f .c).o; \
+	done; \
+	for h in $(CHECK_SEAM_HEADERS); do ln -s $(CURDIR)/$$h $$d/seam/; done; \
+	for f in $(PGPU_SW_SRCS); do \
+	    $(CC) $(CHECK_CORE_FLAGS) -I$$d/seam -c $$f -o $$d/pgpu-sw/$$(basename $$f .c).o; \
+	done; \
+	for part in model pgpu-sw; do \
+	    ld -r -o $$d/$$part.o $$d/$$part/*.o; \
+	    bad=$$(nm -u $$d/$$part.o | awk '{print $$2}' | grep -Ev '$(CHECK_CORE_EXTERNS)' || true); \
+	    if [ -n "$$bad" ]; then echo "check-core: $$part needs symbols outside the shim:" $$bad; exit 1; fi; \
 	done
-	$(Q)echo "check-core: $(words $(CORE_SRCS)) core/ files compile freestanding against the shim only"
+	$(Q)echo "check-core: $(words $(CORE_SRCS)) core/ files compile freestanding against the shim only" \
+	    "and link without the software engine; $(words $(PGPU_SW_SRCS)) pgpu-sw/ file(s) against" \
+	    "pgpu.h, hw_regs.h and the shim only"
 
 # ---------------------------------------------------------------- tests
 # Suites: unit-tests (foundation), mech-tests (reference-GPU mechanisms,

@@ -123,7 +123,8 @@ u64 vgpu_engine_read_status(struct vgpu *v, const struct vgpu_mmio_reg *r)
            (v->eng[e].error ? RGPU_RING_STATUS_ERROR : 0);
 }
 
-void vgpu_engine_complete(struct vgpu *v, struct vgpu_workload *w,
+/* Account a slice of w and retire, requeue or fail it. */
+static void engine_retire(struct vgpu *v, struct vgpu_workload *w,
                           const struct pgpu_exec_result *res, u64 elapsed)
 {
     struct vgpu_parent *p = v->parent;
@@ -156,6 +157,17 @@ void vgpu_engine_complete(struct vgpu *v, struct vgpu_workload *w,
         vgpu_engine_error(v, e, res->error, res->error_addr);
         return;
     }
+}
+
+void vgpu_engine_complete(struct vgpu *v, u32 e, struct vgpu_workload *w,
+                          const struct pgpu_exec_result *res, u64 elapsed)
+{
+    if (w)
+        engine_retire(v, w, res, elapsed);
+    /* This slice is over: frames the guest unmapped meanwhile can go,
+     * unless v's other engine is still running. */
+    if (v->gtt.nr_deferred && !vgpu_sched_running(v->parent->sched, v, e))
+        vgpu_gtt_release(v, true);
 }
 
 /* Side effects from the engine's thread: take the vGPU lock for each. */

@@ -52,28 +52,34 @@ static void mark_run(u8 *used, u32 start, u32 k, u8 val)
 
 int vgpu_parent_create(const struct vgpu_parent_config *cfg, struct vgpu_parent **out)
 {
+    struct pgpu *pgpu = cfg ? cfg->pgpu : NULL;
     struct vgpu_parent *p;
     u64 chunk = ~0ull;
     unsigned int i;
     int rc = -ENOMEM;
 
-    if (!cfg || !out)
-        return -EINVAL;
+    if (!cfg || !out || !pgpu) {
+        rc = -EINVAL;
+        goto fail_pgpu;
+    }
     for (i = 0; i < vgpu_nr_types; i++)
         chunk = OS_MIN(chunk, vgpu_types[i].gm_size);
     if (cfg->gm_size < chunk || cfg->gm_size % chunk || cfg->gm_size / chunk > 4096 ||
         cfg->gm_size > (u64)(RGPU_GTT_SIZE / 8) << VGPU_PAGE_SHIFT ||
+        cfg->gm_size > (u64)pgpu->gtt_entries << PGPU_PAGE_SHIFT ||
         !cfg->fences || cfg->fences > 4096 || !cfg->weight_budget ||
         !cfg->display_pipes || cfg->display_pipes > 256 ||
         (cfg->bar2_size && (!OS_IS_POW2(cfg->bar2_size) || cfg->bar2_size < VGPU_PAGE_SIZE))) {
         os_err("parent %s: invalid resource configuration", cfg->name ? cfg->name : "?");
-        return -EINVAL;
+        rc = -EINVAL;
+        goto fail_pgpu;
     }
 
     p = os_alloc(sizeof(*p));
     if (!p)
-        return -ENOMEM;
+        goto fail_pgpu;
     p->cfg = *cfg;
+    p->pgpu = pgpu;
     if (!p->cfg.name)
         p->cfg.name = "rgpu";
     p->gm_chunk = chunk;
@@ -93,12 +99,6 @@ int vgpu_parent_create(const struct vgpu_parent_config *cfg, struct vgpu_parent 
                                vgpu_ref_ranges, vgpu_ref_nr_ranges);
     if (rc)
         goto fail;
-    rc = -ENOMEM;
-    p->pgpu = pgpu_sw_create(cfg->gm_size);
-    if (!p->pgpu)
-        goto fail;
-    if (cfg->clock)
-        pgpu_sw_set_clock(p->pgpu, cfg->clock, cfg->clock_ctx);
     rc = vgpu_sched_create(p, &p->sched);
     if (rc)
         goto fail;
@@ -114,14 +114,16 @@ int vgpu_parent_create(const struct vgpu_parent_config *cfg, struct vgpu_parent 
 fail:
     vgpu_display_stop(p);
     vgpu_sched_destroy(p->sched);
-    if (p->pgpu)
-        p->pgpu->ops->destroy(p->pgpu);
     vgpu_mmio_table_free(&p->mmio);
     os_free(p->pipe_owner);
     os_free(p->fence_used);
     os_free(p->chunk_used);
     os_mutex_destroy(p->lock);
     os_free(p);
+fail_pgpu:
+    /* The pgpu was handed over: a failed create must not leak it. */
+    if (pgpu)
+        pgpu->ops->destroy(pgpu);
     return rc;
 }
 

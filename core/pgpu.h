@@ -3,15 +3,25 @@
  *
  * The device model never touches the physical GPU directly: it programs
  * host GTT entries, submits shadowed (scanned and copied) workloads to an
- * engine, and reads scanout memory through this table.  core/sw_engine.c
- * implements it in software; a driver for real hardware would fill the
- * same table.  All graphics addresses are host graphics addresses, which
- * equal guest ones because each vGPU is confined to its slice (PV info).
+ * engine, and reads scanout memory through this table.  pgpu-sw/ (the
+ * software engine) implements it; a driver for real hardware would fill the
+ * same table.  The device model never creates a pgpu: whoever creates the
+ * parent (daemon, kernel module, tests) makes one and hands it over in
+ * vgpu_parent_config.  All graphics addresses are host graphics addresses,
+ * which equal guest ones because each vGPU is confined to its slice (PV
+ * info).  A driver sees this header, hw_regs.h (the device it drives) and
+ * the OS shim, nothing of the device model.
  */
 #ifndef VGPU_PGPU_H
 #define VGPU_PGPU_H
 
 #include "os.h"
+#include "hw_regs.h"
+
+/* Host GTT page: index = graphics address >> PGPU_PAGE_SHIFT. */
+#define PGPU_PAGE_SHIFT 12
+#define PGPU_PAGE_SIZE  (1u << PGPU_PAGE_SHIFT)
+#define PGPU_PAGE_MASK  ((u64)PGPU_PAGE_SIZE - 1)
 
 struct pgpu;
 struct vgpu_workload;
@@ -35,7 +45,9 @@ struct pgpu_exec_result {
     u64 commands;               /* commands executed in this run */
 };
 
-/* Completion of one submit; called from the engine's context, once. */
+/* Completion of one submit; called once, from any context that may take an
+ * os_mutex: inside submit (a synchronous engine) or later from the driver's
+ * own thread (an asynchronous one).  The scheduler sleeps until it comes. */
 typedef void (*pgpu_done_fn)(void *ctx, const struct pgpu_exec_result *res);
 
 /*
@@ -72,13 +84,15 @@ struct vgpu_workload {
 };
 
 struct pgpu_ops {
-    /* index = graphics address >> 12.  page NULL: invalidate the entry. */
+    /* index = graphics address >> PGPU_PAGE_SHIFT.  page NULL: invalidate the entry. */
     int (*set_gtt)(struct pgpu *g, u32 index, const struct pgpu_page *page);
     /* Run w on engine from w->pos for at most budget_ns (checked at command
      * boundaries and inside long commands), then call done(ctx, result). */
     int (*submit)(struct pgpu *g, u32 engine, struct vgpu_workload *w, u64 budget_ns,
                   pgpu_done_fn done, void *ctx);
-    /* Abandon whatever the engine runs; no completion for it is delivered. */
+    /* Abandon whatever the engine runs.  A submit in progress still
+     * completes (promptly, any status): the scheduler waits for every
+     * completion and discards one that a reset overtook. */
     void (*engine_reset)(struct pgpu *g, u32 engine);
     /* Copy graphics memory (through the host GTT) for scanout. -EFAULT if a
      * page is not mapped. */
@@ -88,21 +102,7 @@ struct pgpu_ops {
 
 struct pgpu {
     const struct pgpu_ops *ops;
-    u32 gtt_entries;            /* graphics memory size >> 12 */
+    u32 gtt_entries;            /* graphics memory size >> PGPU_PAGE_SHIFT */
 };
-
-/* The software engine.  It executes each submit on the caller's thread
- * and calls done before returning; the scheduler gives every engine its
- * own thread, so engines run in parallel with each other and the CPU. */
-struct pgpu *pgpu_sw_create(u64 gm_size);
-
-/* Executed-command hook for tests: called after every command with its
- * opcode; lets a fake clock advance deterministically. */
-void pgpu_sw_set_cmd_hook(struct pgpu *g, void (*hook)(void *ctx, u32 opcode), void *ctx);
-
-/* Clock for the preemption deadline (NULL: the monotonic clock).  The
- * parent passes its vgpu_parent_config clock, so budgets and the
- * scheduler's accounting use one time base. */
-void pgpu_sw_set_clock(struct pgpu *g, u64 (*clock)(void *ctx), void *ctx);
 
 #endif /* VGPU_PGPU_H */

@@ -169,7 +169,11 @@ void vgpu_sched_detach(struct vgpu_sched *s, struct vgpu *v)
     os_mutex_unlock(s->lock);
 }
 
+/* One submit's completion: the pgpu fills it from whatever context it
+ * completes in (inside submit for the software engine, the driver's thread
+ * for an asynchronous one); the engine's thread sleeps on s->cond for it. */
 struct completion {
+    struct vgpu_sched *s;
     struct pgpu_exec_result res;
     bool done;
 };
@@ -177,15 +181,19 @@ struct completion {
 static void on_done(void *ctx, const struct pgpu_exec_result *res)
 {
     struct completion *c = ctx;
+    struct vgpu_sched *s = c->s;
 
+    os_mutex_lock(s->lock);
     c->res = *res;
-    __atomic_store_n(&c->done, true, __ATOMIC_RELEASE);
+    c->done = true;
+    os_cond_broadcast(s->cond);
+    os_mutex_unlock(s->lock);
 }
 
 bool vgpu_sched_step(struct vgpu_sched *s, u32 e)
 {
     struct vgpu_parent *p = s->p;
-    struct completion c = { { PGPU_EXEC_DONE, 0, 0, 0 }, false };
+    struct completion c = { s, { PGPU_EXEC_DONE, 0, 0, 0 }, false };
     struct vgpu_workload *w;
     struct vgpu *v;
     u64 t0, elapsed, gen;
@@ -207,8 +215,10 @@ bool vgpu_sched_step(struct vgpu_sched *s, u32 e)
 
     t0 = sched_now(p);
     p->pgpu->ops->submit(p->pgpu, e, w, p->cfg.slice_ns, on_done, &c);
-    while (!__atomic_load_n(&c.done, __ATOMIC_ACQUIRE))
-        os_sleep_ns(10000);     /* a hardware engine completes asynchronously */
+    os_mutex_lock(s->lock);
+    while (!c.done)
+        os_cond_wait(s->cond, s->lock);
+    os_mutex_unlock(s->lock);
     elapsed = sched_now(p) - t0;
 
     os_mutex_lock(v->lock);
@@ -221,12 +231,7 @@ bool vgpu_sched_step(struct vgpu_sched *s, u32 e)
         w = NULL;
     }
     os_mutex_unlock(s->lock);
-    if (w)
-        vgpu_engine_complete(v, w, &c.res, elapsed);
-    /* This slice is over: frames the guest unmapped meanwhile can go,
-     * unless v's other engine is still running. */
-    if (v->gtt.nr_deferred && !vgpu_sched_running(s, v, e))
-        vgpu_gtt_release(v, true);
+    vgpu_engine_complete(v, e, w, &c.res, elapsed);
     os_mutex_unlock(v->lock);
     /* Last touch of v: once running[e] is cleared, a waiting
      * vgpu_sched_flush() may return and its caller free v. */

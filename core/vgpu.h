@@ -42,9 +42,16 @@ struct vgpu_type {
 };
 
 /* ------------------------------------------------------------ parent */
+struct pgpu;
+
 struct vgpu_parent_config {
     const char *name;           /* for logs, e.g. "rgpu0" */
-    u64 gm_size;                /* graphics memory shared by all vGPUs */
+    /* The physical GPU the vGPUs share (core/pgpu.h), made by the creator,
+     * e.g. pgpu_sw_create() of the software engine (pgpu-sw/).  The parent
+     * owns it from vgpu_parent_create() on, also when that fails, and
+     * destroys it with itself. */
+    struct pgpu *pgpu;
+    u64 gm_size;                /* graphics memory shared by all vGPUs: at most the pgpu's */
     u32 fences;
     u32 weight_budget;          /* sum of the weights of all instances */
     u32 display_pipes;          /* one per instance */
@@ -53,13 +60,15 @@ struct vgpu_parent_config {
     u64 watchdog_ns;            /* a workload running longer is reset (default 2 s) */
     /* Tests: no scheduler or vblank threads; drive them with
      * vgpu_parent_sched_step() and vgpu_display_vblank().  clock (if set)
-     * replaces the monotonic clock for scheduling decisions. */
+     * replaces the monotonic clock for scheduling decisions; give the pgpu
+     * the same clock (pgpu_sw_set_clock) for its preemption deadlines. */
     bool manual;
     u64 (*clock)(void *ctx);
     void *clock_ctx;
 };
 
-/* The reference GPU's resources (docs/hw-spec.md). */
+/* The reference GPU's resources (docs/hw-spec.md); pgpu is left NULL for the
+ * creator to fill. */
 void vgpu_parent_default_config(struct vgpu_parent_config *cfg);
 int vgpu_parent_create(const struct vgpu_parent_config *cfg, struct vgpu_parent **out);
 /* -EBUSY (and nothing freed) while instances exist. */

@@ -230,9 +230,10 @@ void vgpu_engine_reset(struct vgpu *v, u32 engine);
 /* Report a rejected or failed submission: error registers, error IRQ, reset. */
 void vgpu_engine_error(struct vgpu *v, u32 engine, u32 error, u32 addr);
 extern const struct vgpu_workload_ops vgpu_workload_ops;
-/* The scheduler ran w for elapsed ns with result res (v->lock held):
- * retire, requeue or fail it. */
-void vgpu_engine_complete(struct vgpu *v, struct vgpu_workload *w,
+/* The scheduler ran w on engine for elapsed ns with result res (v->lock
+ * held): retire, requeue or fail it (w NULL: a reset discarded it), then
+ * unmap the frames the GTT deferred while the slice ran. */
+void vgpu_engine_complete(struct vgpu *v, u32 engine, struct vgpu_workload *w,
                           const struct pgpu_exec_result *res, u64 elapsed);
 
 /* ------------------------------------------------------------ scheduler */

@@ -21,6 +21,7 @@
 #include "backend.h"
 #include "control.h"
 #include "log_domain.h"
+#include "sw_engine.h"
 
 static int sig_pipe[2] = { -1, -1 };
 
@@ -197,6 +198,12 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     vgpu_parent_default_config(&cfg);
+    /* The physical GPU the guests share: the software engine. */
+    cfg.pgpu = pgpu_sw_create(cfg.gm_size);
+    if (!cfg.pgpu) {
+        os_err("creating the software engine failed: %s", strerror(ENOMEM));
+        return 1;
+    }
     rc = vgpu_parent_create(&cfg, &be.parent);
     if (rc) {
         os_err("creating the reference GPU failed: %s", strerror(-rc));

@@ -15,6 +15,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include "rgpu_mdev.h"
+#include "sw_engine.h"
 
 static int log_level = OS_LOG_INFO;
 
@@ -138,6 +139,10 @@ static int __init vgpu_mdev_init(void)
 	os_log_set_level((enum os_log_level)clamp(log_level, 0, 3));
 	vgpu_parent_default_config(&cfg);
 	cfg.name = RGPU_PARENT_NAME;
+	/* The physical GPU the vGPUs share: the software engine. */
+	cfg.pgpu = pgpu_sw_create(cfg.gm_size);
+	if (!cfg.pgpu)
+		return -ENOMEM;
 	rc = vgpu_parent_create(&cfg, &core);
 	if (rc) {
 		pr_err("creating the reference GPU failed: %d\n", rc);

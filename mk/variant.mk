@@ -1,7 +1,7 @@
 # variant NAME, OPTFLAGS, SANFLAGS
-# Builds core/ + the userspace OS shim into $(BUILD)/NAME/libvgpucore.a and the
-# CUnit runner into $(BUILD)/NAME/unit-tests, with objects kept per variant so
-# plain and sanitized builds never mix.
+# Builds core/ + the software engine (pgpu-sw/) + the userspace OS shim into
+# $(BUILD)/NAME/libvgpucore.a and the CUnit runner into $(BUILD)/NAME/unit-tests,
+# with objects kept per variant so plain and sanitized builds never mix.
 UNIT_SRCS := $(wildcard tests/unit/*.c) $(wildcard tests/testhost/*.c) $(wildcard tests/common/*.c)
 MECH_SRCS := $(wildcard tests/mech/*.c) $(wildcard tests/testhost/*.c) $(wildcard tests/common/*.c)
 # The guest library (not the vgpu-guest program: mk/guest.mk).
@@ -10,9 +10,9 @@ SIM_SRCS := $(wildcard tests/sim/*.c) $(wildcard tests/testhost/*.c) $(GUEST_SRC
 
 define variant
 $(1)_DIR    := $$(BUILD)/$(1)
-$(1)_CFLAGS := $$(CSTD) $$(WARN) $(2) $(3) -Icore -Icore/os -Itests -Iguest -MMD -MP
+$(1)_CFLAGS := $$(CSTD) $$(WARN) $(2) $(3) -Icore -Icore/os -Ipgpu-sw -Itests -Iguest -MMD -MP
 $(1)_LDFLAGS := $(3)
-$(1)_CORE_OBJS := $$(patsubst %.c,$$($(1)_DIR)/%.o,$$(CORE_SRCS) $$(OS_USER_SRCS))
+$(1)_CORE_OBJS := $$(patsubst %.c,$$($(1)_DIR)/%.o,$$(CORE_SRCS) $$(PGPU_SW_SRCS) $$(OS_USER_SRCS))
 $(1)_UNIT_OBJS := $$(patsubst %.c,$$($(1)_DIR)/%.o,$$(UNIT_SRCS))
 $(1)_MECH_OBJS := $$(patsubst %.c,$$($(1)_DIR)/%.o,$$(MECH_SRCS))
 $(1)_SIM_OBJS := $$(patsubst %.c,$$($(1)_DIR)/%.o,$$(SIM_SRCS))

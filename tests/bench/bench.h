@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "vgpu_priv.h"
+#include "sw_engine.h"
 #include "testhost/testhost.h"
 
 #define BENCH_MAX_RUNS 32

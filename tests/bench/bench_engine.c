@@ -58,6 +58,7 @@ void bench_engine(const struct bench_opts *o)
 
     vgpu_parent_default_config(&cfg);
     cfg.manual = true;
+    cfg.pgpu = pgpu_sw_create(cfg.gm_size);
     if (!ref || vgpu_parent_create(&cfg, &p) ||
         bench_vgpu_create(p, "refgpu-1", 0, 2 * bytes, &b)) {
         fprintf(stderr, "bench: engine set-up failed\n");

@@ -45,6 +45,7 @@ void bench_mediated(const struct bench_opts *o)
     double per_row;
 
     vgpu_parent_default_config(&cfg);
+    cfg.pgpu = pgpu_sw_create(cfg.gm_size);
     if (vgpu_parent_create(&cfg, &p) || bench_vgpu_create(p, "refgpu-1", 0, 192u << 20, &b)) {
         fprintf(stderr, "bench: mediated set-up failed\n");
         exit(1);

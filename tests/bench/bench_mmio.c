@@ -21,6 +21,7 @@ void bench_mmio(const struct bench_opts *o)
 
     vgpu_parent_default_config(&cfg);
     cfg.manual = true;
+    cfg.pgpu = pgpu_sw_create(cfg.gm_size);
     if (vgpu_parent_create(&cfg, &p) || bench_vgpu_create(p, "refgpu-8", 0, 1u << 20, &b)) {
         fprintf(stderr, "bench: mmio set-up failed\n");
         exit(1);

@@ -99,6 +99,7 @@ void bench_scanner(const struct bench_opts *o)
 
     vgpu_parent_default_config(&cfg);
     cfg.manual = true;
+    cfg.pgpu = pgpu_sw_create(cfg.gm_size);
     if (!copy || vgpu_parent_create(&cfg, &p) ||
         bench_vgpu_create(p, "refgpu-4", 0, 32u << 20, &b)) {
         fprintf(stderr, "bench: scanner set-up failed\n");

@@ -51,6 +51,7 @@ static void start(struct run *r, const char *const *types, int n, size_t mem)
 
     memset(r, 0, sizeof(*r));
     vgpu_parent_default_config(&cfg);
+    cfg.pgpu = pgpu_sw_create(cfg.gm_size);
     if (vgpu_parent_create(&cfg, &r->p)) {
         fprintf(stderr, "bench: parent failed\n");
         exit(1);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "vgpu_priv.h"
+#include "sw_engine.h"
 #include "testhost/testhost.h"
 
 #define FZ_MEM_SIZE     (1u << 20)      /* guest memory of each vGPU: 256 frames */
@@ -80,8 +81,11 @@ static inline void fz_env_init(struct fz_env *e)
     cfg.clock_ctx = &e->clk;
     cfg.slice_ns = 20000;
     cfg.watchdog_ns = 200000;
+    cfg.pgpu = pgpu_sw_create(cfg.gm_size);
+    FZ_CHECK(cfg.pgpu != NULL);
+    pgpu_sw_set_clock(cfg.pgpu, fz_clock_read, &e->clk);
+    pgpu_sw_set_cmd_hook(cfg.pgpu, fz_cmd_hook, &e->clk);
     FZ_CHECK(vgpu_parent_create(&cfg, &e->p) == 0);
-    pgpu_sw_set_cmd_hook(e->p->pgpu, fz_cmd_hook, &e->clk);
     FZ_CHECK(testhost_init(&e->ha, FZ_MEM_SIZE) == 0);
     FZ_CHECK(testhost_init(&e->hb, FZ_MEM_SIZE) == 0);
     FZ_CHECK(vgpu_create(e->p, "refgpu-16", "0f0f0f0f-0000-4000-8000-00000000000a",

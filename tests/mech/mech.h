@@ -16,6 +16,7 @@
 #include "common/cunit_main.h"
 
 #include "vgpu_priv.h"
+#include "sw_engine.h"
 #include "testhost/testhost.h"
 
 void register_gtt_tests(void);

@@ -52,10 +52,15 @@ int mech_setup(struct mech_env *e, const struct mech_opts *o)
         cfg.clock = fc_read;
         cfg.clock_ctx = &e->clk;
     }
+    cfg.pgpu = pgpu_sw_create(cfg.gm_size);
+    if (!cfg.pgpu)
+        return -1;
+    if (!o->threaded) {
+        pgpu_sw_set_clock(cfg.pgpu, fc_read, &e->clk);
+        pgpu_sw_set_cmd_hook(cfg.pgpu, fc_hook, &e->clk);
+    }
     if (vgpu_parent_create(&cfg, &e->p))
         return -1;
-    if (!o->threaded)
-        pgpu_sw_set_cmd_hook(e->p->pgpu, fc_hook, &e->clk);
     e->nr = o->nr ? o->nr : 1;
     for (i = 0; i < e->nr; i++) {
         const char *t = o->type[i] ? o->type[i] : "refgpu-16";

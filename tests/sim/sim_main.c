@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "sim.h"
+#include "sw_engine.h"
 
 /* ------------------------------------------------------------ failures */
 bool sim_fail(struct sim_guest *g, int line, const char *fmt, ...)
@@ -229,6 +230,7 @@ static int machine_create(struct sim_machine *m, unsigned int n, const char *typ
     m->mem_size = mem_size;
     vgpu_parent_default_config(&cfg);
     cfg.manual = false;         /* scheduler and vblank threads */
+    cfg.pgpu = pgpu_sw_create(cfg.gm_size);
     rc = vgpu_parent_create(&cfg, &m->parent);
     if (rc) {
         snprintf(err, errlen, "vgpu_parent_create: %d", rc);

@@ -18,6 +18,7 @@
 #include "control.h"
 #include "json.h"
 #include "log_domain.h"
+#include "sw_engine.h"
 #include "vgpu_cfg.h"
 #include "vgpu_mdev.h"
 #include "common/cunit_main.h"
@@ -243,6 +244,7 @@ static int control_init(void)
     memset(&be, 0, sizeof(be));
     vgpu_parent_default_config(&cfg);
     cfg.manual = true;
+    cfg.pgpu = pgpu_sw_create(cfg.gm_size);
     return vgpu_parent_create(&cfg, &be.parent);
 }
 

@@ -207,6 +207,7 @@ static void test_bar2_present_with_aperture(void)
 
     vgpu_parent_default_config(&cfg);
     cfg.bar2_size = 256 * MiB;
+    cfg.pgpu = pgpu_sw_create(cfg.gm_size);
     CU_ASSERT_EQUAL_FATAL(vgpu_parent_create(&cfg, &p), 0);
     CU_ASSERT_EQUAL_FATAL(testhost_init(&h, 1u << 20), 0);
     CU_ASSERT_EQUAL_FATAL(vgpu_create(p, "refgpu-4", UNIT_UUID(02), testhost_get_ops(&h), &h, &v), 0);

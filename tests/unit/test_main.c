@@ -17,6 +17,7 @@ int unit_fixture_setup(struct unit_fixture *f, const char *type)
 
     memset(f, 0, sizeof(*f));
     vgpu_parent_default_config(&cfg);
+    cfg.pgpu = pgpu_sw_create(cfg.gm_size);
     if (vgpu_parent_create(&cfg, &f->parent))
         return -1;
     if (testhost_init(&f->host, 16u << 20))

@@ -163,6 +163,7 @@ static void test_no_tracking_ops(void)
     struct vgpu *v;
 
     vgpu_parent_default_config(&cfg);
+    cfg.pgpu = pgpu_sw_create(cfg.gm_size);
     CU_ASSERT_EQUAL_FATAL(vgpu_parent_create(&cfg, &p), 0);
     CU_ASSERT_EQUAL_FATAL(testhost_init(&h, 1u << 20), 0);
     h.no_tracking = true;

@@ -24,6 +24,7 @@ static void tfix_setup(struct tfix *f)
 
     memset(f, 0, sizeof(*f));
     vgpu_parent_default_config(&cfg);
+    cfg.pgpu = pgpu_sw_create(cfg.gm_size);
     CU_ASSERT_EQUAL_FATAL(vgpu_parent_create(&cfg, &f->p), 0);
     CU_ASSERT_EQUAL_FATAL(testhost_init(&f->h, 1u << 20), 0);
 }
@@ -535,6 +536,9 @@ static void test_ids_unique(void)
     tfix_teardown(&f);
 }
 
+/* Every invalid configuration is refused, and the pgpu handed over is
+ * destroyed with the failed parent (the sanitizer and valgrind runs would
+ * report it leaked otherwise). */
 static void test_parent_config_validation(void)
 {
     struct vgpu_parent_config cfg;
@@ -542,28 +546,41 @@ static void test_parent_config_validation(void)
 
     vgpu_parent_default_config(&cfg);
     cfg.gm_size = 0;
+    cfg.pgpu = pgpu_sw_create(2048 * MiB);
     CU_ASSERT_EQUAL(vgpu_parent_create(&cfg, &p), -EINVAL);
     vgpu_parent_default_config(&cfg);
     cfg.gm_size = 200 * MiB;            /* not a multiple of the smallest slice */
+    cfg.pgpu = pgpu_sw_create(cfg.gm_size);
     CU_ASSERT_EQUAL(vgpu_parent_create(&cfg, &p), -EINVAL);
     vgpu_parent_default_config(&cfg);
     cfg.fences = 0;
+    cfg.pgpu = pgpu_sw_create(cfg.gm_size);
     CU_ASSERT_EQUAL(vgpu_parent_create(&cfg, &p), -EINVAL);
     vgpu_parent_default_config(&cfg);
     cfg.weight_budget = 0;
+    cfg.pgpu = pgpu_sw_create(cfg.gm_size);
     CU_ASSERT_EQUAL(vgpu_parent_create(&cfg, &p), -EINVAL);
     vgpu_parent_default_config(&cfg);
     cfg.display_pipes = 0;
+    cfg.pgpu = pgpu_sw_create(cfg.gm_size);
     CU_ASSERT_EQUAL(vgpu_parent_create(&cfg, &p), -EINVAL);
     vgpu_parent_default_config(&cfg);
     cfg.bar2_size = 3 * MiB;            /* not a power of two */
+    cfg.pgpu = pgpu_sw_create(cfg.gm_size);
     CU_ASSERT_EQUAL(vgpu_parent_create(&cfg, &p), -EINVAL);
     vgpu_parent_default_config(&cfg);
     cfg.gm_size = 8192ull * 1024 * MiB; /* more than the GTT can map */
+    cfg.pgpu = pgpu_sw_create(2048 * MiB);
+    CU_ASSERT_EQUAL(vgpu_parent_create(&cfg, &p), -EINVAL);
+    vgpu_parent_default_config(&cfg);   /* more than the pgpu has */
+    cfg.pgpu = pgpu_sw_create(cfg.gm_size / 2);
+    CU_ASSERT_EQUAL(vgpu_parent_create(&cfg, &p), -EINVAL);
+    vgpu_parent_default_config(&cfg);   /* no pgpu at all */
     CU_ASSERT_EQUAL(vgpu_parent_create(&cfg, &p), -EINVAL);
     CU_ASSERT_PTR_NULL(p);
     CU_ASSERT_EQUAL(vgpu_parent_create(NULL, &p), -EINVAL);
     vgpu_parent_default_config(&cfg);
+    cfg.pgpu = pgpu_sw_create(cfg.gm_size);
     CU_ASSERT_EQUAL(vgpu_parent_create(&cfg, NULL), -EINVAL);
 }
 
@@ -579,6 +596,7 @@ static void test_small_parent_pipes_limit(void)
     cfg.fences = 8;
     cfg.weight_budget = 4;
     cfg.display_pipes = 2;
+    cfg.pgpu = pgpu_sw_create(cfg.gm_size);
     CU_ASSERT_EQUAL_FATAL(vgpu_parent_create(&cfg, &f.p), 0);
     CU_ASSERT_EQUAL_FATAL(testhost_init(&f.h, 1u << 20), 0);
     /* Memory, fences and weight would allow 4 small ones; pipes allow 2. */

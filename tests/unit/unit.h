@@ -9,6 +9,7 @@
 #include "common/cunit_main.h"
 
 #include "vgpu_priv.h"
+#include "sw_engine.h"
 #include "testhost/testhost.h"
 
 /* Each suite file provides one of these; test_main.c calls them all. */

@@ -1,6 +1,8 @@
 /*
  * sw_engine.c - the reference GPU executed in software: an implementation
- * of the pGPU driver interface (pgpu.h).
+ * of the pGPU driver interface (core/pgpu.h).  It sees only that interface
+ * and the OS shim, never the device model's structures (`make check-core`
+ * compiles it against those headers alone).
  *
  * The engine reaches memory only through its host GTT (graphics page ->
  * host mapping), never through guest addresses, and re-checks every
@@ -9,7 +11,8 @@
  * row and can be preempted between rows, so no single command can hold
  * the engine beyond its time slice.
  */
-#include "vgpu_priv.h"
+#include "pgpu.h"
+#include "sw_engine.h"
 
 /*
  * The colour as a page-sized byte pattern starting at pixel phase 0: a
@@ -17,7 +20,7 @@
  * pitch is odd) copies from pat + phase, with no per-byte arithmetic.
  */
 struct fill_pattern {
-    u8 bytes[VGPU_PAGE_SIZE + 4];
+    u8 bytes[PGPU_PAGE_SIZE + 4];
     u32 color, bpp;
     bool valid;
 };
@@ -57,7 +60,7 @@ static int sw_set_gtt(struct pgpu *g, u32 index, const struct pgpu_page *page)
 /* Host pointer for gfx_addr and the bytes left in its page, or NULL. */
 static u8 *translate(struct sw_pgpu *sw, u32 gfx_addr, u32 *left)
 {
-    u32 index = gfx_addr >> VGPU_PAGE_SHIFT;
+    u32 index = gfx_addr >> PGPU_PAGE_SHIFT;
     u8 *va;
 
     if (index >= sw->base.gtt_entries)
@@ -65,8 +68,8 @@ static u8 *translate(struct sw_pgpu *sw, u32 gfx_addr, u32 *left)
     va = sw->gtt[index].va;
     if (!va)
         return NULL;
-    *left = VGPU_PAGE_SIZE - (gfx_addr & VGPU_PAGE_MASK);
-    return va + (gfx_addr & VGPU_PAGE_MASK);
+    *left = PGPU_PAGE_SIZE - (gfx_addr & PGPU_PAGE_MASK);
+    return va + (gfx_addr & PGPU_PAGE_MASK);
 }
 
 static bool in_slice(const struct vgpu_workload *w, u32 addr, u64 len)
@@ -309,7 +312,7 @@ struct pgpu *pgpu_sw_create(u64 gm_size)
     if (!sw)
         return NULL;
     sw->base.ops = &sw_ops;
-    sw->base.gtt_entries = (u32)(gm_size >> VGPU_PAGE_SHIFT);
+    sw->base.gtt_entries = (u32)(gm_size >> PGPU_PAGE_SHIFT);
     sw->gtt = os_alloc_large(sizeof(*sw->gtt) * sw->base.gtt_entries);
     if (!sw->gtt) {
         os_free(sw);
