@@ -40,7 +40,7 @@ ifeq ($(V),1)
 Q :=
 endif
 
-.PHONY: all deps check check-core check-asan check-valgrind check-sim bin-links tests-bin core-lib test demo clean install help
+.PHONY: all deps check check-core check-asan check-valgrind check-sim check-scenarios bin-links tests-bin core-lib test demo clean install help
 all: $(DEPS_STAMP) core-lib tests-bin
 
 help:
@@ -118,7 +118,8 @@ check-core: $(DEPS_STAMP)
 
 # ---------------------------------------------------------------- tests
 # Suites: unit-tests (foundation), mech-tests (reference-GPU mechanisms,
-# tests/mech/), vgpu-sim (guest scenarios through the guest library).
+# tests/mech/), vgpu-sim (the guest scenarios, guest/scenarios/, through
+# the guest library).
 HAVE_MECH := $(if $(wildcard tests/mech/*.c),yes,)
 HAVE_SIM  := $(if $(wildcard tests/sim/*.c),yes,)
 SUITES_plain = $(UNIT_BIN_plain) $(if $(HAVE_MECH),$(MECH_BIN_plain)) $(TOOLSTACK_TEST_BIN)
@@ -145,10 +146,17 @@ VALGRIND := valgrind -q --error-exitcode=3 --leak-check=full \
 check-valgrind: $(DEPS_STAMP) $(SUITES_plain)
 	$(Q)set -e; for t in $(SUITES_plain); do $(VALGRIND) $$t --quiet; done
 
+# Then the lighter form vgpu-guest runs in the rig's guests, in process.
 check-sim: $(DEPS_STAMP) $(if $(HAVE_SIM),$(SIM_BIN_plain) bin-links)
-	$(Q)$(if $(HAVE_SIM),$(BUILD)/bin/vgpu-sim $(SIM_ARGS),echo "check-sim: no scenarios yet")
+	$(Q)$(if $(HAVE_SIM),$(BUILD)/bin/vgpu-sim $(SIM_ARGS) && \
+	    $(BUILD)/bin/vgpu-sim --light --vgpus 2,echo "check-sim: no scenarios yet")
 
-TEST_STEPS = check check-core check-asan check-valgrind check-sim $(EXTRA_TEST_STEPS) e2e-all
+# The scenarios vgpu-sim and vgpu-guest run are written once
+# (guest/scenarios/): no name defined twice, no harness with a copy.
+check-scenarios:
+	$(Q)sh tests/check-scenarios.sh
+
+TEST_STEPS = check check-scenarios check-core check-asan check-valgrind check-sim $(EXTRA_TEST_STEPS) e2e-all
 test: $(DEPS_STAMP)
 	$(Q)set -e; for t in $(TEST_STEPS); do \
 	    echo "==> make $$t"; $(MAKE) --no-print-directory $$t; done

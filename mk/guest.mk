@@ -1,12 +1,13 @@
 # guest.mk: the guest side (included by the top Makefile).
 #
 #   build/bin/vgpu-guest   the vGPU scenarios from inside a guest (static:
-#                          the rig's guests have no libc), guest/vgpu_guest*.c
-#                          over the guest library on its Linux platform
+#                          the rig's guests have no libc): guest/vgpu_guest*.c
+#                          and the shared scenarios guest/scenarios/ over the
+#                          guest library on its Linux platform
 #   make kernel            also the guest's interrupt driver rgpu_uio.ko (mk/kernel.mk)
 GUEST_LIB_SRCS := guest/rgpu_guest.c guest/rgpu_linux.c
-VGPU_GUEST_SRCS := guest/vgpu_guest.c guest/vgpu_guest_scn.c guest/vgpu_guest_mal.c
-GUEST_HDRS := $(wildcard guest/*.h) core/hw_regs.h
+VGPU_GUEST_SRCS := guest/vgpu_guest.c guest/vgpu_guest_scn.c $(SCN_SRCS)
+GUEST_HDRS := $(wildcard guest/*.h guest/scenarios/*.h) core/hw_regs.h
 GUEST_STATIC_CFLAGS := -std=gnu11 $(WARN) -O2 -static -s -Icore -Iguest
 
 .PHONY: vgpu-guest

@@ -4,9 +4,11 @@
 # with objects kept per variant so plain and sanitized builds never mix.
 UNIT_SRCS := $(wildcard tests/unit/*.c) $(wildcard tests/testhost/*.c) $(wildcard tests/common/*.c)
 MECH_SRCS := $(wildcard tests/mech/*.c) $(wildcard tests/testhost/*.c) $(wildcard tests/common/*.c)
-# The guest library (not the vgpu-guest program: mk/guest.mk).
+# The guest library (not the vgpu-guest program: mk/guest.mk), and the
+# scenarios both vgpu-sim and vgpu-guest run.
 GUEST_SRCS := $(filter-out guest/vgpu_guest%,$(wildcard guest/*.c))
-SIM_SRCS := $(wildcard tests/sim/*.c) $(wildcard tests/testhost/*.c) $(GUEST_SRCS)
+SCN_SRCS := $(wildcard guest/scenarios/*.c)
+SIM_SRCS := $(wildcard tests/sim/*.c) $(wildcard tests/testhost/*.c) $(GUEST_SRCS) $(SCN_SRCS)
 
 define variant
 $(1)_DIR    := $$(BUILD)/$(1)

@@ -1,7 +1,8 @@
 /*
  * sim_main.c - vgpu-sim: command line, the simulated machine (a parent
  * with N vGPUs, each on its own test host), the in-process guest platform
- * and the scenario runner.  Run with --help for usage.
+ * and the scenario runner.  The scenarios are the guest's own
+ * (guest/scenarios/), at full size.  Run with --help for usage.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -12,64 +13,12 @@
 #include "sim.h"
 #include "sw_engine.h"
 
-/* ------------------------------------------------------------ failures */
-bool sim_fail(struct sim_guest *g, int line, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-
-    if (g->err[0])
-        return false;
-    n = snprintf(g->err, sizeof(g->err), "vgpu%u line %d: ", g->idx, line);
-    va_start(ap, fmt);
-    if (n > 0 && (size_t)n < sizeof(g->err))
-        vsnprintf(g->err + n, sizeof(g->err) - (size_t)n, fmt, ap);
-    va_end(ap);
-    return false;
-}
-
-void sim_note(struct sim_machine *m, const char *fmt, ...)
-{
-    size_t used = strlen(m->note);
-    va_list ap;
-
-    if (used >= sizeof(m->note) - 1)
-        return;
-    if (used)
-        m->note[used++] = ' ';
-    va_start(ap, fmt);
-    vsnprintf(m->note + used, sizeof(m->note) - used, fmt, ap);
-    va_end(ap);
-}
-
 u64 sim_now_ns(void)
 {
     struct timespec ts;
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
-}
-
-void sim_sleep_ns(u64 ns)
-{
-    struct timespec ts = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) };
-
-    while (nanosleep(&ts, &ts) && errno == EINTR)
-        ;
-}
-
-u32 sim_rand(struct sim_guest *g)
-{
-    /* xorshift64*: deterministic per guest and scenario. */
-    g->rng ^= g->rng >> 12;
-    g->rng ^= g->rng << 25;
-    g->rng ^= g->rng >> 27;
-    return (u32)((g->rng * 2685821657736338717ull) >> 32);
-}
-
-u32 sim_rand_range(struct sim_guest *g, u32 lo, u32 hi)
-{
-    return lo + sim_rand(g) % (hi - lo + 1);
 }
 
 /* ------------------------------------------------------------ platform
@@ -147,20 +96,13 @@ static void p_free_pages(void *ctx, void *cpu, size_t npages, const u64 *dma)
     }
 }
 
-static unsigned int irq_events(struct sim_guest *g)
-{
-    /* Written by device-model threads under the vGPU lock: read atomically. */
-    return __atomic_load_n(&g->host.nr_msi, __ATOMIC_ACQUIRE) +
-           __atomic_load_n(&g->host.intx_changes, __ATOMIC_ACQUIRE);
-}
-
 static int p_wait_irq(void *ctx, u64 timeout_ns)
 {
     struct sim_guest *g = ctx;
     u64 deadline = sim_now_ns() + timeout_ns;
 
     for (;;) {
-        unsigned int ev = irq_events(g);
+        unsigned int ev = sim_irq_events(g);
 
         if (ev != g->irq_seen) {
             g->irq_seen = ev;
@@ -168,13 +110,13 @@ static int p_wait_irq(void *ctx, u64 timeout_ns)
         }
         if (sim_now_ns() >= deadline)
             return -ETIMEDOUT;
-        sim_sleep_ns(20000);
+        scn_sleep_ns(20000);
     }
 }
 
 static void p_relax(void *ctx)
 {
-    sim_sleep_ns(20000);
+    scn_sleep_ns(20000);
 }
 
 static u64 p_now(void *ctx)
@@ -183,6 +125,28 @@ static u64 p_now(void *ctx)
 }
 
 /* ------------------------------------------------------------ machine */
+/* The scenarios' view of guest g: everything at full size, waits by the
+ * library, the model's view through sim_ext.  light: as vgpu-guest runs
+ * them in the rig (smaller, fewer attacks, map sets up one-page rings,
+ * RING_STATUS read only every 100 ms while waiting, waits by interrupt). */
+static void scn_setup(struct sim_guest *g, unsigned int seed, bool light)
+{
+    struct scn *s = &g->scn;
+
+    memset(s, 0, sizeof(*s));
+    s->dev = g->dev;
+    s->idx = g->idx;
+    s->full = !light;
+    s->ring_pages = light ? 1 : 0;
+    s->status_every_ns = light ? 100000000 : 0;
+    s->wait_irq = light;
+    s->ring_size = SIM_RING_PAGES * VGPU_PAGE_SIZE;
+    s->beyond_ram = (u64)g->host.mem_size + 0x1000000;     /* not guest memory */
+    s->ext = &sim_ext;
+    s->ext_ctx = g;
+    s->rng = 0x9e3779b97f4a7c15ull * (seed + 1) + 0x1234567ull * (g->idx + 1);
+}
+
 static void guest_fini(struct sim_guest *g)
 {
     rgpu_close(g->dev);
@@ -220,7 +184,8 @@ static const struct vgpu_type *default_type(struct vgpu_parent *p, unsigned int 
 }
 
 static int machine_create(struct sim_machine *m, unsigned int n, const char *type_name,
-                          size_t mem_size, unsigned int seed, char *err, size_t errlen)
+                          size_t mem_size, unsigned int seed, bool light, char *err,
+                          size_t errlen)
 {
     struct vgpu_parent_config cfg;
     unsigned int i;
@@ -251,7 +216,6 @@ static int machine_create(struct sim_machine *m, unsigned int n, const char *typ
 
         g->m = m;
         g->idx = i;
-        g->rng = 0x9e3779b97f4a7c15ull * (seed + 1) + 0x1234567ull * (i + 1);
         rc = testhost_init(&g->host, mem_size);
         if (rc) {
             snprintf(err, errlen, "testhost_init(%zu): %d", mem_size, rc);
@@ -281,36 +245,60 @@ static int machine_create(struct sim_machine *m, unsigned int n, const char *typ
         /* "Boot" the guest driver: probe, rings of 4 pages, interrupts. */
         rc = rgpu_open(&g->plat, &g->dev);
         if (!rc)
-            rc = rgpu_engine_init(g->dev, RGPU_ENGINE_RENDER, 4);
+            rc = rgpu_engine_init(g->dev, RGPU_ENGINE_RENDER, SIM_RING_PAGES);
         if (!rc)
-            rc = rgpu_engine_init(g->dev, RGPU_ENGINE_COPY, 4);
+            rc = rgpu_engine_init(g->dev, RGPU_ENGINE_COPY, SIM_RING_PAGES);
         if (rc) {
             snprintf(err, errlen, "guest %u driver init: %d", i, rc);
             machine_destroy(m);
             return rc;
         }
         rgpu_irq_enable(g->dev, RGPU_IRQ_VALID_MASK);
+        scn_setup(g, seed, light);
     }
+    for (i = 0; i < n; i++)             /* the other vGPUs' slices, for the attacks */
+        for (unsigned int k = 0; k < n && m->g[i].scn.nothers < SCN_MAX_OTHERS; k++)
+            if (k != i)
+                m->g[i].scn.other_gm[m->g[i].scn.nothers++] = vgpu_gm_base(m->g[k].v);
     return 0;
 }
 
 /* ------------------------------------------------------------ runner */
+/* A shared scenario runs on every vGPU in turn, or (attack) on vGPU 0
+ * while the others are its victims; a scenario of this harness's own
+ * (sim) needs the whole machine. */
 struct scenario {
     const char *name;
-    bool (*fn)(struct sim_machine *m);
+    bool (*fn)(struct scn *s);
+    bool (*sim)(struct sim_machine *m);
+    bool attack;
     const char *what;
 };
 
 static const struct scenario scenarios[] = {
-    { "fill", sim_scn_fill, "COLOR_FILL rectangles of 8/16/32 bpp, pitch > width, both engines" },
-    { "copy", sim_scn_copy, "SRC_COPY of each bpp between BOs mapped by window and batch" },
-    { "batch", sim_scn_batch, "commands in batch buffers nested to depth 2; batch rewritten after submission" },
-    { "store", sim_scn_store, "STORE_DATA_IMM/INDEX, seqno over ring wraps, LOAD_REGISTER_IMM to scratch" },
-    { "irq", sim_scn_irq, "MSI through the emulated capability; IIR/IMR/IER semantics" },
-    { "display", sim_scn_display, "plane in the slice read back with vgpu_display_read; vblank counter" },
-    { "multi", sim_scn_multi, "all vGPUs at once from N threads, memory exact and untouched" },
-    { "malicious", sim_scn_malicious, "one attacker vGPU vs. victims doing verified work" },
+    { "pvinfo", scn_pvinfo, NULL, false, "PV info page: the slice, fences, capabilities" },
+    { "map", scn_map, NULL, false, "BOs mapped by batched and window GTT updates, PTEs read back" },
+    { "fill", scn_fill, NULL, false, "COLOR_FILL rectangles of 8/16/32 bpp, pitch > width, both engines" },
+    { "copy", scn_copy, NULL, false, "SRC_COPY of each bpp between BOs mapped by window and batch" },
+    { "batch", scn_batch, NULL, false, "commands in batch buffers nested to depth 2; batch rewritten after submission" },
+    { "store", scn_store, NULL, false, "STORE_DATA_IMM/INDEX, seqno over ring wraps, LOAD_REGISTER_IMM to scratch" },
+    { "irq", scn_irq, NULL, false, "user and completion interrupts; MSI through the emulated capability; IIR/IMR/IER semantics" },
+    { "display", scn_display, NULL, false, "plane in the slice read back with vgpu_display_read; vblank interrupts, FRMCOUNT" },
+    { "multi", NULL, sim_scn_multi, false, "all vGPUs at once from N threads, memory exact and untouched" },
+    { "malicious", scn_malicious, NULL, true, "one attacker vGPU vs. victims doing verified work" },
 };
+
+static bool run_scenario(const struct scenario *s, struct sim_machine *m)
+{
+    if (s->sim)
+        return s->sim(m);
+    if (s->attack)
+        return sim_under_attack(m, s->fn);
+    for (unsigned int i = 0; i < m->n; i++)
+        if (!s->fn(&m->g[i].scn))
+            return false;
+    return true;
+}
 
 static void json_string(FILE *f, const char *s)
 {
@@ -329,27 +317,27 @@ static void json_string(FILE *f, const char *s)
 }
 
 static bool run_one(const struct scenario *s, unsigned int n, const char *type, size_t mem,
-                    unsigned int seed, bool json)
+                    unsigned int seed, bool light, bool json)
 {
     struct sim_machine *m = calloc(1, sizeof(*m));
-    char detail[SIM_DETAIL_LEN * 2] = "";
+    char detail[SCN_TEXT_LEN * 2] = "";
     u64 t0 = sim_now_ns();
     bool ok = false;
     unsigned int i;
 
     if (!m) {
         snprintf(detail, sizeof(detail), "out of memory");
-    } else if (machine_create(m, n, type, mem, seed, detail, sizeof(detail)) == 0) {
-        ok = s->fn(m);
+    } else if (machine_create(m, n, type, mem, seed, light, detail, sizeof(detail)) == 0) {
+        ok = run_scenario(s, m);
         for (i = 0; i < m->n; i++) {
-            if (m->g[i].err[0]) {
+            if (m->g[i].scn.err[0]) {
                 ok = false;
-                snprintf(detail, sizeof(detail), "%s", m->g[i].err);
+                snprintf(detail, sizeof(detail), "vgpu%u %s", i, m->g[i].scn.err);
                 break;
             }
         }
         if (ok) {
-            snprintf(detail, sizeof(detail), "%s", m->note);
+            snprintf(detail, sizeof(detail), "%s", m->g[0].scn.note);
         } else if (!detail[0]) {
             snprintf(detail, sizeof(detail), "failed without detail");
         }
@@ -391,7 +379,7 @@ static void usage(FILE *f)
 "\n"
 "SYNOPSIS\n"
 "    vgpu-sim [--scenario NAME|all] [--vgpus N] [--type TYPE] [--mem MIB]\n"
-"             [--seed S] [--json] [--verbose] [--list] [--help]\n"
+"             [--seed S] [--light] [--json] [--verbose] [--list] [--help]\n"
 "\n"
 "DESCRIPTION\n"
 "    Creates a reference-GPU parent with its scheduler and vblank threads and\n"
@@ -416,6 +404,10 @@ static void usage(FILE *f)
 "           Guest memory per test host in MiB (default 64).\n"
 "    --seed S\n"
 "           Seed of the pseudo-random geometry and data (default 1).\n"
+"    --light\n"
+"           The scenarios as vgpu-guest runs them in the rig's guests: smaller\n"
+"           buffers, fewer passes and attacks, one-page rings, RING_STATUS\n"
+"           read only every 100 ms while waiting for a seqno.\n"
 "    --json\n"
 "           One JSON object per scenario and line instead of text:\n"
 "           {\"scenario\":..., \"result\":\"pass\"|\"fail\", \"vgpus\":N, \"type\":...,\n"
@@ -459,6 +451,7 @@ static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
 int main(int argc, char **argv)
 {
     bool want[OS_ARRAY_SIZE(scenarios)] = { false }, any = false, json = false, verbose = false;
+    bool light = false;
     unsigned long n = 4, mem = 64, seed = 1;
     const char *type = NULL;
     unsigned int i, failed = 0, ran = 0;
@@ -476,6 +469,8 @@ int main(int argc, char **argv)
             return 0;
         } else if (!strcmp(o, "--json")) {
             json = true;
+        } else if (!strcmp(o, "--light")) {
+            light = true;
         } else if (!strcmp(o, "--verbose")) {
             verbose = true;
         } else if (!strcmp(o, "--scenario") && arg) {
@@ -530,7 +525,7 @@ int main(int argc, char **argv)
             continue;
         ran++;
         if (!run_one(&scenarios[i], (unsigned int)n, type, (size_t)mem << 20,
-                     (unsigned int)seed + i, json))
+                     (unsigned int)seed + i, light, json))
             failed++;
     }
     if (!json)
