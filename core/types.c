@@ -24,6 +24,28 @@ const struct vgpu_type vgpu_types[] = {
 };
 const unsigned int vgpu_nr_types = OS_ARRAY_SIZE(vgpu_types);
 
+const struct vgpu_type *vgpu_type_find(const char *name)
+{
+    unsigned int i;
+
+    for (i = 0; name && i < vgpu_nr_types; i++)
+        if (!strcmp(vgpu_types[i].name, name))
+            return &vgpu_types[i];
+    return NULL;
+}
+
+void vgpu_type_unknown(const char *name, char *out, size_t len)
+{
+    size_t o;
+    unsigned int i;
+
+    if (!len)
+        return;
+    o = (size_t)os_snprintf(out, len, "vGPU type '%s' unknown; known: ", name ? name : "");
+    for (i = 0; i < vgpu_nr_types && o < len; i++)
+        o += (size_t)os_snprintf(out + o, len - o, "%s%s", i ? ", " : "", vgpu_types[i].name);
+}
+
 void vgpu_parent_default_config(struct vgpu_parent_config *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));

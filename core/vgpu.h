@@ -77,6 +77,12 @@ int vgpu_parent_destroy(struct vgpu_parent *p);
 unsigned int vgpu_parent_num_types(const struct vgpu_parent *p);
 const struct vgpu_type *vgpu_parent_type(const struct vgpu_parent *p, unsigned int idx);
 const struct vgpu_type *vgpu_parent_find_type(const struct vgpu_parent *p, const char *name);
+/* The types every parent offers (types.c), known without one: a
+ * toolstack checks a config's type names offline with these. */
+const struct vgpu_type *vgpu_type_find(const char *name);
+/* The one message for a type name that is none of them, naming those
+ * that are: "vGPU type 'NAME' unknown; known: refgpu-16, ...". */
+void vgpu_type_unknown(const char *name, char *out, size_t len);
 /* How many more instances of this type the free resources allow. */
 unsigned int vgpu_type_available_instances(struct vgpu_parent *p, const struct vgpu_type *t);
 

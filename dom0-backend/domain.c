@@ -219,7 +219,7 @@ static int create_instance(struct backend *be, struct xen_vgpu *xv, const char *
         const struct vgpu_type *t = vgpu_parent_find_type(be->parent, type);
 
         if (rc == -ENOENT)
-            snprintf(why, whylen, "vGPU type '%s' unknown", type);
+            vgpu_type_unknown(type, why, whylen);
         else if (rc == -ENOSPC && t)
             snprintf(why, whylen, "no free resources for type %s: %u instances available",
                      type, vgpu_type_available_instances(be->parent, t));

@@ -3,7 +3,9 @@
 VGPUCTL_SRCS := toolstack/vgpuctl.c toolstack/json.c toolstack/vgpu_cfg.c toolstack/vgpu_mdev.c
 VGPUCTL_OBJS := $(patsubst %.c,$(BUILD)/toolstack/%.o,$(VGPUCTL_SRCS))
 VGPUCTL_BIN  := $(BUILD)/bin/vgpuctl
-TOOLSTACK_CFLAGS = -std=gnu11 $(WARN) $(OPT) -Itoolstack -MMD -MP
+# The core's headers: vgpuctl checks type names against the core's own
+# table (linked from libvgpucore.a).
+TOOLSTACK_CFLAGS = -std=gnu11 $(WARN) $(OPT) -Itoolstack -Icore -Icore/os -MMD -MP
 
 .PHONY: toolstack
 toolstack: $(VGPUCTL_BIN) $(BUILD)/bin/vgpu-xl $(BUILD)/bin/vgpu-qemu-dm
@@ -12,9 +14,9 @@ $(BUILD)/toolstack/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(TOOLSTACK_CFLAGS) -c $< -o $@
 
-$(VGPUCTL_BIN): $(VGPUCTL_OBJS)
+$(VGPUCTL_BIN): $(VGPUCTL_OBJS) $(LIBCORE_plain)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) -o $@ $^
+	$(Q)$(CC) -o $@ $^ -lpthread
 
 # vgpu-xl finds vgpu-qemu-dm next to itself (backend=mdev).
 $(BUILD)/bin/vgpu-xl $(BUILD)/bin/vgpu-qemu-dm: $(BUILD)/bin/%: toolstack/%

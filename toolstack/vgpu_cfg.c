@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "vgpu.h"
 #include "vgpu_cfg.h"
 
 static int set_err(char *err, size_t len, const char *fmt, const char *a, const char *b)
@@ -301,4 +302,16 @@ int vgpu_cfg_parse_xl(const char *text, struct vgpu_cfg_entry *out, unsigned int
                 lx.p++;
         }
     }
+}
+
+/* ------------------------------------------------------------ offline checks */
+int vgpu_cfg_check(const struct vgpu_cfg_entry *e, int n, char *err, size_t errlen)
+{
+    for (int i = 0; i < n; i++) {
+        if (!vgpu_type_find(e[i].type)) {
+            vgpu_type_unknown(e[i].type, err, errlen);
+            return -1;
+        }
+    }
+    return 0;
 }

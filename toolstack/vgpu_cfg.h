@@ -47,4 +47,12 @@ int vgpu_cfg_parse_entry(const char *spec, unsigned int index, struct vgpu_cfg_e
 int vgpu_cfg_parse_xl(const char *text, struct vgpu_cfg_entry *out, unsigned int max,
                       char *err, size_t errlen);
 
+/*
+ * What can be known of the n entries' values without a daemon, beyond the
+ * syntax vgpu_cfg_parse_xl checks: each type is one of the core's, which
+ * the daemon and vgpu_mdev.ko offer alike.  0, or -1 with err set to the
+ * message the daemon would give.
+ */
+int vgpu_cfg_check(const struct vgpu_cfg_entry *e, int n, char *err, size_t errlen);
+
 #endif /* VGPU_CFG_H */

@@ -426,6 +426,8 @@ static int do_check_config(const char *path)
     fclose(f);
     n = vgpu_cfg_parse_xl(text, e, VGPU_CFG_MAX, err, sizeof(err));
     free(text);
+    if (n >= 0 && vgpu_cfg_check(e, n, err, sizeof(err)))
+        n = -1;
     if (n < 0) {
         fprintf(stderr, "vgpuctl: %s: %s\n", path, err);
         return EXIT_USAGE;

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vgpu.h"
 #include "vgpu_cfg.h"
 #include "vgpu_mdev.h"
 #include "toolstack/suites.h"
@@ -145,6 +146,79 @@ static void test_cfg_backend(void)
     CU_ASSERT_EQUAL(vgpu_cfg_parse_xl("vgpu = [ 'type=a' ]\nvgpu += [ 'type=b' ]\n", v,
                                       VGPU_CFG_MAX, err, sizeof(err)), -1);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "vgpu += is not supported"));
+}
+
+/* ------------------------------------------------------------ offline checks */
+/* vgpu_cfg_check on the entries of CFG (which parse): its result, the
+ * message in err. */
+static int check_cfg(const char *cfg, char *err, size_t errlen)
+{
+    struct vgpu_cfg_entry e[VGPU_CFG_MAX];
+    int n = vgpu_cfg_parse_xl(cfg, e, VGPU_CFG_MAX, err, errlen);
+
+    CU_ASSERT_FATAL(n > 0);
+    return vgpu_cfg_check(e, n, err, errlen);
+}
+
+#define KNOWN "known: refgpu-16, refgpu-8, refgpu-4, refgpu-2, refgpu-1"
+
+static void test_check_known_types(void)
+{
+    char err[256];
+
+    CU_ASSERT_EQUAL(check_cfg("vgpu = [ 'type=refgpu-16', 'type=refgpu-8', 'type=refgpu-4',"
+                              " 'type=refgpu-2', 'type=refgpu-1' ]", err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(check_cfg("vgpu = [ 'type=refgpu-4,backend=mdev' ]", err, sizeof(err)), 0);
+}
+
+/* The issue's example: a type the core does not have, refused with the
+ * daemon's own message (domain.c's create_instance). */
+static void test_check_unknown_type(void)
+{
+    char err[256], daemon[256];
+
+    CU_ASSERT_EQUAL(check_cfg("vgpu = [ \"type=refgpu-3\" ]", err, sizeof(err)), -1);
+    vgpu_type_unknown("refgpu-3", daemon, sizeof(daemon));
+    CU_ASSERT_STRING_EQUAL(err, daemon);
+    CU_ASSERT_STRING_EQUAL(err, "vGPU type 'refgpu-3' unknown; " KNOWN);
+}
+
+/* backend=mdev: vgpu_mdev.ko offers the same types (as rgpu-<type>). */
+static void test_check_unknown_type_mdev(void)
+{
+    char err[256];
+
+    CU_ASSERT_EQUAL(check_cfg("vgpu = [ 'type=refgpu-32,backend=mdev' ]", err, sizeof(err)), -1);
+    CU_ASSERT_STRING_EQUAL(err, "vGPU type 'refgpu-32' unknown; " KNOWN);
+}
+
+/* The sysfs name of an mdev type is not a vgpu= type. */
+static void test_check_sysfs_type_name(void)
+{
+    char err[256];
+
+    CU_ASSERT_EQUAL(check_cfg("vgpu = [ 'type=rgpu-refgpu-4,backend=mdev' ]", err, sizeof(err)),
+                    -1);
+    CU_ASSERT_STRING_EQUAL(err, "vGPU type 'rgpu-refgpu-4' unknown; " KNOWN);
+}
+
+/* Type names are case-sensitive, as the daemon compares them. */
+static void test_check_type_case(void)
+{
+    char err[256];
+
+    CU_ASSERT_EQUAL(check_cfg("vgpu = [ 'type=RefGPU-8' ]", err, sizeof(err)), -1);
+    CU_ASSERT_STRING_EQUAL(err, "vGPU type 'RefGPU-8' unknown; " KNOWN);
+}
+
+/* Every entry is checked, not only the first. */
+static void test_check_later_entry(void)
+{
+    char err[256];
+
+    CU_ASSERT_EQUAL(check_cfg("vgpu = [ 'type=refgpu-8', 'type=refgpu-8', 'type=refgpu-0' ]", err,
+                              sizeof(err)), -1);
+    CU_ASSERT_STRING_EQUAL(err, "vGPU type 'refgpu-0' unknown; " KNOWN);
 }
 
 /* ------------------------------------------------------------ mdev instances (sysfs) */
@@ -285,6 +359,13 @@ void register_config_suites(void)
     CU_add_test(s, "entry", test_cfg_entry);
     CU_add_test(s, "xl", test_cfg_xl);
     CU_add_test(s, "backend", test_cfg_backend);
+    s = CU_add_suite("vgpu-config offline checks", NULL, NULL);
+    CU_add_test(s, "known types", test_check_known_types);
+    CU_add_test(s, "unknown type", test_check_unknown_type);
+    CU_add_test(s, "unknown type, backend=mdev", test_check_unknown_type_mdev);
+    CU_add_test(s, "mdev sysfs type name", test_check_sysfs_type_name);
+    CU_add_test(s, "type name case", test_check_type_case);
+    CU_add_test(s, "later entry", test_check_later_entry);
     s = CU_add_suite("mdev-instances", NULL, NULL);
     CU_add_test(s, "sysfs scan", test_mdev_scan);
 }
