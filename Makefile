@@ -6,27 +6,35 @@
 #                    vgpu-sim, the fuzzers briefly, and the rig's flights (e2e-all)
 #   make check       the fast unit suites only
 #   make check-core  compile core/ with -ffreestanding against the OS shim only
+#   make check-asan, check-valgrind, check-sim, check-scenarios   one step of make test each
 #   make deps        install the Debian packages the build and tests need
-#   make demo        the main job (see README.md)
-#   make e2e-all     the rig: the ci flight (every job, Xen then the KVM host, one report)
-#   make bench       benchmarks (docs/benchmarks.md); not part of make test
+#   make demo        the main job (README.md; mk/demo.sh)
+#   make rig, e2e, e2e-all, flight   the test rig and its flights (tests/rig/rig.mk, docs/rig.md)
 #   make kernel      the kernel modules for the rig's kernels (or KDIR=): build/kernel-<release>/
 #                    (mk/kernel.mk, docs/kvm-path.md)
+#   make fuzz        the fuzzers (mk/fuzz.mk); make bench: benchmarks (docs/benchmarks.md)
+#   make install, clean, help
 #
-# Variables: CC, BUILD (default build), V=1 for verbose commands.
+# Variables: CC, BUILD (default build), OPT (default -O2 -g), V=1 for verbose commands.
 
 BUILD   ?= build
-CC      ?= gcc
 ifeq ($(origin CC),default)
 CC := gcc
 endif
 CLANG   ?= clang
 
+# The one base flag set: every build below extends it (with its -std, its
+# optimisation and sanitizers, its include directories: -Ipgpu-sw where a
+# parent is created).  C11 for core/ and its tests; code that includes Xen's
+# or Linux's headers, or wants POSIX and GNU extensions (the daemon, the
+# toolstack, the guest programs), extends it with -std=gnu11.  DEPFLAGS
+# where objects are built one by one.
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wno-unused-parameter
+CFLAGS_BASE := $(WARN) -Icore -Icore/os
 CSTD    := -std=c11
+DEPFLAGS := -MMD -MP
 OPT     ?= -O2 -g
-CFLAGS_COMMON := $(CSTD) $(WARN) $(OPT) -Icore -Icore/os -Ipgpu-sw -MMD -MP
 
 # Debian packages the build and the test suites need.  Later issues append.
 # python3: the rig report's unit tests (check-rig) run before the rig's own
@@ -40,11 +48,12 @@ ifeq ($(V),1)
 Q :=
 endif
 
-.PHONY: all deps check check-core check-asan check-valgrind check-sim check-scenarios bin-links tests-bin core-lib test demo clean install help
+.PHONY: all deps check check-core check-asan check-valgrind check-sim check-scenarios bin-links tests-bin core-lib test clean help
 all: $(DEPS_STAMP) core-lib tests-bin
 
+# The comment at the top of this file.
 help:
-	@sed -n '2,16p' Makefile
+	@sed -n '2,/^$$/s/^# \{0,1\}//p' Makefile
 
 # ---------------------------------------------------------------- deps
 # Re-checked whenever the package list changes; the check is cheap, apt-get
@@ -65,21 +74,20 @@ OS_USER_SRCS := core/os/os_user.c
 
 include mk/variant.mk
 
-# Three userspace variants of everything: plain, sanitized, and the one
-# valgrind runs (plain, but -O1 so reports point at lines).
+# Two userspace variants of the core and its test programs: plain (which
+# make check and valgrind run) and sanitized (ASan+UBSan).
 $(eval $(call variant,plain,$(OPT),))
 $(eval $(call variant,asan,-O1 -g -fno-omit-frame-pointer,-fsanitize=address,undefined -fno-sanitize-recover=all))
 
 core-lib: $(BUILD)/plain/libvgpucore.a
 
 # Parts with their own rules; included before the test rules below use their variables.
--include mk/fuzz.mk
--include mk/bench.mk
--include mk/backend.mk
--include mk/kernel.mk
--include mk/toolstack.mk
--include mk/demo.mk
--include mk/guest.mk
+include mk/fuzz.mk
+include mk/bench.mk
+include mk/backend.mk
+include mk/kernel.mk
+include mk/toolstack.mk
+include mk/guest.mk
 
 # ---------------------------------------------------------------- check-core
 # Proof that core/ is freestanding: no system include path at all, only the
@@ -95,6 +103,8 @@ core-lib: $(BUILD)/plain/libvgpucore.a
 # machine the compiler is installed by $(DEPS_STAMP), after make has read this.
 CHECK_SEAM_HEADERS := core/pgpu.h core/hw_regs.h core/os/os.h
 CHECK_CORE_EXTERNS := ^(os_[a-z0-9_]+|mem(cpy|move|set|cmp)|str(len|cmp|ncmp))$$
+# The base's warnings without its include paths: the engine half must see
+# the seam's headers only.
 CHECK_CORE_FLAGS = $(CSTD) $(WARN) -O2 -ffreestanding -fno-builtin -nostdinc \
                    -isystem $$inc -DOS_FREESTANDING
 check-core: $(DEPS_STAMP)
@@ -120,13 +130,11 @@ check-core: $(DEPS_STAMP)
 # Suites: unit-tests (foundation), mech-tests (reference-GPU mechanisms,
 # tests/mech/), vgpu-sim (the guest scenarios, guest/scenarios/, through
 # the guest library).
-HAVE_MECH := $(if $(wildcard tests/mech/*.c),yes,)
-HAVE_SIM  := $(if $(wildcard tests/sim/*.c),yes,)
-SUITES_plain = $(UNIT_BIN_plain) $(if $(HAVE_MECH),$(MECH_BIN_plain)) $(TOOLSTACK_TEST_BIN)
-SUITES_asan  := $(UNIT_BIN_asan) $(if $(HAVE_MECH),$(MECH_BIN_asan))
+SUITES_plain = $(UNIT_BIN_plain) $(MECH_BIN_plain) $(TOOLSTACK_TEST_BIN)
+SUITES_asan  := $(UNIT_BIN_asan) $(MECH_BIN_asan)
 SIM_ARGS := --scenario all --vgpus 4
 
-tests-bin: $(SUITES_plain) $(if $(HAVE_SIM),$(SIM_BIN_plain) bin-links) backend toolstack vgpu-guest
+tests-bin: $(SUITES_plain) $(SIM_BIN_plain) bin-links backend toolstack vgpu-guest
 
 bin-links: $(SIM_BIN_plain)
 	$(Q)mkdir -p $(BUILD)/bin && ln -sf ../plain/vgpu-sim $(BUILD)/bin/vgpu-sim
@@ -134,12 +142,12 @@ bin-links: $(SIM_BIN_plain)
 check: $(DEPS_STAMP) $(SUITES_plain)
 	$(Q)set -e; for t in $(SUITES_plain); do $$t; done
 
-check-asan: $(DEPS_STAMP) $(SUITES_asan) $(if $(HAVE_SIM),$(SIM_BIN_asan))
+check-asan: $(DEPS_STAMP) $(SUITES_asan) $(SIM_BIN_asan)
 	$(Q)set -e; export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1; \
 	    for t in $(SUITES_asan); do $$t --quiet; done; \
-	    $(if $(HAVE_SIM),$(SIM_BIN_asan) $(SIM_ARGS) > $(BUILD)/asan/vgpu-sim.log || \
-	        { grep -v '^PASS' $(BUILD)/asan/vgpu-sim.log; exit 1; },:)
+	    $(SIM_BIN_asan) $(SIM_ARGS) > $(BUILD)/asan/vgpu-sim.log || \
+	        { grep -v '^PASS' $(BUILD)/asan/vgpu-sim.log; exit 1; }
 
 VALGRIND := valgrind -q --error-exitcode=3 --leak-check=full \
     --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible
@@ -147,9 +155,8 @@ check-valgrind: $(DEPS_STAMP) $(SUITES_plain)
 	$(Q)set -e; for t in $(SUITES_plain); do $(VALGRIND) $$t --quiet; done
 
 # Then the lighter form vgpu-guest runs in the rig's guests, in process.
-check-sim: $(DEPS_STAMP) $(if $(HAVE_SIM),$(SIM_BIN_plain) bin-links)
-	$(Q)$(if $(HAVE_SIM),$(BUILD)/bin/vgpu-sim $(SIM_ARGS) && \
-	    $(BUILD)/bin/vgpu-sim --light --vgpus 2,echo "check-sim: no scenarios yet")
+check-sim: $(DEPS_STAMP) $(SIM_BIN_plain) bin-links
+	$(Q)$(BUILD)/bin/vgpu-sim $(SIM_ARGS) && $(BUILD)/bin/vgpu-sim --light --vgpus 2
 
 # The scenarios vgpu-sim and vgpu-guest run are written once
 # (guest/scenarios/): no name defined twice, no harness with a copy.
@@ -165,4 +172,13 @@ test: $(DEPS_STAMP)
 clean:
 	rm -rf $(BUILD)
 
--include tests/rig/rig.mk
+include tests/rig/rig.mk
+
+# ---------------------------------------------------------------- demo
+# The main job (README.md): the rig, then mk/demo.sh runs the demo flight
+# and keeps its screenshots in $(BUILD)/demo/.  Only the Xen host boots:
+# modules for its kernel alone.
+.PHONY: demo
+demo: KERNEL_RIG_HOSTS := xen
+demo: rig
+	$(Q)sh mk/demo.sh $(BUILD)

@@ -6,7 +6,7 @@ BACKEND_OBJS := $(patsubst %.c,$(BUILD)/backend/%.o,$(BACKEND_SRCS))
 BACKEND_BIN  := $(BUILD)/bin/vgpu-backend
 # gnu11: Xen's public headers use anonymous unions.
 # pkg-config runs in the recipe (libxen-dev is installed by $(DEPS_STAMP)).
-BACKEND_CFLAGS = -std=gnu11 $(WARN) $(OPT) -Icore -Icore/os -Ipgpu-sw -Itoolstack -MMD -MP \
+BACKEND_CFLAGS = -std=gnu11 $(CFLAGS_BASE) $(OPT) -Ipgpu-sw -Itoolstack $(DEPFLAGS) \
                  $$(pkg-config --cflags $(BACKEND_XEN_LIBS))
 DEPS_PACKAGES += libxen-dev
 

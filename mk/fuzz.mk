@@ -19,8 +19,8 @@ FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS    := $(addprefix $(FUZZ_DIR)/,$(FUZZ_TARGETS))
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
-FUZZ_CFLAGS  := $(CSTD) $(WARN) -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) \
-                -Icore -Icore/os -Ipgpu-sw -Itests -MMD -MP
+FUZZ_CFLAGS  := $(CSTD) $(CFLAGS_BASE) -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) \
+                -Ipgpu-sw -Itests $(DEPFLAGS)
 FUZZ_LIB_SRCS := $(CORE_SRCS) $(PGPU_SW_SRCS) $(OS_USER_SRCS) tests/testhost/testhost.c
 FUZZ_LIB_OBJS := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(FUZZ_LIB_SRCS))
 FUZZ_STAMP   := $(FUZZ_DIR)/.clang-ok

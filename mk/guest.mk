@@ -8,7 +8,7 @@
 GUEST_LIB_SRCS := guest/rgpu_guest.c guest/rgpu_linux.c
 VGPU_GUEST_SRCS := guest/vgpu_guest.c guest/vgpu_guest_scn.c $(SCN_SRCS)
 GUEST_HDRS := $(wildcard guest/*.h guest/scenarios/*.h) core/hw_regs.h
-GUEST_STATIC_CFLAGS := -std=gnu11 $(WARN) -O2 -static -s -Icore -Iguest
+GUEST_STATIC_CFLAGS := -std=gnu11 $(CFLAGS_BASE) -O2 -static -s -Iguest
 
 .PHONY: vgpu-guest
 vgpu-guest: $(BUILD)/bin/vgpu-guest

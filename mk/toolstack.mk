@@ -3,9 +3,9 @@
 VGPUCTL_SRCS := toolstack/vgpuctl.c toolstack/json.c toolstack/vgpu_cfg.c toolstack/vgpu_mdev.c
 VGPUCTL_OBJS := $(patsubst %.c,$(BUILD)/toolstack/%.o,$(VGPUCTL_SRCS))
 VGPUCTL_BIN  := $(BUILD)/bin/vgpuctl
-# The core's headers: vgpuctl checks type names against the core's own
-# table (linked from libvgpucore.a).
-TOOLSTACK_CFLAGS = -std=gnu11 $(WARN) $(OPT) -Itoolstack -Icore -Icore/os -MMD -MP
+# The core's headers (in CFLAGS_BASE): vgpuctl checks type names against
+# the core's own table (linked from libvgpucore.a).
+TOOLSTACK_CFLAGS = -std=gnu11 $(CFLAGS_BASE) $(OPT) -Itoolstack $(DEPFLAGS)
 
 .PHONY: toolstack
 toolstack: $(VGPUCTL_BIN) $(BUILD)/bin/vgpu-xl $(BUILD)/bin/vgpu-qemu-dm

@@ -12,7 +12,7 @@ SIM_SRCS := $(wildcard tests/sim/*.c) $(wildcard tests/testhost/*.c) $(GUEST_SRC
 
 define variant
 $(1)_DIR    := $$(BUILD)/$(1)
-$(1)_CFLAGS := $$(CSTD) $$(WARN) $(2) $(3) -Icore -Icore/os -Ipgpu-sw -Itests -Iguest -MMD -MP
+$(1)_CFLAGS := $$(CSTD) $$(CFLAGS_BASE) $(2) $(3) -Ipgpu-sw -Itests -Iguest $$(DEPFLAGS)
 $(1)_LDFLAGS := $(3)
 $(1)_CORE_OBJS := $$(patsubst %.c,$$($(1)_DIR)/%.o,$$(CORE_SRCS) $$(PGPU_SW_SRCS) $$(OS_USER_SRCS))
 $(1)_UNIT_OBJS := $$(patsubst %.c,$$($(1)_DIR)/%.o,$$(UNIT_SRCS))

@@ -17,16 +17,14 @@ RIG_DEPS_PACKAGES := qemu-system-x86 debootstrap e2fsprogs libxen-dev pkg-config
                      python3 coreutils dosfstools mtools syslinux syslinux-common
 RIG_XEN_LIBS := xendevicemodel xenforeignmemory xenevtchn xencontrol
 # gnu11: Xen's public headers use anonymous unions (hvm/save.h refuses -std=c11).
-RIG_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-              -Wmissing-prototypes -O2 -g
+RIG_CFLAGS := -std=gnu11 $(CFLAGS_BASE) -O2 -g
 RIG_PROGS := $(BUILD)/rig/ioreq-echo $(BUILD)/rig/qmp-screendump
 # Programs for the rig's guests: static (the guest initramfs has no libc),
 # packed by flight.py into the guest initramfs as /bin/<name>, with the
-# guest's interrupt driver rgpu_uio.ko built for the image's kernel (make kernel).
+# guest's interrupt driver rgpu_uio.ko built for the image's kernel (make kernel);
+# built like vgpu-guest (GUEST_STATIC_CFLAGS, mk/guest.mk).
 RIG_GUEST_PROGS := $(BUILD)/rig/guest-bin/vgpu-guest $(BUILD)/rig/guest-bin/rgpu-demo \
                    $(BUILD)/rig/guest-bin/mmio-bench $(BUILD)/rig/guest-bin/mdpy-bands
-RIG_GUEST_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -O2 \
-                    -static -s -Icore -Iguest
 FLIGHT ?= smoke
 
 .PHONY: rig rig-deps rig-progs e2e e2e-all flight rig-clean-cache check-rig
@@ -54,11 +52,11 @@ $(BUILD)/rig/guest-bin/vgpu-guest: $(BUILD)/bin/vgpu-guest
 $(BUILD)/rig/guest-bin/%: $(RIG_DIR)/guest-bin/%.c guest/rgpu_guest.c \
 		guest/rgpu_linux.c guest/rgpu_guest.h guest/rgpu_linux.h guest/rgpu_cmd.h core/hw_regs.h
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(RIG_GUEST_CFLAGS) $(filter %.c,$^) -o $@
+	$(Q)$(CC) $(GUEST_STATIC_CFLAGS) $(filter %.c,$^) -o $@
 
 $(BUILD)/rig/%: $(RIG_DIR)/%.c | rig-deps
 	$(Q)mkdir -p $(@D)
-	$(Q)gcc $(RIG_CFLAGS) $< -o $@ $$(pkg-config --cflags --libs $(RIG_XEN_LIBS))
+	$(Q)$(CC) $(RIG_CFLAGS) $< -o $@ $$(pkg-config --cflags --libs $(RIG_XEN_LIBS))
 
 e2e: rig
 	$(Q)python3 $(RIG_DIR)/flight.py --flight smoke --build $(BUILD)
