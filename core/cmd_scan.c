@@ -415,6 +415,7 @@ struct vgpu_workload *vgpu_scan_ring(struct vgpu *v, u32 engine, u32 head, u32 t
     struct cursor c = { vgpu_vreg(v, base + RGPU_RING_START), size, head, NULL, ~0u, NULL, 0,
                         false };
 
+    OS_ASSERT_HELD(v->lock);
     s.stage = os_alloc_large(sizeof(*s.stage) * (RGPU_MAX_BATCH_DEPTH + 1));
     if (!s.stage) {
         fail(&s, RGPU_ERR_TOO_LONG, tail);

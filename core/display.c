@@ -86,12 +86,13 @@ void vgpu_display_stop(struct vgpu_parent *p)
     p->vblank_lock = NULL;
 }
 
-/* Caller holds v->lock. */
 static int plane_locked(struct vgpu *v, struct vgpu_plane_info *out)
 {
-    u32 size = vgpu_vreg(v, RGPU_PLANE_SIZE);
+    u32 size;
     u64 end;
 
+    OS_ASSERT_HELD(v->lock);
+    size = vgpu_vreg(v, RGPU_PLANE_SIZE);
     memset(out, 0, sizeof(*out));
     out->width = (size & 0xffff) + 1;
     out->height = (size >> 16) + 1;

@@ -27,8 +27,10 @@ static u32 *ring_reg(struct vgpu *v, u32 e, u32 reg)
 void vgpu_engine_reset(struct vgpu *v, u32 e)
 {
     struct vgpu_parent *p = v->parent;
-    u32 size = RGPU_RING_CTL_PAGES(*ring_reg(v, e, RGPU_RING_CTL)) * VGPU_PAGE_SIZE;
+    u32 size;
 
+    OS_ASSERT_HELD(v->lock);
+    size = RGPU_RING_CTL_PAGES(*ring_reg(v, e, RGPU_RING_CTL)) * VGPU_PAGE_SIZE;
     vgpu_sched_drop(p->sched, v, e);
     p->pgpu->ops->engine_reset(p->pgpu, e);
     v->eng[e].inflight = 0;
@@ -45,6 +47,7 @@ void vgpu_engine_reset(struct vgpu *v, u32 e)
 
 void vgpu_engine_error(struct vgpu *v, u32 e, u32 error, u32 addr)
 {
+    OS_ASSERT_HELD(v->lock);
     *ring_reg(v, e, RGPU_RING_ERROR) = error;
     *ring_reg(v, e, RGPU_RING_ERROR_ADDR) = addr;
     v->eng[e].error = true;
@@ -162,6 +165,7 @@ static void engine_retire(struct vgpu *v, struct vgpu_workload *w,
 void vgpu_engine_complete(struct vgpu *v, u32 e, struct vgpu_workload *w,
                           const struct pgpu_exec_result *res, u64 elapsed)
 {
+    OS_ASSERT_HELD(v->lock);
     if (w)
         engine_retire(v, w, res, elapsed);
     /* This slice is over: frames the guest unmapped meanwhile can go,

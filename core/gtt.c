@@ -76,6 +76,7 @@ void vgpu_gtt_release(struct vgpu *v, bool engines_quiet)
     struct vgpu_gtt *g = &v->gtt;
     u32 k;
 
+    OS_ASSERT_HELD(v->lock);
     if (!g->nr_deferred)
         return;
     if (!engines_quiet && vgpu_sched_running(v->parent->sched, v, RGPU_NUM_ENGINES))
@@ -106,8 +107,12 @@ void vgpu_gtt_fini(struct vgpu *v)
     struct vgpu_gtt *g = &v->gtt;
 
     if (g->va && g->guest_pte) {
+        /* Nobody else reaches v any more; the lock is for the contract of
+         * the functions below. */
+        os_mutex_lock(v->lock);
         vgpu_gtt_clear(v);
         vgpu_gtt_release(v, true);      /* destroy: the scheduler let go of v */
+        os_mutex_unlock(v->lock);
     }
     os_free_large(g->deferred);
     os_free_large(g->guest_pte);

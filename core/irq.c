@@ -7,7 +7,9 @@
  * bits while other enabled bits are still latched -- so a completion that
  * lands between the guest's IIR read and its clear is never lost, and
  * none is sent twice.  INTx is a level that follows the condition unless
- * the command register disables it.  All functions run under v->lock.
+ * the command register disables it.  Everything here runs under v->lock
+ * (the state-changing entry points assert it), except vgpu_irq_reset when
+ * vgpu_create calls it before anyone can reach the instance.
  */
 #include "vgpu_priv.h"
 
@@ -89,9 +91,11 @@ static void intx_release(struct vgpu *v)
 void vgpu_irq_update(struct vgpu *v)
 {
     struct vgpu_irq *irq = &v->irq;
-    bool cond = condition(v);
-    bool rising = cond && !irq->asserted;
+    bool cond, rising;
 
+    OS_ASSERT_HELD(v->lock);
+    cond = condition(v);
+    rising = cond && !irq->asserted;
     irq->asserted = cond;
     if (msi_mode(v)) {
         intx_release(v);
@@ -113,6 +117,7 @@ void vgpu_irq_raise(struct vgpu *v, u32 bits)
 void vgpu_irq_write_iir(struct vgpu *v, const struct vgpu_mmio_reg *r, u64 old, u64 new_val)
 {
     (void)r;
+    OS_ASSERT_HELD(v->lock);
     vgpu_vreg(v, RGPU_REG_IIR) = (u32)new_val;
     /* Latched bits also leave the live status once acknowledged. */
     vgpu_vreg(v, RGPU_REG_ISR) &= ~(u32)(old & ~new_val);
@@ -138,8 +143,10 @@ void vgpu_irq_write_ier(struct vgpu *v, const struct vgpu_mmio_reg *r, u64 old, 
 void vgpu_irq_cfg_changed(struct vgpu *v)
 {
     struct vgpu_irq *irq = &v->irq;
-    bool msi_on = msi_mode(v);
+    bool msi_on;
 
+    OS_ASSERT_HELD(v->lock);
+    msi_on = msi_mode(v);
     if (msi_on) {
         intx_release(v);
         if (irq->msi_pending && (irq->bound[TRIG_MSI] || !vgpu_cfg_msi_masked(v))) {

@@ -191,11 +191,12 @@ static u32 free_pipes(const struct vgpu_parent *p)
     return n;
 }
 
-/* Caller holds p->lock. */
 static u32 available_locked(const struct vgpu_parent *p, const struct vgpu_type *t)
 {
-    u32 n = count_free_runs(p->chunk_used, p->nr_chunks, type_chunks(p, t));
+    u32 n;
 
+    OS_ASSERT_HELD(p->lock);
+    n = count_free_runs(p->chunk_used, p->nr_chunks, type_chunks(p, t));
     n = OS_MIN(n, count_free_runs(p->fence_used, p->cfg.fences, t->fences));
     if (t->weight)
         n = OS_MIN(n, (p->cfg.weight_budget - p->weight_used) / t->weight);
@@ -238,13 +239,14 @@ void vgpu_parent_usage(struct vgpu_parent *p, struct vgpu_parent_usage *out)
 /*
  * Reserve everything a type needs in one step under the parent lock, so
  * two concurrent creates can never both take the last slice.  Fills the
- * vGPU's gm/fence/pipe fields.  Caller holds p->lock.
+ * vGPU's gm/fence/pipe fields.
  */
 int vgpu_parent_reserve(struct vgpu_parent *p, struct vgpu *v, const struct vgpu_type *t)
 {
     long chunk, fence;
     u32 pipe;
 
+    OS_ASSERT_HELD(p->lock);
     if (t->weight > p->cfg.weight_budget - p->weight_used) {
         os_err("%s: no engine time left for type %s (weight %u, %u of %u free)", p->cfg.name,
                t->name, t->weight, p->cfg.weight_budget - p->weight_used, p->cfg.weight_budget);
@@ -282,9 +284,9 @@ int vgpu_parent_reserve(struct vgpu_parent *p, struct vgpu *v, const struct vgpu
     return 0;
 }
 
-/* Caller holds p->lock. */
 void vgpu_parent_release(struct vgpu_parent *p, struct vgpu *v)
 {
+    OS_ASSERT_HELD(p->lock);
     mark_run(p->chunk_used, (u32)(v->gm_base / p->gm_chunk), (u32)(v->gm_size / p->gm_chunk), 0);
     mark_run(p->fence_used, v->fence_base, v->fence_count, 0);
     p->weight_used -= v->weight;

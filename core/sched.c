@@ -87,11 +87,11 @@ void vgpu_sched_queue(struct vgpu_sched *s, struct vgpu *v, struct vgpu_workload
     os_mutex_unlock(s->lock);
 }
 
-/* Drop v's queued work on engine e (caller holds s->lock).  A workload
- * running right now is not touched: its completion sees the generation
- * change and is discarded. */
+/* Drop v's queued work on engine e.  A workload running right now is not
+ * touched: its completion sees the generation change and is discarded. */
 static void drop_queued(struct vgpu_sched *s, struct vgpu *v, u32 e)
 {
+    OS_ASSERT_HELD(s->lock);
     while (v->q_head[e]) {
         struct vgpu_workload *w = pop(v, e);
 
@@ -127,6 +127,7 @@ void vgpu_sched_quiesce(struct vgpu_sched *s, struct vgpu *v)
 {
     u32 e;
 
+    OS_ASSERT_NOT_HELD(v->lock);        /* the running slice completes under it */
     os_mutex_lock(s->lock);
     for (e = 0; e < RGPU_NUM_ENGINES; e++)
         while (s->running[e] == v)

@@ -15,6 +15,7 @@ static struct vgpu *lookup_locked(struct vgpu_parent *p, const vgpu_uuid_t *uuid
 {
     struct vgpu *v;
 
+    OS_ASSERT_HELD(p->lock);
     for (v = p->instances; v; v = v->next)
         if (vgpu_uuid_equal(&v->uuid, uuid))
             return v;
@@ -30,6 +31,7 @@ static bool uuid_taken_locked(struct vgpu_parent *p, const vgpu_uuid_t *uuid)
 {
     struct vgpu *v;
 
+    OS_ASSERT_HELD(p->lock);
     if (lookup_locked(p, uuid))
         return true;
     for (v = p->creating; v; v = v->next)
@@ -38,10 +40,12 @@ static bool uuid_taken_locked(struct vgpu_parent *p, const vgpu_uuid_t *uuid)
     return false;
 }
 
+/* Take v off one of its parent's lists (instances, creating). */
 static void unlink_locked(struct vgpu **head, struct vgpu *v)
 {
     struct vgpu **pp;
 
+    OS_ASSERT_HELD(v->parent->lock);
     for (pp = head; *pp; pp = &(*pp)->next) {
         if (*pp == v) {
             *pp = v->next;
@@ -219,6 +223,7 @@ void vgpu_device_reset(struct vgpu *v)
 {
     u32 e;
 
+    OS_ASSERT_HELD(v->lock);
     if (v->track_addr_set)
         vgpu_page_track_remove(v, v->track_addr);
     v->track_addr_set = false;
@@ -236,6 +241,7 @@ void vgpu_device_reset(struct vgpu *v)
 /* FLR: all of the above, config space, interrupt delivery and the GTT. */
 void vgpu_reset_locked(struct vgpu *v)
 {
+    OS_ASSERT_HELD(v->lock);
     vgpu_cfg_init(v);
     vgpu_device_reset(v);
     vgpu_irq_reset(v);

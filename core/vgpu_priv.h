@@ -171,7 +171,7 @@ int vgpu_gtt_init(struct vgpu *v);
 void vgpu_gtt_clear(struct vgpu *v);
 void vgpu_gtt_fini(struct vgpu *v);
 /* Unmap deferred frames if no engine runs v (or unconditionally when the
- * caller knows no slice can hold them).  Caller holds v->lock. */
+ * caller knows no slice can hold them).  Caller holds v->lock (asserted). */
 void vgpu_gtt_release(struct vgpu *v, bool engines_quiet);
 /* Write one guest PTE at a global GTT index; returns RGPU_ERR_*. */
 u32 vgpu_gtt_write(struct vgpu *v, u32 index, u64 pte);
@@ -197,7 +197,7 @@ struct vgpu_scan_result {
  * Scan the ring of engine from byte offset head to tail (wrapping), follow
  * every batch, validate each command, and on success return a workload
  * holding a private copy of the commands (batches inlined).  Reads guest
- * memory only through the vGPU's shadow GTT.  Caller holds v->lock.
+ * memory only through the vGPU's shadow GTT.  Caller holds v->lock (asserted).
  */
 struct vgpu_workload *vgpu_scan_ring(struct vgpu *v, u32 engine, u32 head, u32 tail,
                                      struct vgpu_scan_result *res);
@@ -216,7 +216,8 @@ struct vgpu_engine {
     u64 busy_ns;
 };
 /* Device reset (GFX_RESET, FLR): engines, interrupts, display; the GTT is
- * kept for GFX_RESET and cleared by FLR (vgpu_reset_locked). Holds v->lock. */
+ * kept for GFX_RESET and cleared by FLR (vgpu_reset_locked).  Caller holds
+ * v->lock (asserted). */
 void vgpu_device_reset(struct vgpu *v);
 /* Ring register handlers (regs.c) and completion from the scheduler. */
 void vgpu_engine_write_tail(struct vgpu *v, const struct vgpu_mmio_reg *r, u64 old, u64 new_val);
@@ -224,14 +225,15 @@ void vgpu_engine_write_ctl(struct vgpu *v, const struct vgpu_mmio_reg *r, u64 ol
 void vgpu_engine_write_reset(struct vgpu *v, const struct vgpu_mmio_reg *r, u64 old, u64 new_val);
 void vgpu_engine_write_gfx_reset(struct vgpu *v, const struct vgpu_mmio_reg *r, u64 old, u64 new_val);
 u64 vgpu_engine_read_status(struct vgpu *v, const struct vgpu_mmio_reg *r);
-/* Reset one engine of v (caller holds v->lock): drop queued work, head =
+/* Reset one engine of v (caller holds v->lock, asserted): drop queued work, head =
  * tail, clear errors. */
 void vgpu_engine_reset(struct vgpu *v, u32 engine);
-/* Report a rejected or failed submission: error registers, error IRQ, reset. */
+/* Report a rejected or failed submission: error registers, error IRQ, reset
+ * (v->lock held, asserted). */
 void vgpu_engine_error(struct vgpu *v, u32 engine, u32 error, u32 addr);
 extern const struct vgpu_workload_ops vgpu_workload_ops;
 /* The scheduler ran w on engine for elapsed ns with result res (v->lock
- * held): retire, requeue or fail it (w NULL: a reset discarded it), then
+ * held, asserted): retire, requeue or fail it (w NULL: a reset discarded it), then
  * unmap the frames the GTT deferred while the slice ran. */
 void vgpu_engine_complete(struct vgpu *v, u32 engine, struct vgpu_workload *w,
                           const struct pgpu_exec_result *res, u64 elapsed);
@@ -247,7 +249,7 @@ void vgpu_sched_attach(struct vgpu_sched *s, struct vgpu *v);
 void vgpu_sched_flush(struct vgpu_sched *s, struct vgpu *v, u32 engine);
 void vgpu_sched_detach(struct vgpu_sched *s, struct vgpu *v);
 /* Wait until no workload of v is running on any engine; queued work stays
- * queued.  Must not be called with v->lock held. */
+ * queued.  Must not be called with v->lock held (asserted). */
 void vgpu_sched_quiesce(struct vgpu_sched *s, struct vgpu *v);
 /* Whether an engine other than except runs v right now. */
 bool vgpu_sched_running(struct vgpu_sched *s, struct vgpu *v, u32 except);
@@ -325,10 +327,10 @@ struct vgpu {
         stat_watchdogs, stat_gtt_updates, stat_vblanks;
 };
 
-/* Function-level reset of device state; caller holds v->lock. */
+/* Function-level reset of device state; caller holds v->lock (asserted). */
 void vgpu_reset_locked(struct vgpu *v);
 
-/* Resource reservation (parent.c); callers hold p->lock. */
+/* Resource reservation (parent.c); callers hold p->lock (asserted). */
 int vgpu_parent_reserve(struct vgpu_parent *p, struct vgpu *v, const struct vgpu_type *t);
 void vgpu_parent_release(struct vgpu_parent *p, struct vgpu *v);
 

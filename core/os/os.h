@@ -149,6 +149,30 @@ void os_mutex_destroy(struct os_mutex *m);
 void os_mutex_lock(struct os_mutex *m);
 void os_mutex_unlock(struct os_mutex *m);
 
+/*
+ * Lock contracts in code: OS_ASSERT_HELD(m) where a function requires its
+ * caller to hold m, OS_ASSERT_NOT_HELD(m) where it must not (it would wait
+ * for someone who needs m).  Userspace: every mutex records its owner
+ * thread and a broken contract logs file:line and aborts, in every build
+ * (the unit, sanitizer and valgrind runs exercise them).  Kernel:
+ * lockdep_assert_held / lockdep_assert_not_held, which cost nothing
+ * without CONFIG_LOCKDEP.
+ */
+void os_mutex_assert_held(struct os_mutex *m, bool held, const char *file, int line);
+#if defined(__KERNEL__) && !defined(CONFIG_LOCKDEP)
+#define OS_ASSERT_HELD(m)     ((void)(m))
+#define OS_ASSERT_NOT_HELD(m) ((void)(m))
+#else
+#define OS_ASSERT_HELD(m)     os_mutex_assert_held((m), true, __FILE__, __LINE__)
+#define OS_ASSERT_NOT_HELD(m) os_mutex_assert_held((m), false, __FILE__, __LINE__)
+#endif
+#if !defined(__KERNEL__)
+/* Userspace: what a broken lock contract does after logging (NULL: abort,
+ * the default).  For the shim's own tests, which check that it fires. */
+typedef void (*os_contract_fn)(const char *file, int line);
+void os_set_contract_handler(os_contract_fn fn);
+#endif
+
 /* Condition variable bound to the mutex passed to wait. */
 struct os_cond;
 struct os_cond *os_cond_create(void);

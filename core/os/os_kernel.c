@@ -86,6 +86,15 @@ void os_mutex_unlock(struct os_mutex *m)
 	mutex_unlock(&m->m);
 }
 
+/* Only called with CONFIG_LOCKDEP (os.h compiles the asserts away otherwise). */
+void os_mutex_assert_held(struct os_mutex *m, bool held, const char *file, int line)
+{
+	if (held)
+		lockdep_assert_held(&m->m);
+	else
+		lockdep_assert_not_held(&m->m);
+}
+
 /*
  * Condition variable: a waiter samples the generation while it still holds
  * the mutex, drops the mutex and sleeps until the generation moves.  Every

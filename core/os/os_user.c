@@ -20,9 +20,46 @@ void *os_alloc_large(size_t size) { return calloc(1, size ? size : 1); }
 void os_free(void *p) { free(p); }
 void os_free_large(void *p) { free(p); }
 
-/* ------------------------------------------------------------ locks */
-struct os_mutex { pthread_mutex_t m; };
+/* ------------------------------------------------------------ locks
+ * A mutex records which thread holds it (the address of a thread-local
+ * byte, unique per live thread), for OS_ASSERT_HELD.  Only the holder
+ * writes owner, so an assertion by the holder always reads its own
+ * value; a non-holder reads someone else's or NULL, never its own. */
+struct os_mutex {
+    pthread_mutex_t m;
+    const void *owner;
+};
 struct os_cond { pthread_cond_t c; };
+
+static __thread char os_thread_token;
+static os_contract_fn contract_handler;
+
+void os_set_contract_handler(os_contract_fn fn)
+{
+    __atomic_store_n(&contract_handler, fn, __ATOMIC_RELAXED);
+}
+
+static void set_owner(struct os_mutex *m, const void *owner)
+{
+    __atomic_store_n(&m->owner, owner, __ATOMIC_RELAXED);
+}
+
+void os_mutex_assert_held(struct os_mutex *m, bool held, const char *file, int line)
+{
+    bool mine = __atomic_load_n(&m->owner, __ATOMIC_RELAXED) == &os_thread_token;
+    os_contract_fn fn;
+
+    if (mine == held)
+        return;
+    fn = __atomic_load_n(&contract_handler, __ATOMIC_RELAXED);
+    if (fn) {
+        fn(file, line);
+        return;
+    }
+    fprintf(stderr, "vgpu: %s:%d: lock contract broken: the caller %s the mutex\n", file, line,
+            held ? "does not hold" : "holds");
+    abort();
+}
 
 struct os_mutex *os_mutex_create(void)
 {
@@ -42,8 +79,17 @@ void os_mutex_destroy(struct os_mutex *m)
     free(m);
 }
 
-void os_mutex_lock(struct os_mutex *m) { pthread_mutex_lock(&m->m); }
-void os_mutex_unlock(struct os_mutex *m) { pthread_mutex_unlock(&m->m); }
+void os_mutex_lock(struct os_mutex *m)
+{
+    pthread_mutex_lock(&m->m);
+    set_owner(m, &os_thread_token);
+}
+
+void os_mutex_unlock(struct os_mutex *m)
+{
+    set_owner(m, NULL);
+    pthread_mutex_unlock(&m->m);
+}
 
 struct os_cond *os_cond_create(void)
 {
@@ -72,7 +118,12 @@ void os_cond_destroy(struct os_cond *c)
     free(c);
 }
 
-void os_cond_wait(struct os_cond *c, struct os_mutex *m) { pthread_cond_wait(&c->c, &m->m); }
+void os_cond_wait(struct os_cond *c, struct os_mutex *m)
+{
+    set_owner(m, NULL);
+    pthread_cond_wait(&c->c, &m->m);
+    set_owner(m, &os_thread_token);
+}
 
 int os_cond_timedwait(struct os_cond *c, struct os_mutex *m, u64 timeout_ns)
 {
@@ -80,10 +131,14 @@ int os_cond_timedwait(struct os_cond *c, struct os_mutex *m, u64 timeout_ns)
     u64 now = os_now_ns();
     /* Saturate: a caller meaning "forever" (~0) must not wrap into the past. */
     u64 deadline = timeout_ns > ~0ull - now ? ~0ull : now + timeout_ns;
+    int rc;
 
     ts.tv_sec = (time_t)(deadline / 1000000000ull);
     ts.tv_nsec = (long)(deadline % 1000000000ull);
-    return pthread_cond_timedwait(&c->c, &m->m, &ts) == ETIMEDOUT ? -ETIMEDOUT : 0;
+    set_owner(m, NULL);
+    rc = pthread_cond_timedwait(&c->c, &m->m, &ts);
+    set_owner(m, &os_thread_token);
+    return rc == ETIMEDOUT ? -ETIMEDOUT : 0;
 }
 
 void os_cond_signal(struct os_cond *c) { pthread_cond_signal(&c->c); }

@@ -63,9 +63,11 @@ static inline void fz_cmd_hook(void *ctx, u32 opcode)
 
 static inline void fz_map(struct vgpu *v, u32 first_page, u64 frame, u32 pages)
 {
+    os_mutex_lock(v->lock);
     for (u32 i = 0; i < pages; i++)
         FZ_CHECK(vgpu_gtt_write(v, (u32)(v->gm_base >> 12) + first_page + i,
                                 (frame + (u64)i * VGPU_PAGE_SIZE) | RGPU_PTE_VALID) == 0);
+    os_mutex_unlock(v->lock);
 }
 
 static inline void fz_env_init(struct fz_env *e)

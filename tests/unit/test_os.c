@@ -139,6 +139,86 @@ static void test_thread_create_join(void)
     os_mutex_destroy(a.m);
 }
 
+/* Broken lock contracts, counted instead of aborting (the default). */
+static unsigned int contract_breaks;
+static const char *contract_file;
+
+static void count_break(const char *file, int line)
+{
+    (void)line;
+    contract_breaks++;
+    contract_file = file;
+}
+
+struct holder_arg {
+    struct os_mutex *m;
+    unsigned int breaks;
+};
+
+/* Another thread's view while the test's thread holds the mutex. */
+static void assert_from_other_thread(void *p)
+{
+    struct holder_arg *a = p;
+    unsigned int before = contract_breaks;
+
+    OS_ASSERT_NOT_HELD(a->m);
+    OS_ASSERT_HELD(a->m);               /* someone holds it, but not this thread */
+    a->breaks = contract_breaks - before;
+}
+
+static void test_lock_contract(void)
+{
+    struct os_mutex *m = os_mutex_create();
+    struct os_cond *c = os_cond_create();
+    struct holder_arg a = { m, 0 };
+    struct os_thread *t;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    os_set_contract_handler(count_break);
+    contract_breaks = 0;
+    /* Kept contracts pass, also after a wait gave the mutex back. */
+    os_mutex_lock(m);
+    OS_ASSERT_HELD(m);
+    CU_ASSERT_EQUAL(os_cond_timedwait(c, m, 1000), -ETIMEDOUT);
+    OS_ASSERT_HELD(m);
+    CU_ASSERT_EQUAL(contract_breaks, 0);
+    CU_ASSERT_EQUAL_FATAL(os_thread_create(&t, "not-holder", assert_from_other_thread, &a), 0);
+    os_thread_join(t);
+    CU_ASSERT_EQUAL(a.breaks, 1);
+    /* Broken ones are caught: held where forbidden, not held where required. */
+    OS_ASSERT_NOT_HELD(m);
+    CU_ASSERT_EQUAL(contract_breaks, 2);
+    os_mutex_unlock(m);
+    OS_ASSERT_NOT_HELD(m);
+    CU_ASSERT_EQUAL(contract_breaks, 2);
+    OS_ASSERT_HELD(m);
+    CU_ASSERT_EQUAL(contract_breaks, 3);
+    CU_ASSERT_PTR_NOT_NULL(strstr(contract_file, "test_os.c"));
+    os_set_contract_handler(NULL);
+    os_cond_destroy(c);
+    os_mutex_destroy(m);
+}
+
+/* The model's "caller holds v->lock" rules are checked, not comments. */
+static void test_lock_contract_in_model(void)
+{
+    struct unit_fixture f;
+
+    CU_ASSERT_EQUAL_FATAL(unit_fixture_setup(&f, "refgpu-8"), 0);
+    os_set_contract_handler(count_break);
+    contract_breaks = 0;
+    os_mutex_lock(f.vgpu->lock);
+    vgpu_irq_raise(f.vgpu, RGPU_IRQ_RENDER_USER);
+    os_mutex_unlock(f.vgpu->lock);
+    CU_ASSERT_EQUAL(contract_breaks, 0);
+    vgpu_irq_raise(f.vgpu, RGPU_IRQ_RENDER_USER);
+    CU_ASSERT_EQUAL(contract_breaks, 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(contract_file, "irq.c"));
+    os_set_contract_handler(NULL);
+    unit_fixture_teardown(&f);
+}
+
 static void test_now_monotonic(void)
 {
     u64 a = os_now_ns(), b, c;
@@ -295,6 +375,8 @@ void register_os_tests(void)
                UT(test_mutex_cond_timeout),
                UT(test_cond_timedwait_huge_timeout),
                UT(test_thread_create_join),
+               UT(test_lock_contract),
+               UT(test_lock_contract_in_model),
                UT(test_now_monotonic),
                UT(test_snprintf),
                UT(test_ratelimit_burst_and_suppression),
