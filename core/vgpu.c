@@ -88,8 +88,8 @@ int vgpu_create(struct vgpu_parent *p, const char *type_name, const char *uuid,
     if (vgpu_uuid_parse(uuid, &v->uuid)) {
         os_err("%s: malformed UUID '%s' (want 8-4-4-4-12 hex digits)", p->cfg.name,
                uuid ? uuid : "(null)");
-        os_free(v);
-        return -EINVAL;
+        rc = -EINVAL;
+        goto err_free;
     }
     v->parent = p;
     v->type = t;
@@ -98,39 +98,29 @@ int vgpu_create(struct vgpu_parent *p, const char *type_name, const char *uuid,
     v->lock = os_mutex_create();
     v->vregs = os_alloc(RGPU_REGS_SIZE);
     if (!v->lock || !v->vregs) {
-        vgpu_free(v);
-        return -ENOMEM;
+        rc = -ENOMEM;
+        goto err_free;
     }
     vgpu_uuid_format(&v->uuid, ustr);
 
     os_mutex_lock(p->lock);
     if (uuid_taken_locked(p, &v->uuid)) {
-        os_mutex_unlock(p->lock);
         os_err("%s: a vGPU with UUID %s already exists", p->cfg.name, ustr);
-        vgpu_free(v);
-        return -EEXIST;
+        rc = -EEXIST;
+        goto err_unlock;
     }
     v->id = p->next_id;
     rc = vgpu_parent_reserve(p, v, t);
-    if (rc) {
-        os_mutex_unlock(p->lock);
-        vgpu_free(v);
-        return rc;
-    }
+    if (rc)
+        goto err_unlock;
     p->next_id++;
     v->next = p->creating;
     p->creating = v;
     os_mutex_unlock(p->lock);
 
     rc = vgpu_gtt_init(v);
-    if (rc) {
-        os_mutex_lock(p->lock);
-        unlink_locked(&p->creating, v);
-        vgpu_parent_release(p, v);
-        os_mutex_unlock(p->lock);
-        vgpu_free(v);
-        return rc;
-    }
+    if (rc)
+        goto err_release;
     /* Not yet visible to any guest: no device lock needed. */
     vgpu_cfg_init(v);
     vgpu_mmio_reset(v);
@@ -151,6 +141,17 @@ int vgpu_create(struct vgpu_parent *p, const char *type_name, const char *uuid,
             v->fence_base, v->fence_count, v->pipe);
     *out = v;
     return 0;
+
+    /* Undo in reverse order of the steps above. */
+err_release:
+    os_mutex_lock(p->lock);
+    unlink_locked(&p->creating, v);
+    vgpu_parent_release(p, v);
+err_unlock:
+    os_mutex_unlock(p->lock);
+err_free:
+    vgpu_free(v);
+    return rc;
 }
 
 void vgpu_destroy(struct vgpu *v)
