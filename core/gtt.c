@@ -220,6 +220,45 @@ bool vgpu_gtt_range_mapped(struct vgpu *v, u64 addr, u64 len)
 }
 
 /*
+ * Pages [first, last] are mapped: how far the run of mapped pages around
+ * them reaches, a bitmap word at a time, at most RUN_WORDS words each way
+ * (the cost stays bounded; a caller asks again beyond the run).
+ */
+#define RUN_WORDS 16
+
+void vgpu_gtt_mapped_run(struct vgpu *v, u64 addr, u64 len, u64 *lo, u64 *hi)
+{
+    const u64 *valid = v->gtt.valid;
+    u64 first = (addr - v->gm_base) >> VGPU_PAGE_SHIFT;
+    u64 last = (addr - v->gm_base + len - 1) >> VGPU_PAGE_SHIFT;
+    u64 words = ((u64)v->gtt.nr + 63) / 64, w, gap;
+    u32 k;
+
+    /* Down: the highest unmapped page below first, word by word. */
+    w = first / 64;
+    gap = ~valid[w] & ((1ull << (first % 64)) - 1);
+    for (k = 0; !gap && w > 0 && k < RUN_WORDS; k++)
+        gap = ~valid[--w];
+    if (gap)
+        first = w * 64 + 64 - (u64)__builtin_clzll(gap);
+    else
+        first = w * 64;
+    /* Up: the lowest unmapped page above last (bits past nr are never set). */
+    w = last / 64;
+    gap = last % 64 == 63 ? 0 : ~valid[w] & ~((2ull << (last % 64)) - 1);
+    for (k = 0; !gap && w + 1 < words && k < RUN_WORDS; k++)
+        gap = ~valid[++w];
+    if (gap)
+        last = w * 64 + (u64)__builtin_ctzll(gap);
+    else
+        last = w * 64 + 64;
+    if (last > v->gtt.nr)
+        last = v->gtt.nr;
+    *lo = v->gm_base + (first << VGPU_PAGE_SHIFT);
+    *hi = v->gm_base + (last << VGPU_PAGE_SHIFT);
+}
+
+/*
  * GTT window accesses (BAR0 + RGPU_GTT_BASE): 8-byte PTEs, also accessible
  * as two 4-byte halves; a half write merges into the PTE and re-validates.
  */

@@ -132,31 +132,7 @@
 #define RGPU_ERR_BATCH_END      9       /* BATCH_BUFFER_END outside a batch, or batch ran off its page run */
 #define RGPU_ERR_WATCHDOG       10      /* workload exceeded its execution budget */
 
-/* ---- commands ---------------------------------------------------------------
- * A command is 1 + LEN dwords: dw0 = opcode << 24 | LEN (bits 11:0 = number
- * of dwords after dw0; bits 23:12 must be zero). */
-#define RGPU_CMD(op, len)       (((u32)(op) << 24) | ((u32)(len) & 0xfff))
-#define RGPU_CMD_OPCODE(dw)     ((dw) >> 24)
-#define RGPU_CMD_LEN(dw)        ((dw) & 0xfff)
-#define RGPU_CMD_MBZ(dw)        ((dw) & 0x00fff000)
-
-#define RGPU_OP_NOOP            0x00    /* len 0 */
-#define RGPU_OP_BATCH_START     0x01    /* len 1: graphics address of the batch (dword aligned) */
-#define RGPU_OP_BATCH_END       0x02    /* len 0: return from the batch */
-#define RGPU_OP_STORE_DATA_IMM  0x03    /* len 2: graphics address (dword aligned), value */
-#define RGPU_OP_STORE_DATA_INDEX 0x04   /* len 2: byte offset in the HWS (dword aligned), value */
-#define RGPU_OP_LOAD_REG_IMM    0x05    /* len 2n, n = 1..16: (register offset, value) pairs */
-#define RGPU_OP_USER_INTERRUPT  0x06    /* len 0: raise the engine's USER interrupt */
-#define RGPU_OP_COLOR_FILL      0x10    /* len 4: dst, pitch | bpp << 16, width | height << 16, color */
-#define RGPU_OP_SRC_COPY        0x11    /* len 5: dst, dst pitch | bpp << 16, width | height << 16, src, src pitch */
-
-#define RGPU_BPP_8              0
-#define RGPU_BPP_16             1
-#define RGPU_BPP_32             2
-
-#define RGPU_MAX_BATCH_DEPTH    2       /* ring -> batch -> batch */
-#define RGPU_MAX_SUBMIT_DWORDS  (1u << 20)      /* per submission, batches included */
-#define RGPU_MAX_LRI_PAIRS      16
+/* ---- commands: hw_cmds.h ---- */
 
 /* ---- display -------------------------------------------------------------
  * One pipe with one primary plane per vGPU; vblank at RGPU_REFRESH_HZ. */

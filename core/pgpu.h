@@ -69,6 +69,7 @@ struct vgpu_workload_ops {
 struct vgpu_workload {
     u32 *dwords;
     u32 len;                    /* dwords */
+    u32 cap;                    /* dwords allocated */
     u32 pos;                    /* next dword to execute */
     u32 row;                    /* next row of a rectangle command preempted mid-way */
     u32 engine;

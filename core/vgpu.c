@@ -57,6 +57,10 @@ static void unlink_locked(struct vgpu **head, struct vgpu *v)
 
 static void vgpu_free(struct vgpu *v)
 {
+    if (v->spare_workload) {
+        v->spare_workload->owner = NULL;
+        vgpu_workload_free(v->spare_workload);
+    }
     vgpu_gtt_fini(v);
     os_free(v->vregs);
     os_mutex_destroy(v->lock);

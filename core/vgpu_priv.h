@@ -7,6 +7,7 @@
 
 #include "vgpu.h"
 #include "hw_regs.h"
+#include "hw_cmds.h"
 #include "pgpu.h"
 
 /* ------------------------------------------------------------ config space */
@@ -181,6 +182,9 @@ u64 vgpu_gtt_read(struct vgpu *v, u32 index);
 void *vgpu_gtt_ptr(struct vgpu *v, u32 gfx_addr);
 /* [addr, addr + len) lies in the slice and every page of it is mapped. */
 bool vgpu_gtt_range_mapped(struct vgpu *v, u64 addr, u64 len);
+/* [addr, addr + len) is mapped: [*lo, *hi), the run of mapped graphics
+ * memory around it (bounded in length; the scanner's memo). */
+void vgpu_gtt_mapped_run(struct vgpu *v, u64 addr, u64 len, u64 *lo, u64 *hi);
 /* The GTT window of BAR0 (offset relative to RGPU_GTT_BASE). */
 u64 vgpu_gtt_window_read(struct vgpu *v, u32 offset, u32 len);
 void vgpu_gtt_window_write(struct vgpu *v, u32 offset, u32 len, u64 val);
@@ -310,6 +314,9 @@ struct vgpu {
     struct vgpu_track_entry *track[VGPU_TRACK_BUCKETS];
     struct vgpu_gtt gtt;
     struct vgpu_engine eng[RGPU_NUM_ENGINES];
+    /* The last freed workload, whose buffer the next scan reuses (cmd_scan.c;
+     * exchanged atomically: workloads are freed under different locks). */
+    struct vgpu_workload *spare_workload;
     u32 weight;
     u64 frame;                  /* vblanks since the pipe was enabled */
     u64 track_addr;             /* debug tracked page (RGPU_REG_TRACK_*) */

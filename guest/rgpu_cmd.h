@@ -25,6 +25,7 @@ typedef uint64_t u64;
 #endif
 
 #include "hw_regs.h"
+#include "hw_cmds.h"
 
 struct rgpu_cs {
     u32 *buf;
