@@ -9,84 +9,35 @@
  * docs/pci-function.md.
  */
 #include "vgpu_priv.h"
+#include "pci_cfg.h"
+#include "le_bytes.h"
 
-#define PCI_VENDOR_ID       0x00
-#define PCI_DEVICE_ID       0x02
-#define PCI_COMMAND         0x04
-#define PCI_STATUS          0x06
-#define PCI_REVISION_ID     0x08
-#define PCI_CLASS_PROG      0x09
-#define PCI_CACHE_LINE_SIZE 0x0c
-#define PCI_LATENCY_TIMER   0x0d
-#define PCI_HEADER_TYPE     0x0e
-#define PCI_BAR0            0x10
-#define PCI_SUBSYS_VENDOR   0x2c
-#define PCI_SUBSYS_ID       0x2e
-#define PCI_ROM_ADDRESS     0x30
-#define PCI_CAP_PTR         0x34
-#define PCI_INTERRUPT_LINE  0x3c
-#define PCI_INTERRUPT_PIN   0x3d
-
-#define PCI_COMMAND_MEMORY        0x0002
-#define PCI_COMMAND_MASTER        0x0004
-#define PCI_COMMAND_PARITY        0x0040
-#define PCI_COMMAND_SERR          0x0100
-#define PCI_COMMAND_INTX_DISABLE  0x0400
-#define PCI_STATUS_INTERRUPT      0x0008
-#define PCI_STATUS_CAP_LIST       0x0010
-#define PCI_STATUS_ERROR_BITS     0xf900   /* parity, target/master abort, SERR, parity error */
-
-#define PCI_CAP_ID_MSI      0x05
-#define PCI_CAP_ID_AF       0x13
-/* MSI capability, 64-bit with per-vector masking: offsets from the cap. */
-#define MSI_FLAGS           0x02
-#define MSI_ADDR_LO         0x04
-#define MSI_ADDR_HI         0x08
-#define MSI_DATA            0x0c
-#define MSI_MASK            0x10
-#define MSI_PENDING         0x14
-#define MSI_CAP_SIZE        0x18
-#define MSI_FLAGS_ENABLE    0x0001
-#define MSI_FLAGS_64BIT     0x0080
-#define MSI_FLAGS_MASKBIT   0x0100
-/* Advanced Features capability. */
-#define AF_LENGTH           0x02
-#define AF_CAP              0x03
-#define AF_CTRL             0x04
-#define AF_STATUS           0x05
-#define AF_CAP_TP           0x01
-#define AF_CAP_FLR          0x02
-#define AF_CTRL_FLR         0x01
+/* How many of the len bytes at offset lie inside config space. */
+static u32 cfg_bytes(u32 offset, u32 len)
+{
+    return offset < VGPU_CFG_SIZE ? OS_MIN(len, VGPU_CFG_SIZE - offset) : 0;
+}
 
 u32 vgpu_cfg_get(const struct vgpu *v, u32 offset, u32 len)
 {
-    u32 i, val = 0;
-
-    for (i = 0; i < len && offset + i < VGPU_CFG_SIZE; i++)
-        val |= (u32)v->cfg.data[offset + i] << (8 * i);
-    return val;
+    return cfg_bytes(offset, len) ? (u32)le_load(v->cfg.data + offset, cfg_bytes(offset, len)) : 0;
 }
 
 void vgpu_cfg_set(struct vgpu *v, u32 offset, u32 len, u32 val)
 {
-    u32 i;
-
-    for (i = 0; i < len && offset + i < VGPU_CFG_SIZE; i++)
-        v->cfg.data[offset + i] = (u8)(val >> (8 * i));
+    if (cfg_bytes(offset, len))
+        le_store(v->cfg.data + offset, cfg_bytes(offset, len), val);
 }
 
 static void set_mask(u8 *mask, u32 offset, u32 len, u32 val)
 {
-    u32 i;
-
-    for (i = 0; i < len; i++)
-        mask[offset + i] = (u8)(val >> (8 * i));
+    le_store(mask + offset, len, val);
 }
 
 static void init_bar(struct vgpu *v, unsigned int bar, u64 size, bool prefetch)
 {
     struct vgpu_bar *b = &v->cfg.bars[bar];
-    u32 off = PCI_BAR0 + 4 * bar;
+    u32 off = PCI_CFG_BAR(0) + 4 * bar;
     u64 mask = ~(size - 1);
 
     b->size = size;
@@ -116,45 +67,45 @@ void vgpu_cfg_init(struct vgpu *v)
         /* mapped/mapped_addr survive: the update below reports the unmap. */
     }
 
-    vgpu_cfg_set(v, PCI_VENDOR_ID, 2, RGPU_PCI_VENDOR_ID);
-    vgpu_cfg_set(v, PCI_DEVICE_ID, 2, RGPU_PCI_DEVICE_ID);
-    set_mask(c->wmask, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER |
-             PCI_COMMAND_PARITY | PCI_COMMAND_SERR | PCI_COMMAND_INTX_DISABLE);
-    vgpu_cfg_set(v, PCI_STATUS, 2, PCI_STATUS_CAP_LIST);
-    set_mask(c->w1cmask, PCI_STATUS, 2, PCI_STATUS_ERROR_BITS);
-    vgpu_cfg_set(v, PCI_REVISION_ID, 1, RGPU_PCI_REVISION);
-    vgpu_cfg_set(v, PCI_CLASS_PROG, 3, RGPU_PCI_CLASS);
-    set_mask(c->wmask, PCI_CACHE_LINE_SIZE, 1, 0xff);
-    set_mask(c->wmask, PCI_LATENCY_TIMER, 1, 0xff);
-    vgpu_cfg_set(v, PCI_HEADER_TYPE, 1, 0x00);
+    vgpu_cfg_set(v, PCI_CFG_VENDOR_ID, 2, RGPU_PCI_VENDOR_ID);
+    vgpu_cfg_set(v, PCI_CFG_DEVICE_ID, 2, RGPU_PCI_DEVICE_ID);
+    set_mask(c->wmask, PCI_CFG_COMMAND, 2, PCI_CFG_COMMAND_MEMORY | PCI_CFG_COMMAND_MASTER |
+             PCI_CFG_COMMAND_PARITY | PCI_CFG_COMMAND_SERR | PCI_CFG_COMMAND_INTX_DISABLE);
+    vgpu_cfg_set(v, PCI_CFG_STATUS, 2, PCI_CFG_STATUS_CAP_LIST);
+    set_mask(c->w1cmask, PCI_CFG_STATUS, 2, PCI_CFG_STATUS_ERROR_BITS);
+    vgpu_cfg_set(v, PCI_CFG_REVISION_ID, 1, RGPU_PCI_REVISION);
+    vgpu_cfg_set(v, PCI_CFG_CLASS_PROG, 3, RGPU_PCI_CLASS);
+    set_mask(c->wmask, PCI_CFG_CACHE_LINE_SIZE, 1, 0xff);
+    set_mask(c->wmask, PCI_CFG_LATENCY_TIMER, 1, 0xff);
+    vgpu_cfg_set(v, PCI_CFG_HEADER_TYPE, 1, 0x00);
 
     init_bar(v, 0, RGPU_BAR0_SIZE, false);
     if (v->parent->cfg.bar2_size)
         init_bar(v, 2, v->parent->cfg.bar2_size, true);
 
-    vgpu_cfg_set(v, PCI_SUBSYS_VENDOR, 2, RGPU_PCI_SUBSYS_VENDOR);
-    vgpu_cfg_set(v, PCI_SUBSYS_ID, 2, RGPU_PCI_SUBSYS_ID);
+    vgpu_cfg_set(v, PCI_CFG_SUBSYS_VENDOR, 2, RGPU_PCI_SUBSYS_VENDOR);
+    vgpu_cfg_set(v, PCI_CFG_SUBSYS_ID, 2, RGPU_PCI_SUBSYS_ID);
     /* No option ROM: the ROM BAR reads 0 and ignores writes, which is how
      * sizing software learns that none is implemented. */
-    vgpu_cfg_set(v, PCI_CAP_PTR, 1, msi);
-    set_mask(c->wmask, PCI_INTERRUPT_LINE, 1, 0xff);
-    vgpu_cfg_set(v, PCI_INTERRUPT_PIN, 1, 1);   /* INTA# */
+    vgpu_cfg_set(v, PCI_CFG_CAP_PTR, 1, msi);
+    set_mask(c->wmask, PCI_CFG_INTERRUPT_LINE, 1, 0xff);
+    vgpu_cfg_set(v, PCI_CFG_INTERRUPT_PIN, 1, 1);   /* INTA# */
 
-    vgpu_cfg_set(v, msi, 1, PCI_CAP_ID_MSI);
+    vgpu_cfg_set(v, msi, 1, PCI_CFG_CAP_ID_MSI);
     vgpu_cfg_set(v, msi + 1, 1, af);
     /* One vector (MMC = 0), so MME stays read-only 0. */
-    vgpu_cfg_set(v, msi + MSI_FLAGS, 2, MSI_FLAGS_64BIT | MSI_FLAGS_MASKBIT);
-    set_mask(c->wmask, msi + MSI_FLAGS, 2, MSI_FLAGS_ENABLE);
-    set_mask(c->wmask, msi + MSI_ADDR_LO, 4, 0xfffffffc);
-    set_mask(c->wmask, msi + MSI_ADDR_HI, 4, 0xffffffff);
-    set_mask(c->wmask, msi + MSI_DATA, 2, 0xffff);
-    set_mask(c->wmask, msi + MSI_MASK, 4, 0x1);
+    vgpu_cfg_set(v, msi + PCI_CFG_MSI_FLAGS, 2, PCI_CFG_MSI_FLAGS_64BIT | PCI_CFG_MSI_FLAGS_MASKBIT);
+    set_mask(c->wmask, msi + PCI_CFG_MSI_FLAGS, 2, PCI_CFG_MSI_FLAGS_ENABLE);
+    set_mask(c->wmask, msi + PCI_CFG_MSI_ADDR_LO, 4, 0xfffffffc);
+    set_mask(c->wmask, msi + PCI_CFG_MSI_ADDR_HI, 4, 0xffffffff);
+    set_mask(c->wmask, msi + PCI_CFG_MSI_DATA, 2, 0xffff);
+    set_mask(c->wmask, msi + PCI_CFG_MSI_MASK, 4, 0x1);
 
-    vgpu_cfg_set(v, af, 1, PCI_CAP_ID_AF);
+    vgpu_cfg_set(v, af, 1, PCI_CFG_CAP_ID_AF);
     vgpu_cfg_set(v, af + 1, 1, 0);
-    vgpu_cfg_set(v, af + AF_LENGTH, 1, 6);
-    vgpu_cfg_set(v, af + AF_CAP, 1, AF_CAP_TP | AF_CAP_FLR);
-    set_mask(c->wmask, af + AF_CTRL, 1, AF_CTRL_FLR);
+    vgpu_cfg_set(v, af + PCI_CFG_AF_LENGTH, 1, 6);
+    vgpu_cfg_set(v, af + PCI_CFG_AF_CAP, 1, PCI_CFG_AF_CAP_TP | PCI_CFG_AF_CAP_FLR);
+    set_mask(c->wmask, af + PCI_CFG_AF_CTRL, 1, PCI_CFG_AF_CTRL_FLR);
 
     vgpu_cfg_update_bars(v);
 }
@@ -162,7 +113,7 @@ void vgpu_cfg_init(struct vgpu *v)
 u64 vgpu_cfg_bar_addr(const struct vgpu *v, unsigned int bar)
 {
     const struct vgpu_bar *b = &v->cfg.bars[bar];
-    u32 off = PCI_BAR0 + 4 * bar;
+    u32 off = PCI_CFG_BAR(0) + 4 * bar;
     u64 addr;
 
     if (!b->size)
@@ -175,42 +126,42 @@ u64 vgpu_cfg_bar_addr(const struct vgpu *v, unsigned int bar)
 
 bool vgpu_cfg_mem_enabled(const struct vgpu *v)
 {
-    return vgpu_cfg_get(v, PCI_COMMAND, 2) & PCI_COMMAND_MEMORY;
+    return vgpu_cfg_get(v, PCI_CFG_COMMAND, 2) & PCI_CFG_COMMAND_MEMORY;
 }
 
 bool vgpu_cfg_intx_disabled(const struct vgpu *v)
 {
-    return vgpu_cfg_get(v, PCI_COMMAND, 2) & PCI_COMMAND_INTX_DISABLE;
+    return vgpu_cfg_get(v, PCI_CFG_COMMAND, 2) & PCI_CFG_COMMAND_INTX_DISABLE;
 }
 
 bool vgpu_cfg_msi_enabled(const struct vgpu *v)
 {
-    return vgpu_cfg_get(v, VGPU_CFG_MSI_CAP + MSI_FLAGS, 2) & MSI_FLAGS_ENABLE;
+    return vgpu_cfg_get(v, VGPU_CFG_MSI_CAP + PCI_CFG_MSI_FLAGS, 2) & PCI_CFG_MSI_FLAGS_ENABLE;
 }
 
 bool vgpu_cfg_msi_masked(const struct vgpu *v)
 {
-    return vgpu_cfg_get(v, VGPU_CFG_MSI_CAP + MSI_MASK, 4) & 1;
+    return vgpu_cfg_get(v, VGPU_CFG_MSI_CAP + PCI_CFG_MSI_MASK, 4) & 1;
 }
 
 void vgpu_cfg_msi_message(const struct vgpu *v, u64 *addr, u32 *data)
 {
-    *addr = vgpu_cfg_get(v, VGPU_CFG_MSI_CAP + MSI_ADDR_LO, 4) |
-            (u64)vgpu_cfg_get(v, VGPU_CFG_MSI_CAP + MSI_ADDR_HI, 4) << 32;
-    *data = vgpu_cfg_get(v, VGPU_CFG_MSI_CAP + MSI_DATA, 2);
+    *addr = vgpu_cfg_get(v, VGPU_CFG_MSI_CAP + PCI_CFG_MSI_ADDR_LO, 4) |
+            (u64)vgpu_cfg_get(v, VGPU_CFG_MSI_CAP + PCI_CFG_MSI_ADDR_HI, 4) << 32;
+    *data = vgpu_cfg_get(v, VGPU_CFG_MSI_CAP + PCI_CFG_MSI_DATA, 2);
 }
 
 void vgpu_cfg_set_msi_pending(struct vgpu *v, bool pending)
 {
-    vgpu_cfg_set(v, VGPU_CFG_MSI_CAP + MSI_PENDING, 4, pending ? 1 : 0);
+    vgpu_cfg_set(v, VGPU_CFG_MSI_CAP + PCI_CFG_MSI_PENDING, 4, pending ? 1 : 0);
 }
 
 void vgpu_cfg_set_intx_status(struct vgpu *v, bool asserted)
 {
-    u32 st = vgpu_cfg_get(v, PCI_STATUS, 2);
+    u32 st = vgpu_cfg_get(v, PCI_CFG_STATUS, 2);
 
-    st = asserted ? (st | PCI_STATUS_INTERRUPT) : (st & ~PCI_STATUS_INTERRUPT);
-    vgpu_cfg_set(v, PCI_STATUS, 2, st);
+    st = asserted ? (st | PCI_CFG_STATUS_INTERRUPT) : (st & ~PCI_CFG_STATUS_INTERRUPT);
+    vgpu_cfg_set(v, PCI_CFG_STATUS, 2, st);
 }
 
 /*
@@ -278,14 +229,14 @@ void vgpu_cfg_write(struct vgpu *v, u32 offset, const u8 *buf, u32 len)
                           ~(val & c->w1cmask[o]));
     }
 
-    if (touches(offset, len, VGPU_CFG_AF_CAP + AF_CTRL, 1) &&
-        (c->data[VGPU_CFG_AF_CAP + AF_CTRL] & AF_CTRL_FLR)) {
+    if (touches(offset, len, VGPU_CFG_AF_CAP + PCI_CFG_AF_CTRL, 1) &&
+        (c->data[VGPU_CFG_AF_CAP + PCI_CFG_AF_CTRL] & PCI_CFG_AF_CTRL_FLR)) {
         /* FLR completes at once: nothing is ever left pending (TP = 0). */
         vgpu_reset_locked(v);
         return;
     }
-    if (touches(offset, len, PCI_COMMAND, 2) || touches(offset, len, PCI_BAR0, 24))
+    if (touches(offset, len, PCI_CFG_COMMAND, 2) || touches(offset, len, PCI_CFG_BAR(0), 24))
         vgpu_cfg_update_bars(v);
-    if (touches(offset, len, PCI_COMMAND, 2) || touches(offset, len, VGPU_CFG_MSI_CAP, MSI_CAP_SIZE))
+    if (touches(offset, len, PCI_CFG_COMMAND, 2) || touches(offset, len, VGPU_CFG_MSI_CAP, PCI_CFG_MSI_CAP_SIZE))
         vgpu_irq_cfg_changed(v);
 }

@@ -7,6 +7,7 @@
  * Buffers are little-endian byte streams, as VFIO's are.
  */
 #include "vgpu_priv.h"
+#include "le_bytes.h"
 
 static u64 region_size(const struct vgpu *v, u32 index)
 {
@@ -46,24 +47,6 @@ static int check_access(struct vgpu *v, u32 index, u64 offset, const void *buf, 
     return 0;
 }
 
-static u64 load_le(const u8 *p, size_t len)
-{
-    u64 val = 0;
-    size_t i;
-
-    for (i = 0; i < len; i++)
-        val |= (u64)p[i] << (8 * i);
-    return val;
-}
-
-static void store_le(u8 *p, size_t len, u64 val)
-{
-    size_t i;
-
-    for (i = 0; i < len; i++)
-        p[i] = (u8)(val >> (8 * i));
-}
-
 long vgpu_region_read(struct vgpu *v, u32 index, u64 offset, void *buf, size_t len)
 {
     int rc = check_access(v, index, offset, buf, len);
@@ -75,7 +58,7 @@ long vgpu_region_read(struct vgpu *v, u32 index, u64 offset, void *buf, size_t l
         v->stat_cfg_traps++;
         vgpu_cfg_read(v, (u32)offset, buf, (u32)len);
     } else if (index == VGPU_REGION_BAR0) {
-        store_le(buf, len, vgpu_mmio_read(v, (u32)offset, (u32)len));
+        le_store(buf, (u32)len, vgpu_mmio_read(v, (u32)offset, (u32)len));
     } else {
         memset(buf, 0, len);    /* BAR2 aperture: see docs/device-api.md */
     }
@@ -94,7 +77,7 @@ long vgpu_region_write(struct vgpu *v, u32 index, u64 offset, const void *buf, s
         v->stat_cfg_traps++;
         vgpu_cfg_write(v, (u32)offset, buf, (u32)len);
     } else if (index == VGPU_REGION_BAR0) {
-        vgpu_mmio_write(v, (u32)offset, (u32)len, load_le(buf, len));
+        vgpu_mmio_write(v, (u32)offset, (u32)len, le_load(buf, (u32)len));
     }
     os_mutex_unlock(v->lock);
     return (long)len;

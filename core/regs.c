@@ -4,6 +4,7 @@
  * effects live beside the mechanism they drive (irq.c for IIR/IER).
  */
 #include "vgpu_priv.h"
+#include "le_bytes.h"
 
 static u64 read_timestamp(struct vgpu *v, const struct vgpu_mmio_reg *r)
 {
@@ -107,30 +108,22 @@ const unsigned int vgpu_ref_nr_regs = OS_ARRAY_SIZE(vgpu_ref_regs);
 static u64 pvinfo_read(struct vgpu *v, u32 offset, u32 len)
 {
     u8 page[64];
-    u64 val = 0;
-    u32 i;
 
     if (offset >= sizeof(page))
         return 0;
     memset(page, 0, sizeof(page));
-#define PUT32(off, x) do { u32 x_ = (x); for (i = 0; i < 4; i++) page[(off) + i] = (u8)(x_ >> (8 * i)); } while (0)
-#define PUT64(off, x) do { u64 x_ = (x); for (i = 0; i < 8; i++) page[(off) + i] = (u8)(x_ >> (8 * i)); } while (0)
-    PUT32(RGPU_PVINFO_MAGIC, RGPU_PVINFO_MAGIC_VALUE);
-    PUT32(RGPU_PVINFO_VERSION, RGPU_PVINFO_VERSION_VALUE);
-    PUT64(RGPU_PVINFO_GM_BASE, v->gm_base);
-    PUT64(RGPU_PVINFO_GM_SIZE, v->gm_size);
-    PUT32(RGPU_PVINFO_FENCE_BASE, v->fence_base);
-    PUT32(RGPU_PVINFO_FENCE_COUNT, v->fence_count);
-    PUT32(RGPU_PVINFO_CAPS, RGPU_PVCAP_BALLOON | RGPU_PVCAP_GTT_BATCH | RGPU_PVCAP_TRACK);
-    PUT32(RGPU_PVINFO_VGPU_ID, v->id);
-    PUT32(RGPU_PVINFO_MAX_WIDTH, v->type->max_width);
-    PUT32(RGPU_PVINFO_MAX_HEIGHT, v->type->max_height);
-    PUT64(RGPU_PVINFO_GM_TOTAL, v->parent->cfg.gm_size);
-#undef PUT32
-#undef PUT64
-    for (i = 0; i < len && offset + i < sizeof(page); i++)
-        val |= (u64)page[offset + i] << (8 * i);
-    return val;
+    le32_store(page + RGPU_PVINFO_MAGIC, RGPU_PVINFO_MAGIC_VALUE);
+    le32_store(page + RGPU_PVINFO_VERSION, RGPU_PVINFO_VERSION_VALUE);
+    le64_store(page + RGPU_PVINFO_GM_BASE, v->gm_base);
+    le64_store(page + RGPU_PVINFO_GM_SIZE, v->gm_size);
+    le32_store(page + RGPU_PVINFO_FENCE_BASE, v->fence_base);
+    le32_store(page + RGPU_PVINFO_FENCE_COUNT, v->fence_count);
+    le32_store(page + RGPU_PVINFO_CAPS, RGPU_PVCAP_BALLOON | RGPU_PVCAP_GTT_BATCH | RGPU_PVCAP_TRACK);
+    le32_store(page + RGPU_PVINFO_VGPU_ID, v->id);
+    le32_store(page + RGPU_PVINFO_MAX_WIDTH, v->type->max_width);
+    le32_store(page + RGPU_PVINFO_MAX_HEIGHT, v->type->max_height);
+    le64_store(page + RGPU_PVINFO_GM_TOTAL, v->parent->cfg.gm_size);
+    return le_load(page + offset, OS_MIN(len, (u32)sizeof(page) - offset));
 }
 
 const struct vgpu_mmio_range vgpu_ref_ranges[] = {

@@ -14,6 +14,7 @@
 
 #include "backend.h"
 #include "log_domain.h"
+#include "le_bytes.h"
 
 int xen_domain_evtchn_fd(struct xen_domain *d)
 {
@@ -43,7 +44,7 @@ static void pci_config(struct xen_domain *d, ioreq_t *req)
     struct xen_vgpu *xv = vgpu_by_sbdf(d, (uint32_t)(req->addr >> 32));
     uint32_t reg = (uint32_t)(req->addr & 0xfff);
     uint8_t buf[4] = { 0 };
-    uint32_t i, size = req->size;
+    uint32_t size = req->size;
 
     d->cfg_ioreqs++;
     if (!xv || size == 0 || size > 4 || req->data_is_ptr || req->count != 1 || reg >= 256) {
@@ -53,16 +54,11 @@ static void pci_config(struct xen_domain *d, ioreq_t *req)
         return;
     }
     if (req->dir == IOREQ_READ) {
-        uint64_t val = 0;
-
         if (vgpu_region_read(xv->v, VGPU_REGION_CONFIG, reg, buf, size) < 0)
             memset(buf, 0xff, sizeof(buf));
-        for (i = 0; i < size; i++)
-            val |= (uint64_t)buf[i] << (8 * i);
-        req->data = val;
+        req->data = le_load(buf, size);
     } else {
-        for (i = 0; i < size; i++)
-            buf[i] = (uint8_t)(req->data >> (8 * i));
+        le_store(buf, size, req->data);
         vgpu_region_write(xv->v, VGPU_REGION_CONFIG, reg, buf, size);
     }
 }
@@ -72,21 +68,19 @@ static bool mmio_one(struct xen_domain *d, uint64_t addr, uint32_t size, uint64_
 {
     struct xen_vgpu *xv;
     uint8_t buf[8];
-    uint32_t idx, i;
+    uint32_t idx;
     uint64_t off;
 
     for (xv = d->devs; xv; xv = xv->next) {
         if (vgpu_bar_lookup(xv->v, addr, &idx, &off))
             continue;
         if (write) {
-            for (i = 0; i < size; i++)
-                buf[i] = (uint8_t)(*val >> (8 * i));
+            le_store(buf, size, *val);
             vgpu_region_write(xv->v, idx, off, buf, size);
         } else {
             *val = 0;
             if (vgpu_region_read(xv->v, idx, off, buf, size) == (long)size)
-                for (i = 0; i < size; i++)
-                    *val |= (uint64_t)buf[i] << (8 * i);
+                *val = le_load(buf, size);
         }
         return true;
     }
@@ -95,8 +89,7 @@ static bool mmio_one(struct xen_domain *d, uint64_t addr, uint32_t size, uint64_
     if (write) {
         uint8_t data[8];
 
-        for (i = 0; i < size; i++)
-            data[i] = (uint8_t)(*val >> (8 * i));
+        le_store(data, size, *val);
         for (xv = d->devs; xv; xv = xv->next) {
             if (!vgpu_page_tracked(xv->v, addr))
                 continue;

@@ -125,8 +125,8 @@ static inline bool rgpu_cs_user_interrupt(struct rgpu_cs *cs)
 static inline bool rgpu_cs_color_fill(struct rgpu_cs *cs, u32 dst, u32 pitch, u32 bpp,
                                       u32 width, u32 height, u32 color)
 {
-    const u32 c[5] = { RGPU_CMD(RGPU_OP_COLOR_FILL, 4), dst, (pitch & 0xffff) | bpp << 16,
-                       (width & 0xffff) | height << 16, color };
+    const u32 c[5] = { RGPU_CMD(RGPU_OP_COLOR_FILL, RGPU_LEN_COLOR_FILL), dst,
+                       RGPU_PITCH_BPP(pitch, bpp), RGPU_SIZE(width, height), color };
 
     return rgpu_cs_raw(cs, c, 5);
 }
@@ -134,8 +134,9 @@ static inline bool rgpu_cs_color_fill(struct rgpu_cs *cs, u32 dst, u32 pitch, u3
 static inline bool rgpu_cs_src_copy(struct rgpu_cs *cs, u32 dst, u32 dst_pitch, u32 bpp,
                                     u32 width, u32 height, u32 src, u32 src_pitch)
 {
-    const u32 c[6] = { RGPU_CMD(RGPU_OP_SRC_COPY, 5), dst, (dst_pitch & 0xffff) | bpp << 16,
-                       (width & 0xffff) | height << 16, src, src_pitch & 0xffff };
+    const u32 c[6] = { RGPU_CMD(RGPU_OP_SRC_COPY, RGPU_LEN_SRC_COPY), dst,
+                       RGPU_PITCH_BPP(dst_pitch, bpp), RGPU_SIZE(width, height), src,
+                       RGPU_PITCH(src_pitch) };
 
     return rgpu_cs_raw(cs, c, 6);
 }

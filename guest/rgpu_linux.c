@@ -18,12 +18,10 @@
 
 #include "rgpu_grant.h"
 #include "rgpu_linux.h"
+#include "le_bytes.h"
+#include "pci_cfg.h"
 
 #define PAGE_SIZE 4096u
-#define PCI_COMMAND 0x04
-#define PCI_COMMAND_MEMORY 0x0002
-#define PCI_COMMAND_MASTER 0x0004
-#define PCI_COMMAND_INTX_DISABLE 0x0400
 #define PAGEMAP_PRESENT (1ull << 63)
 #define PAGEMAP_PFN_MASK ((1ull << 55) - 1)
 
@@ -113,18 +111,19 @@ static int find_device(struct rgpu_linux *l, const char *sbdf)
 
 int rgpu_linux_cfg_read16(struct rgpu_linux *l, unsigned int off, u16 *val)
 {
-    unsigned char b[2];
+    u8 b[2];
 
     if (pread(l->cfg_fd, b, 2, off) != 2)
         return -EIO;
-    *val = (u16)(b[0] | b[1] << 8);
+    *val = le16_load(b);
     return 0;
 }
 
 int rgpu_linux_cfg_write16(struct rgpu_linux *l, unsigned int off, u16 val)
 {
-    unsigned char b[2] = { (unsigned char)val, (unsigned char)(val >> 8) };
+    u8 b[2];
 
+    le_store(b, 2, val);
     return pwrite(l->cfg_fd, b, 2, off) == 2 ? 0 : -EIO;
 }
 
@@ -432,15 +431,15 @@ int rgpu_linux_open_dma(struct rgpu_linux *l, const char *sbdf, enum rgpu_dma_mo
     rc = open_uio(l);
     if (rc)
         return fail(l, rc, "rgpu_uio is bound to %s but its device: %s", l->dir, strerror(-rc));
-    if (rgpu_linux_cfg_read16(l, PCI_COMMAND, &cmd))
+    if (rgpu_linux_cfg_read16(l, PCI_CFG_COMMAND, &cmd))
         return fail(l, -EIO, "reading the command register failed");
-    cmd |= PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
+    cmd |= PCI_CFG_COMMAND_MEMORY | PCI_CFG_COMMAND_MASTER;
     if (l->uio_fd < 0)
-        cmd |= PCI_COMMAND_INTX_DISABLE;
-    if (rgpu_linux_cfg_write16(l, PCI_COMMAND, cmd) || rgpu_linux_cfg_read16(l, PCI_COMMAND, &cmd))
+        cmd |= PCI_CFG_COMMAND_INTX_DISABLE;
+    if (rgpu_linux_cfg_write16(l, PCI_CFG_COMMAND, cmd) || rgpu_linux_cfg_read16(l, PCI_CFG_COMMAND, &cmd))
         return fail(l, -EIO, "writing the command register failed");
-    if ((cmd & (PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER)) !=
-        (PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER))
+    if ((cmd & (PCI_CFG_COMMAND_MEMORY | PCI_CFG_COMMAND_MASTER)) !=
+        (PCI_CFG_COMMAND_MEMORY | PCI_CFG_COMMAND_MASTER))
         return fail(l, -EIO, "command register 0x%04x: memory decode or bus master did not stick",
                     cmd);
     rc = bar0_range(l);

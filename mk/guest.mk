@@ -7,7 +7,8 @@
 #   make kernel            also the guest's interrupt driver rgpu_uio.ko (mk/kernel.mk)
 GUEST_LIB_SRCS := guest/rgpu_guest.c guest/rgpu_linux.c
 VGPU_GUEST_SRCS := guest/vgpu_guest.c guest/vgpu_guest_scn.c $(SCN_SRCS)
-GUEST_HDRS := $(wildcard guest/*.h guest/scenarios/*.h) core/hw_regs.h
+GUEST_HDRS := $(wildcard guest/*.h guest/scenarios/*.h) core/hw_regs.h core/hw_cmds.h \
+              core/pci_cfg.h core/le_bytes.h
 GUEST_STATIC_CFLAGS := -std=gnu11 $(CFLAGS_BASE) -O2 -static -s -Iguest
 
 .PHONY: vgpu-guest

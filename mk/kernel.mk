@@ -48,6 +48,6 @@ kvm-flight: kernel $(BUILD)/rig/vfio-abuse
 	$(Q)python3 tests/rig/flight.py --flight kvm-path --build $(BUILD)
 
 # Raw-VFIO robustness driver run in the L1 host (tests/rig/vfio-abuse.c).
-$(BUILD)/rig/vfio-abuse: tests/rig/vfio-abuse.c core/hw_regs.h
+$(BUILD)/rig/vfio-abuse: tests/rig/vfio-abuse.c core/hw_regs.h core/hw_cmds.h
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -std=gnu11 -Wall -Wextra -Werror -Wshadow -O2 -g $< -o $@

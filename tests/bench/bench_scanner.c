@@ -23,13 +23,13 @@ static u32 realistic_stream(u32 *out, u32 n, u32 surf, u32 pitch)
 
         out[i++] = RGPU_CMD(RGPU_OP_COLOR_FILL, 4);     /* 64x16 rectangle */
         out[i++] = surf + y * pitch + x * 4;
-        out[i++] = pitch | RGPU_BPP_32 << 16;
-        out[i++] = 64 | 16 << 16;
+        out[i++] = RGPU_PITCH_BPP(pitch, RGPU_BPP_32);
+        out[i++] = RGPU_SIZE(64, 16);
         out[i++] = 0xff000000 | k;
         out[i++] = RGPU_CMD(RGPU_OP_SRC_COPY, 5);       /* blit it one tile right */
         out[i++] = surf + y * pitch + ((x + 64) % 1024) * 4;
-        out[i++] = pitch | RGPU_BPP_32 << 16;
-        out[i++] = 64 | 16 << 16;
+        out[i++] = RGPU_PITCH_BPP(pitch, RGPU_BPP_32);
+        out[i++] = RGPU_SIZE(64, 16);
         out[i++] = surf + y * pitch + x * 4;
         out[i++] = pitch;
         out[i++] = RGPU_CMD(RGPU_OP_LOAD_REG_IMM, 2);

@@ -18,6 +18,7 @@
  * and A's mapping count matches its shadow GTT.
  */
 #include "fuzz_env.h"
+#include "le_bytes.h"
 
 #define REC 16
 
@@ -35,10 +36,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-static u32 le32(const u8 *p)
-{
-    return (u32)p[0] | (u32)p[1] << 8 | (u32)p[2] << 16 | (u32)p[3] << 24;
-}
 
 static const size_t lens[8] = { 1, 2, 4, 8, 4, 8, 3, 0 };
 
@@ -64,7 +61,7 @@ static u64 bar0_offset(u32 sub, u32 off)
 
 static void one_record(const u8 *r)
 {
-    u32 kind = r[0] % 12, sub = r[1], off = le32(r + 2);
+    u32 kind = r[0] % 12, sub = r[1], off = le32_load(r + 2);
     u8 buf[16];
     long rc;
 

@@ -14,6 +14,7 @@
  * vGPU A's mapped pages (guarded) or anything of vGPU B.
  */
 #include "fuzz_env.h"
+#include "le_bytes.h"
 
 #define RING_BYTES (FZ_RING_PAGES * VGPU_PAGE_SIZE)
 
@@ -88,8 +89,9 @@ static void reset_a(void)
 
 static void write_tail(u32 engine, u32 tail)
 {
-    u8 b[4] = { (u8)tail, (u8)(tail >> 8), (u8)(tail >> 16), (u8)(tail >> 24) };
+    u8 b[4];
 
+    le32_store(b, tail);
     FZ_CHECK(vgpu_region_write(env.a, VGPU_REGION_BAR0, RGPU_ENGINE_BASE(engine) + RGPU_RING_TAIL,
                                b, 4) == 4);
 }
@@ -103,8 +105,8 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
     if (size < 5)
         return 0;
     engine = data[0] & 1;
-    start = ((u32)data[1] | (u32)data[2] << 8) % (RING_BYTES / 4);
-    ring_len = (u32)data[3] | (u32)data[4] << 8;
+    start = le16_load(data + 1) % (RING_BYTES / 4);
+    ring_len = le16_load(data + 3);
     n = (u32)((size - 5) / 4);
     dw = malloc((size_t)n * 4 + 4);
     FZ_CHECK(dw);

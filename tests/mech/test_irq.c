@@ -7,14 +7,11 @@
 #include <string.h>
 
 #include "mech.h"
+#include "pci_cfg.h"
 
 #define R RGPU_ENGINE_RENDER
 #define C RGPU_ENGINE_COPY
 #define MSI_CAP VGPU_CFG_MSI_CAP
-#define PCI_COMMAND 0x04
-#define PCI_STATUS 0x06
-#define PCI_COMMAND_INTX_DISABLE 0x0400
-#define PCI_STATUS_INTERRUPT 0x0008
 
 static struct mech_env env;
 static struct vgpu *V;
@@ -87,11 +84,11 @@ static void test_ier_gates_intx(void)
     iir = rd32(V, RGPU_REG_IIR);
     CU_ASSERT_EQUAL(iir, RGPU_IRQ_RENDER_USER | RGPU_IRQ_RENDER_DONE);
     CU_ASSERT_FALSE(env.h[0].intx_level);           /* IER = 0 */
-    CU_ASSERT_EQUAL(cfgr(V, PCI_STATUS, 2) & PCI_STATUS_INTERRUPT, 0);
+    CU_ASSERT_EQUAL(cfgr(V, PCI_CFG_STATUS, 2) & PCI_CFG_STATUS_INTERRUPT, 0);
     wr32(V, RGPU_REG_IER, RGPU_IRQ_RENDER_DONE);
     CU_ASSERT_TRUE(env.h[0].intx_level);
     CU_ASSERT_EQUAL(env.h[0].intx_changes, 1);
-    CU_ASSERT(cfgr(V, PCI_STATUS, 2) & PCI_STATUS_INTERRUPT);
+    CU_ASSERT(cfgr(V, PCI_CFG_STATUS, 2) & PCI_CFG_STATUS_INTERRUPT);
     /* Acknowledging USER alone keeps the line up (DONE still latched). */
     wr32(V, RGPU_REG_IIR, RGPU_IRQ_RENDER_USER);
     CU_ASSERT_TRUE(env.h[0].intx_level);
@@ -101,12 +98,12 @@ static void test_ier_gates_intx(void)
     CU_ASSERT_FALSE(env.h[0].intx_level);
     CU_ASSERT_EQUAL(env.h[0].intx_changes, 2);
     /* INTx disabled in the command register: status bit, no line. */
-    cfgw(V, PCI_COMMAND, 2, cfgr(V, PCI_COMMAND, 2) | PCI_COMMAND_INTX_DISABLE);
+    cfgw(V, PCI_CFG_COMMAND, 2, cfgr(V, PCI_CFG_COMMAND, 2) | PCI_CFG_COMMAND_INTX_DISABLE);
     submit_user(&rr, 2);
     run_idle(env.p);
     CU_ASSERT_FALSE(env.h[0].intx_level);
-    CU_ASSERT(cfgr(V, PCI_STATUS, 2) & PCI_STATUS_INTERRUPT);
-    cfgw(V, PCI_COMMAND, 2, cfgr(V, PCI_COMMAND, 2) & ~PCI_COMMAND_INTX_DISABLE);
+    CU_ASSERT(cfgr(V, PCI_CFG_STATUS, 2) & PCI_CFG_STATUS_INTERRUPT);
+    cfgw(V, PCI_CFG_COMMAND, 2, cfgr(V, PCI_CFG_COMMAND, 2) & ~PCI_CFG_COMMAND_INTX_DISABLE);
     CU_ASSERT_TRUE(env.h[0].intx_level);
     /* Dropping IER deasserts. */
     wr32(V, RGPU_REG_IER, 0);

@@ -50,7 +50,8 @@ $(BUILD)/rig/guest-bin/vgpu-guest: $(BUILD)/bin/vgpu-guest
 	$(Q)cp $< $@
 
 $(BUILD)/rig/guest-bin/%: $(RIG_DIR)/guest-bin/%.c guest/rgpu_guest.c \
-		guest/rgpu_linux.c guest/rgpu_guest.h guest/rgpu_linux.h guest/rgpu_cmd.h core/hw_regs.h
+		guest/rgpu_linux.c guest/rgpu_guest.h guest/rgpu_linux.h guest/rgpu_cmd.h core/hw_regs.h \
+		core/hw_cmds.h core/pci_cfg.h core/le_bytes.h
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(GUEST_STATIC_CFLAGS) $(filter %.c,$^) -o $@
 

@@ -40,6 +40,7 @@ typedef uint16_t u16;
 typedef uint32_t u32;
 typedef uint64_t u64;
 #include "../../core/hw_regs.h"
+#include "../../core/hw_cmds.h"
 
 #define IOVA      0x10000000ull
 #define BUF_SIZE  (4ull << 20)
@@ -180,10 +181,10 @@ static void test_dma_withdrawal(void)
     /* Page 0: ring of 32 bpp fills over pages 2..NPAGES-1; page 1: HWS. */
     ring = (u32 *)buf;
     while (n + 5 <= 1000) {
-        ring[n++] = RGPU_CMD(RGPU_OP_COLOR_FILL, 4);
+        ring[n++] = RGPU_CMD(RGPU_OP_COLOR_FILL, RGPU_LEN_COLOR_FILL);
         ring[n++] = (u32)gm + 2 * 4096;
-        ring[n++] = 4096u | (RGPU_BPP_32 << 16);
-        ring[n++] = 1024u | (u32)((NPAGES - 2) << 16);
+        ring[n++] = RGPU_PITCH_BPP(4096, RGPU_BPP_32);
+        ring[n++] = RGPU_SIZE(1024, NPAGES - 2);
         ring[n] = 0x01010101u * (n & 0xff);
         n++;
     }

@@ -10,9 +10,10 @@
 #include <string.h>
 
 #include "sim.h"
+#include "le_bytes.h"
+#include "pci_cfg.h"
 
 #define MSI_CAP 0x50            /* the vGPU's MSI capability (docs/pci-function.md) */
-#define PCI_COMMAND 0x04
 
 static struct sim_guest *guest_of(struct scn *s)
 {
@@ -49,8 +50,9 @@ static u64 ext_irqs(struct scn *s)
 /* ------------------------------------------------------------ irq */
 static void cfg_write(struct sim_guest *g, u32 off, u32 val, u32 len)
 {
-    u8 b[4] = { (u8)val, (u8)(val >> 8), (u8)(val >> 16), (u8)(val >> 24) };
+    u8 b[4];
 
+    le32_store(b, val);
     vgpu_region_write(g->v, VGPU_REGION_CONFIG, off, b, len);
 }
 
@@ -100,11 +102,11 @@ static bool irq_body(struct sim_guest *g, struct rgpu_bo *bo)
     int rc;
 
     /* What the guest kernel's pci_enable_msi() does: address, data, enable. */
-    cfg_write(g, PCI_COMMAND, 0x0006, 2);               /* memory decode + bus master */
-    cfg_write(g, MSI_CAP + 0x04, (u32)msi_addr, 4);
-    cfg_write(g, MSI_CAP + 0x08, (u32)(msi_addr >> 32), 4);
-    cfg_write(g, MSI_CAP + 0x0c, msi_data, 2);
-    cfg_write(g, MSI_CAP + 0x02, 0x0001, 2);
+    cfg_write(g, PCI_CFG_COMMAND, PCI_CFG_COMMAND_MEMORY | PCI_CFG_COMMAND_MASTER, 2);
+    cfg_write(g, MSI_CAP + PCI_CFG_MSI_ADDR_LO, (u32)msi_addr, 4);
+    cfg_write(g, MSI_CAP + PCI_CFG_MSI_ADDR_HI, (u32)(msi_addr >> 32), 4);
+    cfg_write(g, MSI_CAP + PCI_CFG_MSI_DATA, msi_data, 2);
+    cfg_write(g, MSI_CAP + PCI_CFG_MSI_FLAGS, PCI_CFG_MSI_FLAGS_ENABLE, 2);
     rgpu_irq_enable(d, RGPU_IRQ_RENDER_USER | RGPU_IRQ_COPY_USER | RGPU_IRQ_RENDER_ERROR |
                        RGPU_IRQ_COPY_ERROR);
     rgpu_irq_ack(d);

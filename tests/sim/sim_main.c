@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "sim.h"
+#include "le_bytes.h"
 #include "sw_engine.h"
 
 u64 sim_now_ns(void)
@@ -33,14 +34,15 @@ static u32 p_read32(void *ctx, u32 off)
 
     if (vgpu_region_read(g->v, VGPU_REGION_BAR0, off, b, 4) != 4)
         return ~0u;
-    return (u32)b[0] | (u32)b[1] << 8 | (u32)b[2] << 16 | (u32)b[3] << 24;
+    return le32_load(b);
 }
 
 static void p_write32(void *ctx, u32 off, u32 val)
 {
     struct sim_guest *g = ctx;
-    u8 b[4] = { (u8)val, (u8)(val >> 8), (u8)(val >> 16), (u8)(val >> 24) };
+    u8 b[4];
 
+    le32_store(b, val);
     vgpu_region_write(g->v, VGPU_REGION_BAR0, off, b, 4);
 }
 
@@ -48,24 +50,18 @@ static u64 p_read64(void *ctx, u32 off)
 {
     struct sim_guest *g = ctx;
     u8 b[8];
-    u64 v = 0;
-    int i;
 
     if (vgpu_region_read(g->v, VGPU_REGION_BAR0, off, b, 8) != 8)
         return ~0ull;
-    for (i = 7; i >= 0; i--)
-        v = v << 8 | b[i];
-    return v;
+    return le64_load(b);
 }
 
 static void p_write64(void *ctx, u32 off, u64 val)
 {
     struct sim_guest *g = ctx;
     u8 b[8];
-    int i;
 
-    for (i = 0; i < 8; i++)
-        b[i] = (u8)(val >> (8 * i));
+    le64_store(b, val);
     vgpu_region_write(g->v, VGPU_REGION_BAR0, off, b, 8);
 }
 

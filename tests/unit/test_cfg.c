@@ -6,40 +6,21 @@
 #include <string.h>
 
 #include "unit.h"
+#include "pci_cfg.h"
 
 #define MiB (1024ull * 1024ull)
 
-/* Config space layout (docs/pci-function.md); private to cfg_space.c. */
-#define CFG_VENDOR      0x00
-#define CFG_DEVICE      0x02
-#define CFG_COMMAND     0x04
-#define CFG_STATUS      0x06
-#define CFG_REVISION    0x08
-#define CFG_CLASS       0x09
-#define CFG_CACHE_LINE  0x0c
-#define CFG_LATENCY     0x0d
-#define CFG_HEADER      0x0e
-#define CFG_BAR(n)      (0x10 + 4 * (n))
-#define CFG_SUBSYS_VEN  0x2c
-#define CFG_SUBSYS_ID   0x2e
-#define CFG_ROM         0x30
-#define CFG_CAP_PTR     0x34
-#define CFG_INT_LINE    0x3c
-#define CFG_INT_PIN     0x3d
+/* Config space registers: pci_cfg.h; the vGPU's capabilities: vgpu_priv.h. */
 #define MSI             VGPU_CFG_MSI_CAP
-#define MSI_FLAGS       (MSI + 0x02)
-#define MSI_ADDR_LO     (MSI + 0x04)
-#define MSI_ADDR_HI     (MSI + 0x08)
-#define MSI_DATA        (MSI + 0x0c)
-#define MSI_MASK        (MSI + 0x10)
-#define MSI_PENDING     (MSI + 0x14)
+#define MSI_FLAGS       (MSI + PCI_CFG_MSI_FLAGS)
+#define MSI_ADDR_LO     (MSI + PCI_CFG_MSI_ADDR_LO)
+#define MSI_ADDR_HI     (MSI + PCI_CFG_MSI_ADDR_HI)
+#define MSI_DATA        (MSI + PCI_CFG_MSI_DATA)
+#define MSI_MASK        (MSI + PCI_CFG_MSI_MASK)
+#define MSI_PENDING     (MSI + PCI_CFG_MSI_PENDING)
 #define AF              VGPU_CFG_AF_CAP
-#define AF_CTRL         (AF + 0x04)
-#define AF_STATUS       (AF + 0x05)
-
-#define CMD_MEMORY      0x0002
-#define STATUS_INTX     0x0008
-#define STATUS_CAP      0x0010
+#define AF_CTRL         (AF + PCI_CFG_AF_CTRL)
+#define AF_STATUS       (AF + PCI_CFG_AF_STATUS)
 
 static struct unit_fixture fx;
 
@@ -70,9 +51,9 @@ static void read_all(struct vgpu *v, u8 *buf)
 /* Place BAR0 at addr (64-bit) and turn on memory decode. */
 static void map_bar0(struct vgpu *v, u64 addr)
 {
-    cfg_wr(v, CFG_BAR(0), 4, (u32)addr);
-    cfg_wr(v, CFG_BAR(1), 4, (u32)(addr >> 32));
-    cfg_wr(v, CFG_COMMAND, 2, cfg_rd(v, CFG_COMMAND, 2) | CMD_MEMORY);
+    cfg_wr(v, PCI_CFG_BAR(0), 4, (u32)addr);
+    cfg_wr(v, PCI_CFG_BAR(1), 4, (u32)(addr >> 32));
+    cfg_wr(v, PCI_CFG_COMMAND, 2, cfg_rd(v, PCI_CFG_COMMAND, 2) | PCI_CFG_COMMAND_MEMORY);
 }
 
 static const struct testhost_bar_event *last_event(void)
@@ -87,24 +68,24 @@ static void test_identity(void)
 
     fresh();
     v = fx.vgpu;
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_VENDOR, 2), RGPU_PCI_VENDOR_ID);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_DEVICE, 2), RGPU_PCI_DEVICE_ID);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_VENDOR, 4), (u32)RGPU_PCI_DEVICE_ID << 16 | RGPU_PCI_VENDOR_ID);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_REVISION, 1), RGPU_PCI_REVISION);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_CLASS, 1), RGPU_PCI_CLASS & 0xff);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_REVISION, 4), (u32)RGPU_PCI_CLASS << 8 | RGPU_PCI_REVISION);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_HEADER, 1), 0x00);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_SUBSYS_VEN, 2), RGPU_PCI_SUBSYS_VENDOR);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_SUBSYS_ID, 2), RGPU_PCI_SUBSYS_ID);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_INT_PIN, 1), 1);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_COMMAND, 2), 0);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_STATUS, 2), STATUS_CAP);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_VENDOR_ID, 2), RGPU_PCI_VENDOR_ID);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_DEVICE_ID, 2), RGPU_PCI_DEVICE_ID);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_VENDOR_ID, 4), (u32)RGPU_PCI_DEVICE_ID << 16 | RGPU_PCI_VENDOR_ID);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_REVISION_ID, 1), RGPU_PCI_REVISION);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_CLASS_PROG, 1), RGPU_PCI_CLASS & 0xff);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_REVISION_ID, 4), (u32)RGPU_PCI_CLASS << 8 | RGPU_PCI_REVISION);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_HEADER_TYPE, 1), 0x00);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_SUBSYS_VENDOR, 2), RGPU_PCI_SUBSYS_VENDOR);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_SUBSYS_ID, 2), RGPU_PCI_SUBSYS_ID);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_INTERRUPT_PIN, 1), 1);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_COMMAND, 2), 0);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_STATUS, 2), PCI_CFG_STATUS_CAP_LIST);
 }
 
 static void test_identity_read_only(void)
 {
     u8 before[VGPU_CFG_SIZE], after[VGPU_CFG_SIZE];
-    static const u32 ro_dwords[] = { CFG_VENDOR, CFG_REVISION, CFG_SUBSYS_VEN, 0x28, 0x38 };
+    static const u32 ro_dwords[] = { PCI_CFG_VENDOR_ID, PCI_CFG_REVISION_ID, PCI_CFG_SUBSYS_VENDOR, 0x28, 0x38 };
     struct vgpu *v;
     unsigned int i;
 
@@ -115,14 +96,14 @@ static void test_identity_read_only(void)
         cfg_wr(v, ro_dwords[i], 4, 0xffffffff);
         cfg_wr(v, ro_dwords[i], 4, 0);
     }
-    cfg_wr(v, CFG_HEADER, 1, 0x80);     /* multi-function bit */
-    cfg_wr(v, CFG_HEADER + 1, 1, 0xff); /* BIST */
-    cfg_wr(v, CFG_INT_PIN, 1, 0x04);
-    cfg_wr(v, CFG_CAP_PTR, 1, 0x40);
+    cfg_wr(v, PCI_CFG_HEADER_TYPE, 1, 0x80);     /* multi-function bit */
+    cfg_wr(v, PCI_CFG_HEADER_TYPE + 1, 1, 0xff); /* BIST */
+    cfg_wr(v, PCI_CFG_INTERRUPT_PIN, 1, 0x04);
+    cfg_wr(v, PCI_CFG_CAP_PTR, 1, 0x40);
     read_all(v, after);
     CU_ASSERT_EQUAL(memcmp(before, after, VGPU_CFG_SIZE), 0);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_VENDOR, 2), RGPU_PCI_VENDOR_ID);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_INT_PIN, 1), 1);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_VENDOR_ID, 2), RGPU_PCI_VENDOR_ID);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_INTERRUPT_PIN, 1), 1);
 }
 
 static void test_bar0_sizing(void)
@@ -131,23 +112,23 @@ static void test_bar0_sizing(void)
 
     fresh();
     v = fx.vgpu;
-    cfg_wr(v, CFG_BAR(0), 4, 0xffffffff);
-    cfg_wr(v, CFG_BAR(1), 4, 0xffffffff);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_BAR(0), 4), (u32)~(RGPU_BAR0_SIZE - 1) | 0x4);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_BAR(1), 4), 0xffffffff);
+    cfg_wr(v, PCI_CFG_BAR(0), 4, 0xffffffff);
+    cfg_wr(v, PCI_CFG_BAR(1), 4, 0xffffffff);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_BAR(0), 4), (u32)~(RGPU_BAR0_SIZE - 1) | 0x4);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_BAR(1), 4), 0xffffffff);
     /* Program an address: bits below the size are hardwired to 0. */
-    cfg_wr(v, CFG_BAR(0), 4, 0xe0123456);
-    cfg_wr(v, CFG_BAR(1), 4, 0x00000001);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_BAR(0), 4), 0xe0000004);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_BAR(1), 4), 0x00000001);
+    cfg_wr(v, PCI_CFG_BAR(0), 4, 0xe0123456);
+    cfg_wr(v, PCI_CFG_BAR(1), 4, 0x00000001);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_BAR(0), 4), 0xe0000004);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_BAR(1), 4), 0x00000001);
     CU_ASSERT_EQUAL(vgpu_cfg_bar_addr(v, 0), 0x1e0000000ull);
-    cfg_wr(v, CFG_BAR(1), 4, 0);
+    cfg_wr(v, PCI_CFG_BAR(1), 4, 0);
     CU_ASSERT_EQUAL(vgpu_cfg_bar_addr(v, 0), 0xe0000000ull);
     /* Byte-wise writes go through the same masks. */
-    cfg_wr(v, CFG_BAR(0), 1, 0xff);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_BAR(0), 4), 0xe0000004);
-    cfg_wr(v, CFG_BAR(0) + 3, 1, 0xd0);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_BAR(0), 4), 0xd0000004);
+    cfg_wr(v, PCI_CFG_BAR(0), 1, 0xff);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_BAR(0), 4), 0xe0000004);
+    cfg_wr(v, PCI_CFG_BAR(0) + 3, 1, 0xd0);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_BAR(0), 4), 0xd0000004);
 }
 
 static void test_bar0_type_bits(void)
@@ -157,14 +138,14 @@ static void test_bar0_type_bits(void)
 
     fresh();
     v = fx.vgpu;
-    bar = cfg_rd(v, CFG_BAR(0), 4);
+    bar = cfg_rd(v, PCI_CFG_BAR(0), 4);
     CU_ASSERT_EQUAL(bar & 0x1, 0);          /* memory space */
     CU_ASSERT_EQUAL(bar & 0x6, 0x4);        /* 64-bit */
     CU_ASSERT_EQUAL(bar & 0x8, 0);          /* not prefetchable */
-    cfg_wr(v, CFG_BAR(0), 4, 0);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_BAR(0), 4), 0x4);
-    cfg_wr(v, CFG_BAR(0), 4, 0xb);          /* try to flip the type bits */
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_BAR(0), 4), 0x4);
+    cfg_wr(v, PCI_CFG_BAR(0), 4, 0);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_BAR(0), 4), 0x4);
+    cfg_wr(v, PCI_CFG_BAR(0), 4, 0xb);          /* try to flip the type bits */
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_BAR(0), 4), 0x4);
     CU_ASSERT_TRUE(v->cfg.bars[0].is64);
     CU_ASSERT_EQUAL(v->cfg.bars[0].size, RGPU_BAR0_SIZE);
 }
@@ -178,16 +159,16 @@ static void test_unimplemented_bars(void)
     fresh();
     v = fx.vgpu;
     /* BAR1 is the upper half of 64-bit BAR0: all of it is writable. */
-    cfg_wr(v, CFG_BAR(1), 4, 0xffffffff);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_BAR(1), 4), 0xffffffff);
+    cfg_wr(v, PCI_CFG_BAR(1), 4, 0xffffffff);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_BAR(1), 4), 0xffffffff);
     CU_ASSERT_EQUAL(vgpu_region_info(v, VGPU_REGION_BAR1, &info), 0);
     CU_ASSERT_EQUAL(info.size, 0);
-    cfg_wr(v, CFG_BAR(1), 4, 0);
+    cfg_wr(v, PCI_CFG_BAR(1), 4, 0);
     /* Without a configured aperture BARs 2..5 are absent. */
     for (bar = 2; bar < 6; bar++) {
-        CU_ASSERT_EQUAL(cfg_rd(v, CFG_BAR(bar), 4), 0);
-        cfg_wr(v, CFG_BAR(bar), 4, 0xffffffff);
-        CU_ASSERT_EQUAL(cfg_rd(v, CFG_BAR(bar), 4), 0);
+        CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_BAR(bar), 4), 0);
+        cfg_wr(v, PCI_CFG_BAR(bar), 4, 0xffffffff);
+        CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_BAR(bar), 4), 0);
         CU_ASSERT_EQUAL(vgpu_region_info(v, bar, &info), 0);
         CU_ASSERT_EQUAL(info.size, 0);
         CU_ASSERT_EQUAL(info.flags, 0);
@@ -212,11 +193,11 @@ static void test_bar2_present_with_aperture(void)
     CU_ASSERT_EQUAL_FATAL(testhost_init(&h, 1u << 20), 0);
     CU_ASSERT_EQUAL_FATAL(vgpu_create(p, "refgpu-4", UNIT_UUID(02), testhost_get_ops(&h), &h, &v), 0);
 
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_BAR(2), 4), 0xc);     /* memory, 64-bit, prefetchable */
-    cfg_wr(v, CFG_BAR(2), 4, 0xffffffff);
-    cfg_wr(v, CFG_BAR(3), 4, 0xffffffff);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_BAR(2), 4), (u32)~(256 * MiB - 1) | 0xc);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_BAR(3), 4), 0xffffffff);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_BAR(2), 4), 0xc);     /* memory, 64-bit, prefetchable */
+    cfg_wr(v, PCI_CFG_BAR(2), 4, 0xffffffff);
+    cfg_wr(v, PCI_CFG_BAR(3), 4, 0xffffffff);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_BAR(2), 4), (u32)~(256 * MiB - 1) | 0xc);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_BAR(3), 4), 0xffffffff);
     CU_ASSERT_EQUAL(vgpu_region_info(v, VGPU_REGION_BAR2, &info), 0);
     CU_ASSERT_EQUAL(info.size, 256 * MiB);
     CU_ASSERT_EQUAL(info.flags, VGPU_REGION_FLAG_READ | VGPU_REGION_FLAG_WRITE);
@@ -224,12 +205,12 @@ static void test_bar2_present_with_aperture(void)
     CU_ASSERT_EQUAL(info.size, 0);
 
     /* Both BARs decode once placed; the aperture is reported too. */
-    cfg_wr(v, CFG_BAR(2), 4, 0xc0000000);
-    cfg_wr(v, CFG_BAR(3), 4, 0x1);
-    cfg_wr(v, CFG_BAR(0), 4, 0xe0000000);
-    cfg_wr(v, CFG_BAR(1), 4, 0);
+    cfg_wr(v, PCI_CFG_BAR(2), 4, 0xc0000000);
+    cfg_wr(v, PCI_CFG_BAR(3), 4, 0x1);
+    cfg_wr(v, PCI_CFG_BAR(0), 4, 0xe0000000);
+    cfg_wr(v, PCI_CFG_BAR(1), 4, 0);
     CU_ASSERT_EQUAL(h.nr_bar_events, 0);
-    cfg_wr(v, CFG_COMMAND, 2, CMD_MEMORY);
+    cfg_wr(v, PCI_CFG_COMMAND, 2, PCI_CFG_COMMAND_MEMORY);
     CU_ASSERT_EQUAL(h.nr_bar_events, 2);
     CU_ASSERT_EQUAL(h.bar_events[1].bar, 2);
     CU_ASSERT_EQUAL(h.bar_events[1].addr, 0x1c0000000ull);
@@ -254,11 +235,11 @@ static void test_rom_bar(void)
     struct vgpu_region_info info;
 
     fresh();
-    CU_ASSERT_EQUAL(cfg_rd(fx.vgpu, CFG_ROM, 4), 0);
-    cfg_wr(fx.vgpu, CFG_ROM, 4, 0xffffffff);
-    CU_ASSERT_EQUAL(cfg_rd(fx.vgpu, CFG_ROM, 4), 0);
-    cfg_wr(fx.vgpu, CFG_ROM, 4, 0xfffff801);    /* sizing with the enable bit */
-    CU_ASSERT_EQUAL(cfg_rd(fx.vgpu, CFG_ROM, 4), 0);
+    CU_ASSERT_EQUAL(cfg_rd(fx.vgpu, PCI_CFG_ROM_ADDRESS, 4), 0);
+    cfg_wr(fx.vgpu, PCI_CFG_ROM_ADDRESS, 4, 0xffffffff);
+    CU_ASSERT_EQUAL(cfg_rd(fx.vgpu, PCI_CFG_ROM_ADDRESS, 4), 0);
+    cfg_wr(fx.vgpu, PCI_CFG_ROM_ADDRESS, 4, 0xfffff801);    /* sizing with the enable bit */
+    CU_ASSERT_EQUAL(cfg_rd(fx.vgpu, PCI_CFG_ROM_ADDRESS, 4), 0);
     CU_ASSERT_EQUAL(vgpu_region_info(fx.vgpu, VGPU_REGION_ROM, &info), 0);
     CU_ASSERT_EQUAL(info.size, 0);
 }
@@ -270,8 +251,8 @@ static void test_capability_list(void)
 
     fresh();
     v = fx.vgpu;
-    CU_ASSERT(cfg_rd(v, CFG_STATUS, 2) & STATUS_CAP);
-    ptr = cfg_rd(v, CFG_CAP_PTR, 1);
+    CU_ASSERT(cfg_rd(v, PCI_CFG_STATUS, 2) & PCI_CFG_STATUS_CAP_LIST);
+    ptr = cfg_rd(v, PCI_CFG_CAP_PTR, 1);
     CU_ASSERT_EQUAL(ptr, VGPU_CFG_MSI_CAP);
     while (ptr && n < 8) {
         CU_ASSERT(ptr >= 0x40 && ptr < VGPU_CFG_SIZE && (ptr & 3) == 0);
@@ -347,12 +328,12 @@ static void test_msi_address_data_mask(void)
 static void test_command_writable_bits(void)
 {
     fresh();
-    cfg_wr(fx.vgpu, CFG_COMMAND, 2, 0xffff);
-    CU_ASSERT_EQUAL(cfg_rd(fx.vgpu, CFG_COMMAND, 2), 0x0546);
+    cfg_wr(fx.vgpu, PCI_CFG_COMMAND, 2, 0xffff);
+    CU_ASSERT_EQUAL(cfg_rd(fx.vgpu, PCI_CFG_COMMAND, 2), 0x0546);
     CU_ASSERT_TRUE(vgpu_cfg_mem_enabled(fx.vgpu));
     CU_ASSERT_TRUE(vgpu_cfg_intx_disabled(fx.vgpu));
-    cfg_wr(fx.vgpu, CFG_COMMAND, 2, 0x0001);                    /* I/O space: none */
-    CU_ASSERT_EQUAL(cfg_rd(fx.vgpu, CFG_COMMAND, 2), 0);
+    cfg_wr(fx.vgpu, PCI_CFG_COMMAND, 2, 0x0001);                    /* I/O space: none */
+    CU_ASSERT_EQUAL(cfg_rd(fx.vgpu, PCI_CFG_COMMAND, 2), 0);
     CU_ASSERT_FALSE(vgpu_cfg_mem_enabled(fx.vgpu));
     CU_ASSERT_FALSE(vgpu_cfg_intx_disabled(fx.vgpu));
 }
@@ -364,28 +345,28 @@ static void test_status_w1c(void)
     fresh();
     v = fx.vgpu;
     /* The device reports errors (white box): parity, aborts, SERR. */
-    vgpu_cfg_set(v, CFG_STATUS, 2, STATUS_CAP | 0xf900);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_STATUS, 2), 0xf910);
+    vgpu_cfg_set(v, PCI_CFG_STATUS, 2, PCI_CFG_STATUS_CAP_LIST | 0xf900);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_STATUS, 2), 0xf910);
     /* Writing 0 changes nothing; writing the command dword leaves status. */
-    cfg_wr(v, CFG_STATUS, 2, 0);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_STATUS, 2), 0xf910);
-    cfg_wr(v, CFG_COMMAND, 4, 0x00000002);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_STATUS, 2), 0xf910);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_COMMAND, 2), 0x0002);
+    cfg_wr(v, PCI_CFG_STATUS, 2, 0);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_STATUS, 2), 0xf910);
+    cfg_wr(v, PCI_CFG_COMMAND, 4, 0x00000002);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_STATUS, 2), 0xf910);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_COMMAND, 2), 0x0002);
     /* Writing 1 clears just that bit. */
-    cfg_wr(v, CFG_STATUS, 2, 0x0100);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_STATUS, 2), 0xf810);
-    cfg_wr(v, CFG_STATUS + 1, 1, 0x80);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_STATUS, 2), 0x7810);
+    cfg_wr(v, PCI_CFG_STATUS, 2, 0x0100);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_STATUS, 2), 0xf810);
+    cfg_wr(v, PCI_CFG_STATUS + 1, 1, 0x80);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_STATUS, 2), 0x7810);
     /* All-ones clears the rest, but the capability bit is read-only. */
-    cfg_wr(v, CFG_STATUS, 2, 0xffff);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_STATUS, 2), STATUS_CAP);
+    cfg_wr(v, PCI_CFG_STATUS, 2, 0xffff);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_STATUS, 2), PCI_CFG_STATUS_CAP_LIST);
     /* The interrupt status bit is read-only as well. */
     vgpu_cfg_set_intx_status(v, true);
-    cfg_wr(v, CFG_STATUS, 2, 0xffff);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_STATUS, 2), STATUS_CAP | STATUS_INTX);
+    cfg_wr(v, PCI_CFG_STATUS, 2, 0xffff);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_STATUS, 2), PCI_CFG_STATUS_CAP_LIST | PCI_CFG_STATUS_INTERRUPT);
     vgpu_cfg_set_intx_status(v, false);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_STATUS, 2), STATUS_CAP);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_STATUS, 2), PCI_CFG_STATUS_CAP_LIST);
 }
 
 static void test_decode_events(void)
@@ -396,11 +377,11 @@ static void test_decode_events(void)
     fresh();
     v = fx.vgpu;
     /* Placing the BAR with decode off reports nothing. */
-    cfg_wr(v, CFG_BAR(0), 4, 0xe0000000);
-    cfg_wr(v, CFG_BAR(1), 4, 0);
+    cfg_wr(v, PCI_CFG_BAR(0), 4, 0xe0000000);
+    cfg_wr(v, PCI_CFG_BAR(1), 4, 0);
     CU_ASSERT_EQUAL(fx.host.nr_bar_events, 0);
 
-    cfg_wr(v, CFG_COMMAND, 2, CMD_MEMORY);
+    cfg_wr(v, PCI_CFG_COMMAND, 2, PCI_CFG_COMMAND_MEMORY);
     CU_ASSERT_EQUAL_FATAL(fx.host.nr_bar_events, 1);
     e = last_event();
     CU_ASSERT_EQUAL(e->bar, 0);
@@ -408,12 +389,12 @@ static void test_decode_events(void)
     CU_ASSERT_EQUAL(e->size, RGPU_BAR0_SIZE);
     CU_ASSERT_TRUE(e->enabled);
     /* Same state again: no report. */
-    cfg_wr(v, CFG_COMMAND, 2, CMD_MEMORY);
-    cfg_wr(v, CFG_BAR(0), 4, 0xe0000000);
+    cfg_wr(v, PCI_CFG_COMMAND, 2, PCI_CFG_COMMAND_MEMORY);
+    cfg_wr(v, PCI_CFG_BAR(0), 4, 0xe0000000);
     CU_ASSERT_EQUAL(fx.host.nr_bar_events, 1);
 
     /* Move while decoding: unmap the old range, then map the new one. */
-    cfg_wr(v, CFG_BAR(0), 4, 0xd0000000);
+    cfg_wr(v, PCI_CFG_BAR(0), 4, 0xd0000000);
     CU_ASSERT_EQUAL_FATAL(fx.host.nr_bar_events, 3);
     CU_ASSERT_EQUAL(fx.host.bar_events[1].bar, 0);
     CU_ASSERT_EQUAL(fx.host.bar_events[1].addr, 0xe0000000ull);
@@ -423,14 +404,14 @@ static void test_decode_events(void)
     CU_ASSERT_TRUE(fx.host.bar_events[2].enabled);
 
     /* Decode off. */
-    cfg_wr(v, CFG_COMMAND, 2, 0);
+    cfg_wr(v, PCI_CFG_COMMAND, 2, 0);
     CU_ASSERT_EQUAL_FATAL(fx.host.nr_bar_events, 4);
     e = last_event();
     CU_ASSERT_EQUAL(e->bar, 0);
     CU_ASSERT_EQUAL(e->addr, 0xd0000000ull);
     CU_ASSERT_FALSE(e->enabled);
     /* Moving with decode off reports nothing. */
-    cfg_wr(v, CFG_BAR(0), 4, 0xc0000000);
+    cfg_wr(v, PCI_CFG_BAR(0), 4, 0xc0000000);
     CU_ASSERT_EQUAL(fx.host.nr_bar_events, 4);
 }
 
@@ -446,14 +427,14 @@ static void test_sizing_while_decoding(void)
     CU_ASSERT_EQUAL(fx.host.nr_bar_events, 1);
     /* Sizing with decode on: once both halves are all-ones the BAR would
      * wrap past the top of memory, so it must not decode there. */
-    cfg_wr(v, CFG_BAR(0), 4, 0xffffffff);
-    cfg_wr(v, CFG_BAR(1), 4, 0xffffffff);
+    cfg_wr(v, PCI_CFG_BAR(0), 4, 0xffffffff);
+    cfg_wr(v, PCI_CFG_BAR(1), 4, 0xffffffff);
     CU_ASSERT_FALSE(last_event()->enabled);
     CU_ASSERT_EQUAL(vgpu_bar_lookup(v, 0xffffffffff000000ull, &idx, &off), -ENOENT);
     CU_ASSERT_EQUAL(vgpu_bar_lookup(v, 0xe0000000ull, &idx, &off), -ENOENT);
     /* Restore: decodes again at the original place. */
-    cfg_wr(v, CFG_BAR(0), 4, 0xe0000000);
-    cfg_wr(v, CFG_BAR(1), 4, 0);
+    cfg_wr(v, PCI_CFG_BAR(0), 4, 0xe0000000);
+    cfg_wr(v, PCI_CFG_BAR(1), 4, 0);
     CU_ASSERT_TRUE(last_event()->enabled);
     CU_ASSERT_EQUAL(last_event()->addr, 0xe0000000ull);
     CU_ASSERT_EQUAL(vgpu_bar_lookup(v, 0xe0000000ull, &idx, &off), 0);
@@ -467,10 +448,10 @@ static void test_bar_lookup(void)
 
     fresh();
     v = fx.vgpu;
-    cfg_wr(v, CFG_BAR(0), 4, 0xe0000000);
+    cfg_wr(v, PCI_CFG_BAR(0), 4, 0xe0000000);
     /* Placed but decode off: nothing hits. */
     CU_ASSERT_EQUAL(vgpu_bar_lookup(v, 0xe0000000ull, &idx, &off), -ENOENT);
-    cfg_wr(v, CFG_COMMAND, 2, CMD_MEMORY);
+    cfg_wr(v, PCI_CFG_COMMAND, 2, PCI_CFG_COMMAND_MEMORY);
     CU_ASSERT_EQUAL(vgpu_bar_lookup(v, 0xe0000000ull, &idx, &off), 0);
     CU_ASSERT_EQUAL(idx, 0);
     CU_ASSERT_EQUAL(off, 0);
@@ -486,7 +467,7 @@ static void test_bar_lookup(void)
     CU_ASSERT_EQUAL(vgpu_bar_lookup(v, 0xe0000000ull, &idx, NULL), -EINVAL);
     CU_ASSERT_EQUAL(vgpu_bar_lookup(NULL, 0xe0000000ull, &idx, &off), -EINVAL);
     /* Above 4 GiB. */
-    cfg_wr(v, CFG_BAR(1), 4, 0x80);
+    cfg_wr(v, PCI_CFG_BAR(1), 4, 0x80);
     CU_ASSERT_EQUAL(vgpu_bar_lookup(v, 0xe0000000ull, &idx, &off), -ENOENT);
     CU_ASSERT_EQUAL(vgpu_bar_lookup(v, 0x80e0000010ull, &idx, &off), 0);
     CU_ASSERT_EQUAL(off, 0x10);
@@ -496,9 +477,9 @@ static void test_bar_lookup(void)
 static void dirty_device(struct vgpu *v)
 {
     map_bar0(v, 0xe0000000ull);
-    cfg_wr(v, CFG_COMMAND, 2, CMD_MEMORY | 0x0004 | 0x0400);
-    cfg_wr(v, CFG_INT_LINE, 1, 11);
-    cfg_wr(v, CFG_CACHE_LINE, 2, 0x4010);
+    cfg_wr(v, PCI_CFG_COMMAND, 2, PCI_CFG_COMMAND_MEMORY | PCI_CFG_COMMAND_MASTER | PCI_CFG_COMMAND_INTX_DISABLE);
+    cfg_wr(v, PCI_CFG_INTERRUPT_LINE, 1, 11);
+    cfg_wr(v, PCI_CFG_CACHE_LINE_SIZE, 2, 0x4010);
     cfg_wr(v, MSI_ADDR_LO, 4, 0xfee00000);
     cfg_wr(v, MSI_DATA, 2, 0x41);
     cfg_wr(v, MSI_MASK, 4, 1);
@@ -506,7 +487,7 @@ static void dirty_device(struct vgpu *v)
     bar0_wr(v, RGPU_REG_SCRATCH(0), 4, 0xdeadbeef);
     bar0_wr(v, RGPU_REG_IMR, 4, 0);
     bar0_wr(v, RGPU_REG_IER, 4, RGPU_IRQ_RENDER_DONE);
-    vgpu_cfg_set(v, CFG_STATUS, 2, STATUS_CAP | 0x8000);
+    vgpu_cfg_set(v, PCI_CFG_STATUS, 2, PCI_CFG_STATUS_CAP_LIST | 0x8000);
 }
 
 static void test_flr(void)
@@ -540,12 +521,12 @@ static void test_flr(void)
     CU_ASSERT_EQUAL(bar0_rd(v, RGPU_REG_IMR, 4), RGPU_IRQ_VALID_MASK);
     CU_ASSERT_EQUAL(bar0_rd(v, RGPU_REG_IER, 4), 0);
     /* Writing 0 to the control register does not reset. */
-    cfg_wr(v, CFG_INT_LINE, 1, 5);
+    cfg_wr(v, PCI_CFG_INTERRUPT_LINE, 1, 5);
     cfg_wr(v, AF_CTRL, 1, 0);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_INT_LINE, 1), 5);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_INTERRUPT_LINE, 1), 5);
     /* The FLR bit within a dword write at the AF capability. */
     cfg_wr(v, AF + 4, 4, 0x00000001);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_INT_LINE, 1), 0);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_INTERRUPT_LINE, 1), 0);
 }
 
 static void test_vgpu_reset_restores_defaults(void)
@@ -577,16 +558,16 @@ static void test_odd_sized_writes(void)
     fresh();
     v = fx.vgpu;
     /* 3 bytes: command and the low byte of status. */
-    cfg_wr(v, CFG_COMMAND, 3, 0xffffff);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_COMMAND, 2), 0x0546);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_STATUS, 2), STATUS_CAP);
+    cfg_wr(v, PCI_CFG_COMMAND, 3, 0xffffff);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_COMMAND, 2), 0x0546);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_STATUS, 2), PCI_CFG_STATUS_CAP_LIST);
     /* 3 bytes: latency timer (RW), header type and BIST (RO). */
-    cfg_wr(v, CFG_LATENCY, 3, 0x00ff20);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_LATENCY, 1), 0x20);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_HEADER, 1), 0x00);
+    cfg_wr(v, PCI_CFG_LATENCY_TIMER, 3, 0x00ff20);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_LATENCY_TIMER, 1), 0x20);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_HEADER_TYPE, 1), 0x00);
     /* 3 bytes straddling a dword boundary: BIST..BAR0 byte 1. */
     cfg_wr(v, 0x0f, 3, 0xffffff);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_BAR(0), 4), 0x4);     /* low BAR bits are type bits */
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_BAR(0), 4), 0x4);     /* low BAR bits are type bits */
 
     /* 256 bytes of all-ones (FLR bit excepted) over the whole space. */
     fresh();
@@ -594,19 +575,19 @@ static void test_odd_sized_writes(void)
     memset(buf, 0xff, sizeof(buf));
     buf[AF_CTRL] = 0;
     CU_ASSERT_EQUAL(vgpu_region_write(v, VGPU_REGION_CONFIG, 0, buf, sizeof(buf)), VGPU_CFG_SIZE);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_VENDOR, 4), (u32)RGPU_PCI_DEVICE_ID << 16 | RGPU_PCI_VENDOR_ID);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_COMMAND, 2), 0x0546);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_STATUS, 2), STATUS_CAP);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_REVISION, 4), (u32)RGPU_PCI_CLASS << 8 | RGPU_PCI_REVISION);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_CACHE_LINE, 4), 0x0000ffff);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_BAR(0), 4), (u32)~(RGPU_BAR0_SIZE - 1) | 0x4);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_BAR(1), 4), 0xffffffff);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_BAR(2), 4), 0);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_BAR(5), 4), 0);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_SUBSYS_VEN, 4), (u32)RGPU_PCI_SUBSYS_ID << 16 | RGPU_PCI_SUBSYS_VENDOR);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_ROM, 4), 0);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_CAP_PTR, 4), VGPU_CFG_MSI_CAP);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_INT_LINE, 2), 0x01ff);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_VENDOR_ID, 4), (u32)RGPU_PCI_DEVICE_ID << 16 | RGPU_PCI_VENDOR_ID);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_COMMAND, 2), 0x0546);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_STATUS, 2), PCI_CFG_STATUS_CAP_LIST);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_REVISION_ID, 4), (u32)RGPU_PCI_CLASS << 8 | RGPU_PCI_REVISION);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_CACHE_LINE_SIZE, 4), 0x0000ffff);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_BAR(0), 4), (u32)~(RGPU_BAR0_SIZE - 1) | 0x4);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_BAR(1), 4), 0xffffffff);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_BAR(2), 4), 0);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_BAR(5), 4), 0);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_SUBSYS_VENDOR, 4), (u32)RGPU_PCI_SUBSYS_ID << 16 | RGPU_PCI_SUBSYS_VENDOR);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_ROM_ADDRESS, 4), 0);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_CAP_PTR, 4), VGPU_CFG_MSI_CAP);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_INTERRUPT_LINE, 2), 0x01ff);
     CU_ASSERT_EQUAL(cfg_rd(v, MSI, 4), 0x0181u << 16 | VGPU_CFG_AF_CAP << 8 | 0x05);
     CU_ASSERT_EQUAL(cfg_rd(v, MSI_ADDR_LO, 4), 0xfffffffc);
     CU_ASSERT_EQUAL(cfg_rd(v, MSI_ADDR_HI, 4), 0xffffffff);
@@ -623,10 +604,10 @@ static void test_odd_sized_writes(void)
     /* All-ones including the FLR bit: everything resets. */
     memset(buf, 0xff, sizeof(buf));
     CU_ASSERT_EQUAL(vgpu_region_write(v, VGPU_REGION_CONFIG, 0, buf, sizeof(buf)), VGPU_CFG_SIZE);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_COMMAND, 2), 0);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_BAR(0), 4), 0x4);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_COMMAND, 2), 0);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_BAR(0), 4), 0x4);
     CU_ASSERT_EQUAL(cfg_rd(v, MSI_FLAGS, 2), 0x0180);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_INT_LINE, 1), 0);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_INTERRUPT_LINE, 1), 0);
 }
 
 static void test_unaligned_reads(void)
@@ -647,16 +628,16 @@ static void test_interrupt_line_rw(void)
 
     fresh();
     v = fx.vgpu;
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_INT_LINE, 1), 0);
-    cfg_wr(v, CFG_INT_LINE, 1, 0x0b);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_INT_LINE, 1), 0x0b);
-    cfg_wr(v, CFG_INT_LINE, 4, 0xffffffff);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_INT_LINE, 4), 0x000001ff);    /* pin and the rest RO */
-    cfg_wr(v, CFG_INT_LINE, 2, 0x0005);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_INT_LINE, 2), 0x0105);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_INTERRUPT_LINE, 1), 0);
+    cfg_wr(v, PCI_CFG_INTERRUPT_LINE, 1, 0x0b);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_INTERRUPT_LINE, 1), 0x0b);
+    cfg_wr(v, PCI_CFG_INTERRUPT_LINE, 4, 0xffffffff);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_INTERRUPT_LINE, 4), 0x000001ff);    /* pin and the rest RO */
+    cfg_wr(v, PCI_CFG_INTERRUPT_LINE, 2, 0x0005);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_INTERRUPT_LINE, 2), 0x0105);
     /* Cache line size and latency timer are plain RW too. */
-    cfg_wr(v, CFG_CACHE_LINE, 2, 0x2010);
-    CU_ASSERT_EQUAL(cfg_rd(v, CFG_CACHE_LINE, 2), 0x2010);
+    cfg_wr(v, PCI_CFG_CACHE_LINE_SIZE, 2, 0x2010);
+    CU_ASSERT_EQUAL(cfg_rd(v, PCI_CFG_CACHE_LINE_SIZE, 2), 0x2010);
 }
 
 static void test_cfg_trap_counter(void)
@@ -666,7 +647,7 @@ static void test_cfg_trap_counter(void)
     fresh();
     before = fx.vgpu->stat_cfg_traps;
     cfg_rd(fx.vgpu, 0, 4);
-    cfg_wr(fx.vgpu, CFG_INT_LINE, 1, 1);
+    cfg_wr(fx.vgpu, PCI_CFG_INTERRUPT_LINE, 1, 1);
     CU_ASSERT_EQUAL(fx.vgpu->stat_cfg_traps, before + 2);
 }
 

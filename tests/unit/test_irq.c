@@ -6,18 +6,15 @@
 #include <string.h>
 
 #include "unit.h"
+#include "pci_cfg.h"
 
-#define CFG_COMMAND     0x04
-#define CFG_STATUS      0x06
-#define CMD_INTX_DIS    0x0400
-#define STATUS_INTX     0x0008
 #define MSI             VGPU_CFG_MSI_CAP
-#define MSI_FLAGS       (MSI + 0x02)
-#define MSI_ADDR_LO     (MSI + 0x04)
-#define MSI_ADDR_HI     (MSI + 0x08)
-#define MSI_DATA        (MSI + 0x0c)
-#define MSI_MASK        (MSI + 0x10)
-#define MSI_PENDING     (MSI + 0x14)
+#define MSI_FLAGS       (MSI + PCI_CFG_MSI_FLAGS)
+#define MSI_ADDR_LO     (MSI + PCI_CFG_MSI_ADDR_LO)
+#define MSI_ADDR_HI     (MSI + PCI_CFG_MSI_ADDR_HI)
+#define MSI_DATA        (MSI + PCI_CFG_MSI_DATA)
+#define MSI_MASK        (MSI + PCI_CFG_MSI_MASK)
+#define MSI_PENDING     (MSI + PCI_CFG_MSI_PENDING)
 
 #define DONE    RGPU_IRQ_RENDER_DONE
 #define COPY    RGPU_IRQ_COPY_DONE
@@ -54,7 +51,7 @@ static void ack(struct vgpu *v, u32 bits)
 
 static bool status_intx(struct vgpu *v)
 {
-    return cfg_rd(v, CFG_STATUS, 2) & STATUS_INTX;
+    return cfg_rd(v, PCI_CFG_STATUS, 2) & PCI_CFG_STATUS_INTERRUPT;
 }
 
 static void msi_setup(struct vgpu *v, u64 addr, u16 data, bool enable)
@@ -162,17 +159,17 @@ static void test_intx_disable(void)
     fresh();
     v = fx.vgpu;
     unmask_and_enable(v, DONE);
-    cfg_wr(v, CFG_COMMAND, 2, CMD_INTX_DIS);
+    cfg_wr(v, PCI_CFG_COMMAND, 2, PCI_CFG_COMMAND_INTX_DISABLE);
     raise_bits(v, DONE);
     CU_ASSERT_FALSE(fx.host.intx_level);
     CU_ASSERT_EQUAL(fx.host.intx_changes, 0);
     CU_ASSERT_TRUE(status_intx(v));         /* the status bit still shows it */
     /* Re-enabling INTx asserts the pending condition. */
-    cfg_wr(v, CFG_COMMAND, 2, 0);
+    cfg_wr(v, PCI_CFG_COMMAND, 2, 0);
     CU_ASSERT_TRUE(fx.host.intx_level);
     CU_ASSERT_TRUE(status_intx(v));
     /* Disabling while asserted drops the line. */
-    cfg_wr(v, CFG_COMMAND, 2, CMD_INTX_DIS);
+    cfg_wr(v, PCI_CFG_COMMAND, 2, PCI_CFG_COMMAND_INTX_DISABLE);
     CU_ASSERT_FALSE(fx.host.intx_level);
     CU_ASSERT_TRUE(status_intx(v));
     ack(v, DONE);
