@@ -349,16 +349,16 @@ static const struct cmd_info cmd_table[256] = {
  * Dword 0 that is not its opcode's usual form: the checks of dword 0 in
  * the order the errors are reported, and the whole command staged.
  */
-static bool decode_slow(struct scan *s, struct cursor *c, struct stage *st, const struct cmd_info *ci,
-                        u32 dw, bool bounded, u32 end, u32 *run)
+static bool decode_slow(struct scan *s, struct cursor *c, struct stage *st,
+                        const struct cmd_info *ci, u32 dw, bool bounded, u32 end, u32 *run)
 {
     u32 len = RGPU_CMD_LEN(dw);
 
     if (RGPU_CMD_MBZ(dw))
         return fail_cmd(s, c, st, st->pos, RGPU_ERR_LENGTH);
-    if (len > 2 * RGPU_MAX_LRI_PAIRS)
-        return fail_cmd(s, c, st, st->pos,
-                        RGPU_CMD_OPCODE(dw) <= RGPU_OP_SRC_COPY ? RGPU_ERR_LENGTH : RGPU_ERR_OPCODE);
+    if (len > 2 * RGPU_MAX_LRI_PAIRS)       /* too long for any command */
+        return fail_cmd(s, c, st, st->pos, RGPU_CMD_OPCODE(dw) <= RGPU_OP_SRC_COPY ?
+                                           RGPU_ERR_LENGTH : RGPU_ERR_OPCODE);
     if (!stage_need(s, c, st, 1 + len, bounded, end, run))
         return false;
     if (ci->len_plus1 && len + 1 != ci->len_plus1) {

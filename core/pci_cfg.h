@@ -41,7 +41,8 @@
 /* Status register bits. */
 #define PCI_CFG_STATUS_INTERRUPT      0x0008
 #define PCI_CFG_STATUS_CAP_LIST       0x0010
-#define PCI_CFG_STATUS_ERROR_BITS     0xf900    /* parity, target/master abort, SERR, parity error */
+/* Parity, target/master abort, SERR, parity error: write 1 to clear. */
+#define PCI_CFG_STATUS_ERROR_BITS     0xf900
 
 /* ---- capabilities: IDs, then offsets from the capability's start ----------- */
 #define PCI_CFG_CAP_ID_MSI      0x05

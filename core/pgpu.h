@@ -9,14 +9,15 @@
  * parent (daemon, kernel module, tests) makes one and hands it over in
  * vgpu_parent_config.  All graphics addresses are host graphics addresses,
  * which equal guest ones because each vGPU is confined to its slice (PV
- * info).  A driver sees this header, hw_regs.h (the device it drives) and
- * the OS shim, nothing of the device model.
+ * info).  A driver sees this header, hw_regs.h and hw_cmds.h (the device it
+ * drives and its commands) and the OS shim, nothing of the device model.
  */
 #ifndef VGPU_PGPU_H
 #define VGPU_PGPU_H
 
 #include "os.h"
 #include "hw_regs.h"
+#include "hw_cmds.h"
 
 /* Host GTT page: index = graphics address >> PGPU_PAGE_SHIFT. */
 #define PGPU_PAGE_SHIFT 12

@@ -194,37 +194,45 @@ static int sw_submit(struct pgpu *g, u32 engine, struct vgpu_workload *w, u64 bu
             w->ops->user_interrupt(w);
             break;
         case RGPU_OP_STORE_DATA_IMM:
-            if (!write_dword(sw, w, c[1], c[2], &fault))
+            if (!write_dword(sw, w, c[RGPU_STORE_ADDR], c[RGPU_STORE_VALUE], &fault))
                 goto fault_unmapped;
             break;
         case RGPU_OP_STORE_DATA_INDEX:
-            if (!write_dword(sw, w, w->hws + (c[1] & 0xffc), c[2], &fault))
+            if (!write_dword(sw, w, w->hws + RGPU_HWS_OFFSET(c[RGPU_STORE_ADDR]),
+                             c[RGPU_STORE_VALUE], &fault))
                 goto fault_unmapped;
-            w->ops->hws_write(w, c[1] & 0xffc, c[2]);
+            w->ops->hws_write(w, RGPU_HWS_OFFSET(c[RGPU_STORE_ADDR]), c[RGPU_STORE_VALUE]);
             break;
         case RGPU_OP_LOAD_REG_IMM:
-            for (i = 1; i + 1 <= len; i += 2)
-                w->ops->load_register(w, c[i], c[i + 1]);
+            for (i = 0; RGPU_LRI_VALUE(i) <= len; i++)
+                w->ops->load_register(w, c[RGPU_LRI_REG(i)], c[RGPU_LRI_VALUE(i)]);
             break;
         case RGPU_OP_COLOR_FILL:
         case RGPU_OP_SRC_COPY: {
-            u32 bpp = (c[2] >> 16) & 3, pitch = c[2] & 0xffff;
-            u32 width = (c[3] & 0xffff) << bpp, height = c[3] >> 16;
-            u32 spitch = op == RGPU_OP_SRC_COPY ? (c[5] & 0xffff) : 0;
+            /* The scanner rejected bpp > 2; masked again, as every field the
+             * engine trusts is re-checked. */
+            u32 bpp = RGPU_BPP(c[RGPU_RECT_DST_PITCH]) & 3;
+            u32 pitch = RGPU_PITCH(c[RGPU_RECT_DST_PITCH]);
+            u32 width = RGPU_WIDTH(c[RGPU_RECT_SIZE]) << bpp;
+            u32 height = RGPU_HEIGHT(c[RGPU_RECT_SIZE]);
+            u32 dst = c[RGPU_RECT_DST];
+            u32 src = op == RGPU_OP_SRC_COPY ? c[RGPU_COPY_SRC] : 0;
+            u32 spitch = op == RGPU_OP_SRC_COPY ? RGPU_PITCH(c[RGPU_COPY_SRC_PITCH]) : 0;
 
-            if (!in_slice(w, c[1], (u64)(height - 1) * pitch + width) ||
-                (op == RGPU_OP_SRC_COPY && !in_slice(w, c[4], (u64)(height - 1) * spitch + width))) {
-                fault = c[1];
+            if (!in_slice(w, dst, (u64)(height - 1) * pitch + width) ||
+                (op == RGPU_OP_SRC_COPY && !in_slice(w, src, (u64)(height - 1) * spitch + width))) {
+                fault = dst;
                 res.error = RGPU_ERR_ADDRESS;
                 goto fault;
             }
             while (w->row < height) {
                 u32 r = w->row;
                 bool ok = op == RGPU_OP_COLOR_FILL
-                    ? fill_row(sw, c[1] + r * pitch, width,
-                               fill_pattern(&sw->pattern[engine % RGPU_NUM_ENGINES], c[4], bpp),
+                    ? fill_row(sw, dst + r * pitch, width,
+                               fill_pattern(&sw->pattern[engine % RGPU_NUM_ENGINES],
+                                            c[RGPU_FILL_COLOR], bpp),
                                bpp, &fault)
-                    : copy_row(sw, c[1] + r * pitch, c[4] + r * spitch, width, &fault);
+                    : copy_row(sw, dst + r * pitch, src + r * spitch, width, &fault);
 
                 if (!ok)
                     goto fault_unmapped;
