@@ -13,6 +13,21 @@ void vgpu_display_reset(struct vgpu *v)
     v->frame = 0;
 }
 
+/*
+ * PIPE_FRMCOUNT counts vertical blanks since the pipe was last enabled
+ * (hw-spec §8): enabling restarts it at 0; disabling freezes it.
+ */
+void vgpu_display_write_pipe_conf(struct vgpu *v, const struct vgpu_mmio_reg *r, u64 old,
+                                  u64 new_val)
+{
+    (void)r;
+    vgpu_vreg(v, RGPU_PIPE_CONF) = (u32)new_val;
+    if (!(old & RGPU_PIPE_ENABLE) && (new_val & RGPU_PIPE_ENABLE)) {
+        v->frame = 0;
+        vgpu_vreg(v, RGPU_PIPE_FRMCOUNT) = 0;
+    }
+}
+
 void vgpu_display_vblank(struct vgpu *v)
 {
     if (!(vgpu_vreg(v, RGPU_PIPE_CONF) & RGPU_PIPE_ENABLE))

@@ -6,7 +6,9 @@
  * write is validated: the graphics page must lie in the vGPU's slice and
  * the frame must map through host-ops.  Only then is the host GTT entry
  * programmed with the host mapping of that frame, so the engine can never
- * reach memory the guest does not own.  Reads return the guest's own PTE.
+ * reach memory the guest does not own.  Reads return the guest's own PTE,
+ * with the valid bit only while the page is mapped (hw-spec §2.2): a PTE
+ * whose frame did not map reads back invalid, as the engine sees it.
  */
 #include "vgpu_priv.h"
 
@@ -20,7 +22,10 @@ int vgpu_gtt_init(struct vgpu *v)
     g->va = os_alloc_large(sizeof(void *) * g->nr);
     g->mapped_addr = os_alloc_large(sizeof(u64) * g->nr);
     g->valid = os_alloc_large(sizeof(u64) * ((g->nr + 63) / 64));
-    if (!g->guest_pte || !g->va || !g->mapped_addr || !g->valid) {
+    g->written = os_alloc_large(sizeof(u64) * ((g->nr + 63) / 64));
+    g->written_lo = ~0u;
+    g->written_hi = 0;
+    if (!g->guest_pte || !g->va || !g->mapped_addr || !g->valid || !g->written) {
         vgpu_gtt_fini(v);
         return -ENOMEM;
     }
@@ -43,6 +48,7 @@ static void drop_entry(struct vgpu *v, u32 i)
 
     if (!g->va[i])
         return;
+    vgpu_dirty_dropped(v, i);
     pg->ops->set_gtt(pg, g->first + i, NULL);
     g->valid[i / 64] &= ~(1ull << (i % 64));
     if (g->nr_deferred == g->cap_deferred) {
@@ -119,6 +125,7 @@ void vgpu_gtt_fini(struct vgpu *v)
     os_free_large(g->va);
     os_free_large(g->mapped_addr);
     os_free_large(g->valid);
+    os_free_large(g->written);
     memset(g, 0, sizeof(*g));
 }
 
@@ -174,7 +181,9 @@ u32 vgpu_gtt_write(struct vgpu *v, u32 index, u64 pte)
     return RGPU_ERR_NONE;
 }
 
-u64 vgpu_gtt_read(struct vgpu *v, u32 index)
+/* The PTE as last written (reserved bits cleared): half writes merge into
+ * this, so a low half written before its high half still takes effect. */
+static u64 gtt_written(struct vgpu *v, u32 index)
 {
     struct vgpu_gtt *g = &v->gtt;
     u32 i = index - g->first;
@@ -182,6 +191,18 @@ u64 vgpu_gtt_read(struct vgpu *v, u32 index)
     if (index < g->first || i >= g->nr)
         return 0;
     return g->guest_pte[i];
+}
+
+u64 vgpu_gtt_read(struct vgpu *v, u32 index)
+{
+    struct vgpu_gtt *g = &v->gtt;
+    u32 i = index - g->first;
+
+    if (index < g->first || i >= g->nr)
+        return 0;
+    /* Valid reads 1 only while the page is mapped (hw-spec §2.2, M1 of
+     * issue 16): an unmappable frame, or one the path withdrew, reads 0. */
+    return g->guest_pte[i] & (g->va[i] ? ~0ull : ~RGPU_PTE_VALID);
 }
 
 void *vgpu_gtt_ptr(struct vgpu *v, u32 gfx_addr)
@@ -273,7 +294,7 @@ void vgpu_gtt_window_write(struct vgpu *v, u32 offset, u32 len, u64 val)
 {
     u32 index = offset / 8, shift = 8 * (offset % 8);
     u64 lanes = (len == 8 ? ~0ull : ((1ull << (8 * len)) - 1)) << shift;
-    u64 pte = vgpu_gtt_read(v, index);
+    u64 pte = gtt_written(v, index);
 
     vgpu_gtt_write(v, index, (pte & ~lanes) | ((val << shift) & lanes));
 }

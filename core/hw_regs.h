@@ -38,9 +38,9 @@
 #define RGPU_REG_SCRATCH(n)     (0x0010 + 4 * (n))      /* n = 0..3, RW */
 #define RGPU_REG_TIMESTAMP      0x0020  /* RO 64-bit: ns since the vGPU's last reset */
 
-/* Interrupts: ISR = live status; IMR masks what may latch into IIR;
- * IIR latches (write 1 to clear); the device asserts its interrupt while
- * (IIR & IER) != 0. */
+/* Interrupts: ISR records every event, masked or not; IMR masks what may
+ * latch into IIR; writing 1 to an IIR bit clears it in IIR and ISR; the
+ * device asserts its interrupt while (IIR & IER) != 0. */
 #define RGPU_REG_ISR            0x0100
 #define RGPU_REG_IMR            0x0104
 #define RGPU_REG_IIR            0x0108

@@ -2,6 +2,7 @@
  * irq.c - interrupt virtualisation: IIR/IER/IMR semantics and delivery
  * as MSI or INTx, through a bound VFIO-style trigger or through host-ops.
  *
+ * ISR records events (masked or not) until acknowledged through IIR.
  * The device condition is (IIR & IER) != 0.  MSI is edge-triggered: one
  * message per rising edge, plus one more whenever the guest clears IIR
  * bits while other enabled bits are still latched -- so a completion that
@@ -114,13 +115,18 @@ void vgpu_irq_raise(struct vgpu *v, u32 bits)
     vgpu_irq_update(v);
 }
 
-void vgpu_irq_write_iir(struct vgpu *v, const struct vgpu_mmio_reg *r, u64 old, u64 new_val)
+/* ack: the bits written as 1 (W1C, see vgpu_reg_write_fn). */
+void vgpu_irq_write_iir(struct vgpu *v, const struct vgpu_mmio_reg *r, u64 old, u64 ack)
 {
+    u64 new_val = old & ~ack;
+
     (void)r;
     OS_ASSERT_HELD(v->lock);
     vgpu_vreg(v, RGPU_REG_IIR) = (u32)new_val;
-    /* Latched bits also leave the live status once acknowledged. */
-    vgpu_vreg(v, RGPU_REG_ISR) &= ~(u32)(old & ~new_val);
+    /* ISR keeps every event, masked or not, until software acknowledges
+     * it here, latched in IIR or not (hw-spec §5): a driver polling a
+     * masked event clears it the same way. */
+    vgpu_vreg(v, RGPU_REG_ISR) &= ~(u32)ack;
     /* Only an acknowledge of an enabled bit can end the handler's view of
      * the edge; clearing a disabled bit changes nothing the guest awaits. */
     if (msi_mode(v) && ((old & ~new_val) & vgpu_vreg(v, RGPU_REG_IER)) && condition(v)) {

@@ -120,6 +120,12 @@ static void reg_write_part(struct vgpu *v, const struct vgpu_mmio_reg *r, u32 of
         return;
     old = reg_value(v, r);
     val <<= shift;
+    if ((r->flags & VGPU_REG_F_W1C) && r->write) {
+        /* The acknowledge itself, not just its effect: bits written 1
+         * while already clear still mean something (ISR, hw-spec §5). */
+        r->write(v, r, old, val & wmask);
+        return;
+    }
     if (r->flags & VGPU_REG_F_W1C)
         new_val = old & ~(val & wmask);
     else

@@ -198,7 +198,7 @@ bool vgpu_sched_step(struct vgpu_sched *s, u32 e)
     struct vgpu_workload *w;
     struct vgpu *v;
     u64 t0, elapsed, gen;
-    u32 weight;
+    u32 weight, from;
 
     os_mutex_lock(s->lock);
     v = pick(s, e);
@@ -214,6 +214,7 @@ bool vgpu_sched_step(struct vgpu_sched *s, u32 e)
         s->vclock[e] = v->vtime[e];
     os_mutex_unlock(s->lock);
 
+    from = w->pos;
     t0 = sched_now(p);
     p->pgpu->ops->submit(p->pgpu, e, w, p->cfg.slice_ns, on_done, &c);
     os_mutex_lock(s->lock);
@@ -223,6 +224,8 @@ bool vgpu_sched_step(struct vgpu_sched *s, u32 e)
     elapsed = sched_now(p) - t0;
 
     os_mutex_lock(v->lock);
+    /* Whatever happens to w next, the pages it wrote are dirty. */
+    vgpu_dirty_slice(v, w, from, &c.res);
     os_mutex_lock(s->lock);
     weight = v->weight ? v->weight : 1;
     v->vtime[e] += elapsed * VTIME_SCALE / weight;

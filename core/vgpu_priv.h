@@ -58,7 +58,9 @@ void vgpu_cfg_release_bars(struct vgpu *v);
 struct vgpu_mmio_reg;
 typedef u64 (*vgpu_reg_read_fn)(struct vgpu *v, const struct vgpu_mmio_reg *r);
 /* Called with the value about to be stored (masks already applied); the
- * handler may act on it and store something else in vgpu_vreg. */
+ * handler may act on it and store something else in vgpu_vreg.  For a
+ * VGPU_REG_F_W1C register new_val is instead the set of bits written as 1
+ * (the acknowledge), and the handler clears them itself. */
 typedef void (*vgpu_reg_write_fn)(struct vgpu *v, const struct vgpu_mmio_reg *r,
                                   u64 old, u64 new_val);
 
@@ -162,6 +164,8 @@ struct vgpu_gtt {
     void **va;                  /* host mapping of each valid entry, NULL if none */
     u64 *mapped_addr;           /* guest DMA address behind va[] (for unmap) */
     u64 *valid;                 /* bit per entry: va[] != NULL (fast range checks) */
+    u64 *written;               /* bit per entry: written by the slice being reported (dirty.c) */
+    u32 written_lo, written_hi; /* entries [lo, hi) may have bits set in written */
     /* Frames dropped from the shadow but maybe still in use by a running
      * slice: unmapped by vgpu_gtt_release() once the engines let go. */
     struct vgpu_deferred_unmap { u64 addr; void *va; } *deferred;
@@ -190,6 +194,14 @@ u64 vgpu_gtt_window_read(struct vgpu *v, u32 offset, u32 len);
 void vgpu_gtt_window_write(struct vgpu *v, u32 offset, u32 len, u64 val);
 /* The batched update (GTT_BATCH_CTL GO). */
 void vgpu_gtt_batch_apply(struct vgpu *v);
+
+/* ------------------------------------------------------------ dirty tracking */
+/* Report to host-ops mark_dirty the guest frames written by the commands
+ * of w that ran in the slice which started at dword `from` (v->lock held). */
+void vgpu_dirty_slice(struct vgpu *v, const struct vgpu_workload *w, u32 from,
+                      const struct pgpu_exec_result *res);
+/* Shadow entry i (slice index) is about to be dropped (v->lock held). */
+void vgpu_dirty_dropped(struct vgpu *v, u32 i);
 
 /* ------------------------------------------------------------ command scanner */
 struct vgpu_scan_result {
@@ -267,6 +279,8 @@ int vgpu_sched_wait_idle(struct vgpu_sched *s, u64 timeout_ns);
 /* ------------------------------------------------------------ display */
 void vgpu_display_reset(struct vgpu *v);
 void vgpu_display_vblank(struct vgpu *v);
+void vgpu_display_write_pipe_conf(struct vgpu *v, const struct vgpu_mmio_reg *r, u64 old,
+                                  u64 new_val);
 int vgpu_display_start(struct vgpu_parent *p);
 void vgpu_display_stop(struct vgpu_parent *p);
 

@@ -79,9 +79,9 @@ static void test_window_halves(void)
     /* High half: the frame moves above guest memory -> old unmapped, entry invalid. */
     wr32(v, off + 4, 1);
     CU_ASSERT_EQUAL(env.h[0].mapped, 0);
-    CU_ASSERT_EQUAL(rd64(v, off), 0x100200001ull);
+    CU_ASSERT_EQUAL(rd64(v, off), 0x100200000ull);     /* valid reads 0: unmapped (§2.2) */
     CU_ASSERT_PTR_NULL(vgpu_gtt_ptr(v, base + 7 * PG));
-    /* And back. */
+    /* And back: the half merges into the value written, valid bit included. */
     wr32(v, off + 4, 0);
     CU_ASSERT_EQUAL(env.h[0].mapped, 1);
     CU_ASSERT_EQUAL(rd64(v, off), 0x200001ull);
@@ -142,7 +142,7 @@ static void test_frame_outside_memory(void)
     bad = bad_accesses(v);
     gtt_set(v, base, (u64)MECH_MEM_SIZE | RGPU_PTE_VALID);    /* first frame past the end */
     CU_ASSERT_EQUAL(env.h[0].mapped, 0);
-    CU_ASSERT_EQUAL(gtt_get(v, base), (u64)MECH_MEM_SIZE | RGPU_PTE_VALID);
+    CU_ASSERT_EQUAL(gtt_get(v, base), (u64)MECH_MEM_SIZE);     /* reads invalid (§2.2) */
     CU_ASSERT_PTR_NULL(vgpu_gtt_ptr(v, base));
     CU_ASSERT_EQUAL(bad_accesses(v), bad + 1);
     /* The engine's host GTT has nothing there either. */
@@ -157,7 +157,7 @@ static void test_frame_outside_memory(void)
     gtt_set(v, base + PG, 0xfffff000ull | RGPU_PTE_VALID);
     CU_ASSERT_EQUAL(env.h[0].mapped, 0);
     CU_ASSERT_PTR_NULL(vgpu_gtt_ptr(v, base + PG));
-    CU_ASSERT_EQUAL(gtt_get(v, base + PG), 0xfffff001ull);
+    CU_ASSERT_EQUAL(gtt_get(v, base + PG), 0xfffff000ull);
     /* Rewriting the same (unmappable) value retries and fails again. */
     gtt_set(v, base + PG, 0xfffff001ull);
     CU_ASSERT_EQUAL(env.h[0].mapped, 0);
@@ -300,7 +300,7 @@ static void test_batch_errors(void)
     CU_ASSERT_EQUAL(rd32(v, RGPU_REG_GTT_BATCH_APPLIED), 8);
     CU_ASSERT_PTR_NULL(vgpu_gtt_ptr(v, (u32)v->gm_base + 101 * PG));
     CU_ASSERT_PTR_NULL(vgpu_gtt_ptr(v, (u32)v->gm_base + 105 * PG));
-    CU_ASSERT_EQUAL(gtt_get(v, (u32)v->gm_base + 105 * PG), 0xabc000001ull);
+    CU_ASSERT_EQUAL(gtt_get(v, (u32)v->gm_base + 105 * PG), 0xabc000000ull);   /* invalid */
     CU_ASSERT_PTR_EQUAL(vgpu_gtt_ptr(v, (u32)v->gm_base + 107 * PG), h->mem + 7 * PG);
     /* 3 from the first batch, 6 of this one. */
     CU_ASSERT_EQUAL(h->mapped, 3 + 6);
@@ -428,8 +428,8 @@ static void test_dma_unmap(void)
     CU_ASSERT_PTR_NULL(vgpu_gtt_ptr(v, base + 4 * PG));
     CU_ASSERT_PTR_NOT_NULL(vgpu_gtt_ptr(v, base + 1 * PG));
     CU_ASSERT_PTR_NOT_NULL(vgpu_gtt_ptr(v, base + 5 * PG));
-    /* The guest's own PTE value is kept: only the shadow is gone. */
-    CU_ASSERT_EQUAL(gtt_get(v, base + 2 * PG), 0x12000 | RGPU_PTE_VALID);
+    /* The guest's address is kept; valid reads 0, as the page is unmapped. */
+    CU_ASSERT_EQUAL(gtt_get(v, base + 2 * PG), 0x12000);
     CU_ASSERT_EQUAL(vgpu_dma_unmap(v, 0x80000, 0x10000), 0);    /* nothing there */
     CU_ASSERT_EQUAL(vgpu_dma_unmap(v, 0, 0), 0);
     CU_ASSERT_EQUAL(vgpu_dma_unmap(v, 0, ~0ull), before - 3);   /* everything */

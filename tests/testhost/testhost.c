@@ -100,7 +100,11 @@ static void th_mark_dirty(void *host, u64 addr, u64 len)
 {
     struct testhost *h = host;
 
-    (void)addr;
+    if (h->nr_dirty < TESTHOST_MAX_EVENTS) {
+        h->dirty[h->nr_dirty].addr = addr;
+        h->dirty[h->nr_dirty].len = len;
+    }
+    h->nr_dirty++;
     h->dirty_bytes += len;
 }
 

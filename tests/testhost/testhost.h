@@ -33,6 +33,8 @@ struct testhost {
     unsigned int mapped;        /* map_frame minus unmap_frame */
     unsigned int tracked;       /* frames with tracking enabled */
     uint64_t dirty_bytes;
+    unsigned int nr_dirty;      /* mark_dirty calls; the first TESTHOST_MAX_EVENTS kept */
+    struct testhost_dirty { uint64_t addr, len; } dirty[TESTHOST_MAX_EVENTS];
 
     int fail_inject;            /* return this from inject_msi/set_intx when non-zero */
     bool no_tracking;           /* leave track_* NULL in the ops table */

@@ -1,0 +1,143 @@
+/*
+ * dirty.c - dirty tracking of the guest memory the engines write.
+ *
+ * Anything that copies a running guest's memory (Xen log-dirty, live
+ * migration, VFIO dirty tracking) must learn of every page the device
+ * wrote, because those writes bypass the CPU's page tables.  A real GPU
+ * behind pgpu.h would not say where it wrote, but the mediator knows: the
+ * workload is the validated private copy of what executes, so the
+ * destinations of its commands are exactly the pages the engine may have
+ * written.  After every slice the scheduler hands the commands that ran to
+ * vgpu_dirty_slice(); their destination graphics pages are translated
+ * through the shadow GTT to guest frames and reported with host-ops
+ * mark_dirty, coalesced into runs of consecutive frames, each page once
+ * per slice.  docs/hw-spec.md §10 says which layer reports on each path.
+ *
+ * Rectangles report the pages their rows write, not the pages the rows
+ * skip over.  Caller holds v->lock throughout.
+ */
+#include "vgpu_priv.h"
+
+/* Mark the graphics pages of [addr, addr + len) (already validated). */
+static void mark_span(struct vgpu *v, u32 addr, u32 len)
+{
+    struct vgpu_gtt *g = &v->gtt;
+    u32 first = (addr >> VGPU_PAGE_SHIFT) - g->first;
+    u32 last = ((addr + len - 1) >> VGPU_PAGE_SHIFT) - g->first;
+    u32 i;
+
+    if ((addr >> VGPU_PAGE_SHIFT) < g->first || last >= g->nr || last < first)
+        return;     /* the scanner rejected it, or the engine faulted first */
+    for (i = first; i <= last; i++)
+        g->written[i / 64] |= 1ull << (i % 64);
+    g->written_lo = OS_MIN(g->written_lo, first);
+    g->written_hi = OS_MAX(g->written_hi, last + 1);
+}
+
+static void mark_rect(struct vgpu *v, u32 dst, u32 pitch, u32 bpp, u32 wh)
+{
+    u32 width = (wh & 0xffff) << bpp, height = wh >> 16, row;
+    u32 last_page = ~0u;
+
+    if (!width || !height)
+        return;
+    for (row = 0; row < height; row++) {
+        u32 a = dst + row * pitch;
+
+        /* Rows packed into one page (small pitch) cost one mark each page. */
+        if (a >> VGPU_PAGE_SHIFT == last_page && (a + width - 1) >> VGPU_PAGE_SHIFT == last_page)
+            continue;
+        mark_span(v, a, width);
+        last_page = (a + width - 1) >> VGPU_PAGE_SHIFT;
+    }
+}
+
+/* Mark what the command at dw writes. */
+static void mark_command(struct vgpu *v, const struct vgpu_workload *w, const u32 *c)
+{
+    switch (RGPU_CMD_OPCODE(c[0])) {
+    case RGPU_OP_STORE_DATA_IMM:
+        mark_span(v, c[1], 4);
+        break;
+    case RGPU_OP_STORE_DATA_INDEX:
+        mark_span(v, w->hws + (c[1] & 0xffc), 4);
+        break;
+    case RGPU_OP_COLOR_FILL:
+    case RGPU_OP_SRC_COPY:
+        mark_rect(v, c[1], c[2] & 0xffff, (c[2] >> 16) & 3, c[3]);
+        break;
+    default:
+        break;      /* NOOP, USER_INTERRUPT, LOAD_REGISTER_IMM write no memory */
+    }
+}
+
+/* Report the marked pages as runs of consecutive guest frames. */
+static void report(struct vgpu *v)
+{
+    struct vgpu_gtt *g = &v->gtt;
+    u64 run = 0, run_len = 0;
+    u32 wd, b;
+
+    for (wd = g->written_lo / 64; wd * 64 < g->written_hi; wd++) {
+        u64 bits = g->written[wd];
+
+        g->written[wd] = 0;
+        for (b = 0; bits; b++, bits >>= 1) {
+            u32 i = wd * 64 + b;
+            u64 frame;
+
+            if (!(bits & 1))
+                continue;
+            if (!g->va[i])
+                continue;   /* dropped meanwhile: drop_entry reported its frame */
+            frame = g->mapped_addr[i];
+            if (run_len && frame == run + run_len) {
+                run_len += VGPU_PAGE_SIZE;
+                continue;
+            }
+            if (run_len)
+                v->ops->mark_dirty(v->host, run, run_len);
+            run = frame;
+            run_len = VGPU_PAGE_SIZE;
+        }
+    }
+    if (run_len)
+        v->ops->mark_dirty(v->host, run, run_len);
+    g->written_lo = ~0u;
+    g->written_hi = 0;
+}
+
+void vgpu_dirty_slice(struct vgpu *v, const struct vgpu_workload *w, u32 from,
+                      const struct pgpu_exec_result *res)
+{
+    u32 pos = from, end = w->pos;
+
+    if (!v->ops->mark_dirty || !v->gtt.written)
+        return;
+    /* The command at w->pos ran partly if the engine faulted in it or was
+     * preempted between its rows. */
+    if (end < w->len && (res->status == PGPU_EXEC_FAULT || w->row))
+        end += 1 + RGPU_CMD_LEN(w->dwords[end]);
+    while (pos < end && pos < w->len) {
+        const u32 *c = &w->dwords[pos];
+        u32 n = 1 + RGPU_CMD_LEN(c[0]);
+
+        if (pos + n > w->len)
+            break;
+        mark_command(v, w, c);
+        pos += n;
+    }
+    report(v);
+}
+
+/* A shadow entry is dropped while an engine may still be writing through
+ * the pointer it translated before: the frame may be written after the
+ * slice's report can see it, so report it now. */
+void vgpu_dirty_dropped(struct vgpu *v, u32 i)
+{
+    struct vgpu_gtt *g = &v->gtt;
+
+    if (v->ops->mark_dirty && g->va[i] &&
+        vgpu_sched_running(v->parent->sched, v, RGPU_NUM_ENGINES))
+        v->ops->mark_dirty(v->host, g->mapped_addr[i], VGPU_PAGE_SIZE);
+}
