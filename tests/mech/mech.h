@@ -26,6 +26,7 @@ void register_sched_tests(void);
 void register_irq_mech_tests(void);
 void register_display_tests(void);
 void register_threaded_tests(void);
+void register_spec_tests(void);
 
 /* Suite registration shorthands: tests/common/cunit_main.h. */
 #define MECH_SUITE CUNIT_SUITE

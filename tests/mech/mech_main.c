@@ -281,6 +281,7 @@ static void register_all(void)
     register_irq_mech_tests();
     register_display_tests();
     register_threaded_tests();
+    register_spec_tests();
 }
 
 int main(int argc, char **argv)
