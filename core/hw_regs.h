@@ -34,7 +34,7 @@
 #define RGPU_REG_ID             0x0000  /* RO: RGPU_ID_VALUE */
 #define RGPU_ID_VALUE           0x55504752u     /* the bytes "RGPU" in memory order */
 #define RGPU_REG_VERSION        0x0004  /* RO: major << 16 | minor */
-#define RGPU_VERSION_VALUE      0x00010000u
+#define RGPU_VERSION_VALUE      0x00010001u     /* docs/hw-spec.md version 1.1 */
 #define RGPU_REG_SCRATCH(n)     (0x0010 + 4 * (n))      /* n = 0..3, RW */
 #define RGPU_REG_TIMESTAMP      0x0020  /* RO 64-bit: ns since the vGPU's last reset */
 
