@@ -117,8 +117,8 @@ static bool attack_raw(struct attacker *a, u32 e, const u32 *dw, u32 n, u32 want
 }
 
 /* ------------------------------------------------------------ the attacks */
-/* PTEs naming frames beyond guest memory: the device keeps them, invalid,
- * and work touching them faults. */
+/* PTEs naming frames beyond guest memory: the device keeps their address,
+ * reads them back invalid, and work touching them is rejected. */
 static bool atk_unmapped_frame(struct attacker *a)
 {
     struct scn *s = a->s;
@@ -135,7 +135,9 @@ static bool atk_unmapped_frame(struct attacker *a)
     rc = rgpu_gtt_write_batch(d, p >> 12, &pte, 1, &applied);
     SCN_CHECK(s, rc == -EIO && applied == 1,
               "batched PTE to a frame outside memory: rc %d applied %u", rc, applied);
-    SCN_CHECK(s, rgpu_gtt_read_pte(d, p >> 12) == pte, "PTE read back 0x%llx",
+    /* hw-spec §2.2: the valid bit reads 1 only while the page is mapped. */
+    SCN_CHECK(s, rgpu_gtt_read_pte(d, p >> 12) == (pte & ~RGPU_PTE_VALID),
+              "PTE read back 0x%llx (want the address, valid clear)",
               (unsigned long long)rgpu_gtt_read_pte(d, p >> 12));
     rgpu_gtt_write_pte(d, q >> 12, (s->beyond_ram + 0x5000) | RGPU_PTE_VALID);
     if (scn_stats(s, &s1))
