@@ -80,8 +80,6 @@ void vgpu_cfg_init(struct vgpu *v)
     vgpu_cfg_set(v, PCI_CFG_HEADER_TYPE, 1, 0x00);
 
     init_bar(v, 0, RGPU_BAR0_SIZE, false);
-    if (v->parent->cfg.bar2_size)
-        init_bar(v, 2, v->parent->cfg.bar2_size, true);
 
     vgpu_cfg_set(v, PCI_CFG_SUBSYS_VENDOR, 2, RGPU_PCI_SUBSYS_VENDOR);
     vgpu_cfg_set(v, PCI_CFG_SUBSYS_ID, 2, RGPU_PCI_SUBSYS_ID);

@@ -28,7 +28,6 @@
 #define RGPU_PVINFO_SIZE        0x00001000u
 #define RGPU_GTT_BASE           0x00800000u     /* global GTT window: 8-byte PTEs */
 #define RGPU_GTT_SIZE           0x00800000u     /* 1 Mi PTEs = 4 GiB of graphics memory */
-#define RGPU_BAR2_DEFAULT_SIZE  0x10000000ull   /* 256 MiB aperture, 64-bit prefetchable */
 
 /* ---- registers (offsets in BAR0) --------------------------------------- */
 #define RGPU_REG_ID             0x0000  /* RO: RGPU_ID_VALUE */
@@ -154,11 +153,10 @@
 #define RGPU_PVINFO_MAGIC       0x00    /* u32 RGPU_PVINFO_MAGIC_VALUE */
 #define RGPU_PVINFO_MAGIC_VALUE 0x56504752u     /* the bytes "RGPV" */
 #define RGPU_PVINFO_VERSION     0x04    /* u32 major << 16 | minor */
-#define RGPU_PVINFO_VERSION_VALUE 0x00010000u
+#define RGPU_PVINFO_VERSION_VALUE 0x00010001u   /* 1.1: 0x18-0x1f reserved (were fences) */
 #define RGPU_PVINFO_GM_BASE     0x08    /* u64 graphics address of this vGPU's slice */
 #define RGPU_PVINFO_GM_SIZE     0x10    /* u64 bytes */
-#define RGPU_PVINFO_FENCE_BASE  0x18    /* u32 */
-#define RGPU_PVINFO_FENCE_COUNT 0x1c    /* u32 */
+/* 0x18-0x1f: reserved, read 0 (version 1.0 named fence registers there) */
 #define RGPU_PVINFO_CAPS        0x20    /* u32 RGPU_PVCAP_* */
 #define RGPU_PVINFO_VGPU_ID     0x24    /* u32 */
 #define RGPU_PVINFO_MAX_WIDTH   0x28    /* u32 pixels */

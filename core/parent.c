@@ -2,7 +2,7 @@
  * parent.c - one physical GPU and the partitioning of its resources
  * among vGPU instances (the mdev "parent").
  *
- * Graphics memory and fences are handed out as naturally aligned runs, as
+ * Graphics memory is handed out as naturally aligned runs, as
  * a buddy allocator would: a slice of k granules starts at a multiple of k.
  * With every type a power-of-two fraction of the GPU this never fragments,
  * and available_instances is an exact count of free aligned runs.
@@ -67,9 +67,7 @@ int vgpu_parent_create(const struct vgpu_parent_config *cfg, struct vgpu_parent 
     if (cfg->gm_size < chunk || cfg->gm_size % chunk || cfg->gm_size / chunk > 4096 ||
         cfg->gm_size > (u64)(RGPU_GTT_SIZE / 8) << VGPU_PAGE_SHIFT ||
         cfg->gm_size > (u64)pgpu->gtt_entries << PGPU_PAGE_SHIFT ||
-        !cfg->fences || cfg->fences > 4096 || !cfg->weight_budget ||
-        !cfg->display_pipes || cfg->display_pipes > 256 ||
-        (cfg->bar2_size && (!OS_IS_POW2(cfg->bar2_size) || cfg->bar2_size < VGPU_PAGE_SIZE))) {
+        !cfg->weight_budget || !cfg->display_pipes || cfg->display_pipes > 256) {
         os_err("parent %s: invalid resource configuration", cfg->name ? cfg->name : "?");
         rc = -EINVAL;
         goto fail_pgpu;
@@ -87,9 +85,8 @@ int vgpu_parent_create(const struct vgpu_parent_config *cfg, struct vgpu_parent 
     p->next_id = 1;
     p->lock = os_mutex_create();
     p->chunk_used = os_alloc(p->nr_chunks);
-    p->fence_used = os_alloc(cfg->fences);
     p->pipe_owner = os_alloc(cfg->display_pipes * sizeof(u32));
-    if (!p->lock || !p->chunk_used || !p->fence_used || !p->pipe_owner)
+    if (!p->lock || !p->chunk_used || !p->pipe_owner)
         goto fail;
     if (!p->cfg.slice_ns)
         p->cfg.slice_ns = 1000000ull;
@@ -105,9 +102,9 @@ int vgpu_parent_create(const struct vgpu_parent_config *cfg, struct vgpu_parent 
     rc = vgpu_display_start(p);
     if (rc)
         goto fail;
-    os_info("parent %s: %llu MiB graphics memory, %u fences, weight budget %u, %u pipes",
-            p->cfg.name, (unsigned long long)(cfg->gm_size >> 20), cfg->fences,
-            cfg->weight_budget, cfg->display_pipes);
+    os_info("parent %s: %llu MiB graphics memory, weight budget %u, %u pipes",
+            p->cfg.name, (unsigned long long)(cfg->gm_size >> 20), cfg->weight_budget,
+            cfg->display_pipes);
     *out = p;
     return 0;
 
@@ -116,7 +113,6 @@ fail:
     vgpu_sched_destroy(p->sched);
     vgpu_mmio_table_free(&p->mmio);
     os_free(p->pipe_owner);
-    os_free(p->fence_used);
     os_free(p->chunk_used);
     os_mutex_destroy(p->lock);
     os_free(p);
@@ -145,7 +141,6 @@ int vgpu_parent_destroy(struct vgpu_parent *p)
     p->pgpu->ops->destroy(p->pgpu);
     vgpu_mmio_table_free(&p->mmio);
     os_free(p->pipe_owner);
-    os_free(p->fence_used);
     os_free(p->chunk_used);
     os_mutex_destroy(p->lock);
     os_free(p);
@@ -197,7 +192,6 @@ static u32 available_locked(const struct vgpu_parent *p, const struct vgpu_type 
 
     OS_ASSERT_HELD(p->lock);
     n = count_free_runs(p->chunk_used, p->nr_chunks, type_chunks(p, t));
-    n = OS_MIN(n, count_free_runs(p->fence_used, p->cfg.fences, t->fences));
     if (t->weight)
         n = OS_MIN(n, (p->cfg.weight_budget - p->weight_used) / t->weight);
     return OS_MIN(n, free_pipes(p));
@@ -217,17 +211,13 @@ unsigned int vgpu_type_available_instances(struct vgpu_parent *p, const struct v
 
 void vgpu_parent_usage(struct vgpu_parent *p, struct vgpu_parent_usage *out)
 {
-    u32 i, chunks_free = 0, fences_free = 0;
+    u32 i, chunks_free = 0;
 
     os_mutex_lock(p->lock);
     for (i = 0; i < p->nr_chunks; i++)
         chunks_free += !p->chunk_used[i];
-    for (i = 0; i < p->cfg.fences; i++)
-        fences_free += !p->fence_used[i];
     out->gm_total = p->cfg.gm_size;
     out->gm_free = chunks_free * p->gm_chunk;
-    out->fences_total = p->cfg.fences;
-    out->fences_free = fences_free;
     out->weight_total = p->cfg.weight_budget;
     out->weight_free = p->cfg.weight_budget - p->weight_used;
     out->pipes_total = p->cfg.display_pipes;
@@ -239,11 +229,11 @@ void vgpu_parent_usage(struct vgpu_parent *p, struct vgpu_parent_usage *out)
 /*
  * Reserve everything a type needs in one step under the parent lock, so
  * two concurrent creates can never both take the last slice.  Fills the
- * vGPU's gm/fence/pipe fields.
+ * vGPU's gm/pipe fields.
  */
 int vgpu_parent_reserve(struct vgpu_parent *p, struct vgpu *v, const struct vgpu_type *t)
 {
-    long chunk, fence;
+    long chunk;
     u32 pipe;
 
     OS_ASSERT_HELD(p->lock);
@@ -258,11 +248,6 @@ int vgpu_parent_reserve(struct vgpu_parent *p, struct vgpu *v, const struct vgpu
                t->name, (unsigned long long)(t->gm_size >> 20));
         return -ENOSPC;
     }
-    fence = find_free_run(p->fence_used, p->cfg.fences, t->fences);
-    if (fence < 0) {
-        os_err("%s: no free fences for type %s (needs %u)", p->cfg.name, t->name, t->fences);
-        return -ENOSPC;
-    }
     for (pipe = 0; pipe < p->cfg.display_pipes; pipe++)
         if (!p->pipe_owner[pipe])
             break;
@@ -272,14 +257,11 @@ int vgpu_parent_reserve(struct vgpu_parent *p, struct vgpu *v, const struct vgpu
     }
 
     mark_run(p->chunk_used, (u32)chunk, type_chunks(p, t), 1);
-    mark_run(p->fence_used, (u32)fence, t->fences, 1);
     p->weight_used += t->weight;
     v->weight = t->weight;
     p->pipe_owner[pipe] = v->id;
     v->gm_base = (u64)chunk * p->gm_chunk;
     v->gm_size = t->gm_size;
-    v->fence_base = (u32)fence;
-    v->fence_count = t->fences;
     v->pipe = pipe;
     return 0;
 }
@@ -288,7 +270,6 @@ void vgpu_parent_release(struct vgpu_parent *p, struct vgpu *v)
 {
     OS_ASSERT_HELD(p->lock);
     mark_run(p->chunk_used, (u32)(v->gm_base / p->gm_chunk), (u32)(v->gm_size / p->gm_chunk), 0);
-    mark_run(p->fence_used, v->fence_base, v->fence_count, 0);
     p->weight_used -= v->weight;
     p->pipe_owner[v->pipe] = 0;
 }

@@ -57,10 +57,9 @@ long vgpu_region_read(struct vgpu *v, u32 index, u64 offset, void *buf, size_t l
     if (index == VGPU_REGION_CONFIG) {
         v->stat_cfg_traps++;
         vgpu_cfg_read(v, (u32)offset, buf, (u32)len);
-    } else if (index == VGPU_REGION_BAR0) {
-        le_store(buf, (u32)len, vgpu_mmio_read(v, (u32)offset, (u32)len));
     } else {
-        memset(buf, 0, len);    /* BAR2 aperture: see docs/device-api.md */
+        /* BAR0: the only other region with a size (check_access). */
+        le_store(buf, (u32)len, vgpu_mmio_read(v, (u32)offset, (u32)len));
     }
     os_mutex_unlock(v->lock);
     return (long)len;
@@ -76,7 +75,7 @@ long vgpu_region_write(struct vgpu *v, u32 index, u64 offset, const void *buf, s
     if (index == VGPU_REGION_CONFIG) {
         v->stat_cfg_traps++;
         vgpu_cfg_write(v, (u32)offset, buf, (u32)len);
-    } else if (index == VGPU_REGION_BAR0) {
+    } else {
         vgpu_mmio_write(v, (u32)offset, (u32)len, le_load(buf, (u32)len));
     }
     os_mutex_unlock(v->lock);

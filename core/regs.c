@@ -117,8 +117,6 @@ static u64 pvinfo_read(struct vgpu *v, u32 offset, u32 len)
     le32_store(page + RGPU_PVINFO_VERSION, RGPU_PVINFO_VERSION_VALUE);
     le64_store(page + RGPU_PVINFO_GM_BASE, v->gm_base);
     le64_store(page + RGPU_PVINFO_GM_SIZE, v->gm_size);
-    le32_store(page + RGPU_PVINFO_FENCE_BASE, v->fence_base);
-    le32_store(page + RGPU_PVINFO_FENCE_COUNT, v->fence_count);
     le32_store(page + RGPU_PVINFO_CAPS, RGPU_PVCAP_BALLOON | RGPU_PVCAP_GTT_BATCH | RGPU_PVCAP_TRACK);
     le32_store(page + RGPU_PVINFO_VGPU_ID, v->id);
     le32_store(page + RGPU_PVINFO_MAX_WIDTH, v->type->max_width);

@@ -3,7 +3,7 @@
  *
  * Modelled on GVT-g's GVTg_V5_{8,4,2,1}: the suffix is how many instances
  * of the type fit on one reference GPU.  Every type consumes the same
- * fraction of each resource (graphics memory, fences, engine weight), so a
+ * fraction of each resource (graphics memory, engine weight), so a
  * mix of types packs exactly; display pipes are one per instance.
  */
 #include "vgpu_priv.h"
@@ -11,16 +11,16 @@
 #define MiB (1024ull * 1024ull)
 
 const struct vgpu_type vgpu_types[] = {
-    { "refgpu-16", "1/16 of a reference GPU: 128 MiB graphics memory, 2 fences, weight 1, up to 1024x768",
-      128 * MiB, 2, 1, 1024, 768 },
-    { "refgpu-8", "1/8 of a reference GPU: 256 MiB graphics memory, 4 fences, weight 2, up to 1920x1080",
-      256 * MiB, 4, 2, 1920, 1080 },
-    { "refgpu-4", "1/4 of a reference GPU: 512 MiB graphics memory, 8 fences, weight 4, up to 1920x1200",
-      512 * MiB, 8, 4, 1920, 1200 },
-    { "refgpu-2", "1/2 of a reference GPU: 1 GiB graphics memory, 16 fences, weight 8, up to 2560x1600",
-      1024 * MiB, 16, 8, 2560, 1600 },
-    { "refgpu-1", "a whole reference GPU: 2 GiB graphics memory, 32 fences, weight 16, up to 3840x2160",
-      2048 * MiB, 32, 16, 3840, 2160 },
+    { "refgpu-16", "1/16 of a reference GPU: 128 MiB graphics memory, weight 1, up to 1024x768",
+      128 * MiB, 1, 1024, 768 },
+    { "refgpu-8", "1/8 of a reference GPU: 256 MiB graphics memory, weight 2, up to 1920x1080",
+      256 * MiB, 2, 1920, 1080 },
+    { "refgpu-4", "1/4 of a reference GPU: 512 MiB graphics memory, weight 4, up to 1920x1200",
+      512 * MiB, 4, 1920, 1200 },
+    { "refgpu-2", "1/2 of a reference GPU: 1 GiB graphics memory, weight 8, up to 2560x1600",
+      1024 * MiB, 8, 2560, 1600 },
+    { "refgpu-1", "a whole reference GPU: 2 GiB graphics memory, weight 16, up to 3840x2160",
+      2048 * MiB, 16, 3840, 2160 },
 };
 const unsigned int vgpu_nr_types = OS_ARRAY_SIZE(vgpu_types);
 
@@ -51,8 +51,6 @@ void vgpu_parent_default_config(struct vgpu_parent_config *cfg)
     memset(cfg, 0, sizeof(*cfg));
     cfg->name = "rgpu0";
     cfg->gm_size = 2048 * MiB;
-    cfg->fences = 32;
     cfg->weight_budget = 16;
     cfg->display_pipes = 16;
-    cfg->bar2_size = 0;     /* the aperture BAR arrives with the GTT (docs/pci-function.md) */
 }

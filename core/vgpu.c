@@ -140,9 +140,9 @@ int vgpu_create(struct vgpu_parent *p, const char *type_name, const char *uuid,
     p->nr_instances++;
     os_mutex_unlock(p->lock);
 
-    os_info("%s: created vGPU %s type %s: gm 0x%llx+0x%llx fences %u+%u pipe %u", p->cfg.name,
+    os_info("%s: created vGPU %s type %s: gm 0x%llx+0x%llx pipe %u", p->cfg.name,
             ustr, t->name, (unsigned long long)v->gm_base, (unsigned long long)v->gm_size,
-            v->fence_base, v->fence_count, v->pipe);
+            v->pipe);
     *out = v;
     return 0;
 
@@ -218,8 +218,6 @@ struct vgpu_parent *vgpu_get_parent(const struct vgpu *v) { return v->parent; }
 unsigned int vgpu_get_id(const struct vgpu *v) { return v->id; }
 u64 vgpu_gm_base(const struct vgpu *v) { return v->gm_base; }
 u64 vgpu_gm_size(const struct vgpu *v) { return v->gm_size; }
-u32 vgpu_fence_base(const struct vgpu *v) { return v->fence_base; }
-u32 vgpu_fence_count(const struct vgpu *v) { return v->fence_count; }
 u32 vgpu_display_pipe(const struct vgpu *v) { return v->pipe; }
 void *vgpu_host(const struct vgpu *v) { return v->host; }
 

@@ -36,7 +36,6 @@ struct vgpu_type {
     const char *name;           /* sysfs-safe, e.g. "refgpu-4" */
     const char *description;
     u64 gm_size;                /* graphics memory slice, bytes */
-    u32 fences;
     u32 weight;                 /* scheduling weight = share of engine time */
     u32 max_width, max_height;  /* largest display mode */
 };
@@ -52,10 +51,8 @@ struct vgpu_parent_config {
      * destroys it with itself. */
     struct pgpu *pgpu;
     u64 gm_size;                /* graphics memory shared by all vGPUs: at most the pgpu's */
-    u32 fences;
     u32 weight_budget;          /* sum of the weights of all instances */
     u32 display_pipes;          /* one per instance */
-    u64 bar2_size;              /* aperture BAR; 0 = no second BAR */
     u64 slice_ns;               /* scheduler time slice (default 1 ms) */
     u64 watchdog_ns;            /* a workload running longer is reset (default 2 s) */
     /* Tests: no scheduler or vblank threads; drive them with
@@ -88,7 +85,6 @@ unsigned int vgpu_type_available_instances(struct vgpu_parent *p, const struct v
 
 struct vgpu_parent_usage {
     u64 gm_total, gm_free;
-    u32 fences_total, fences_free;
     u32 weight_total, weight_free;
     u32 pipes_total, pipes_free;
     u32 instances;
@@ -117,8 +113,6 @@ struct vgpu_parent *vgpu_get_parent(const struct vgpu *v);
 unsigned int vgpu_get_id(const struct vgpu *v);            /* 1.., unique per parent */
 u64 vgpu_gm_base(const struct vgpu *v);                    /* graphics address of the slice */
 u64 vgpu_gm_size(const struct vgpu *v);
-u32 vgpu_fence_base(const struct vgpu *v);
-u32 vgpu_fence_count(const struct vgpu *v);
 u32 vgpu_display_pipe(const struct vgpu *v);
 void *vgpu_host(const struct vgpu *v);
 

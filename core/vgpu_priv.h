@@ -292,7 +292,6 @@ struct vgpu_parent {
     u64 gm_chunk;               /* allocation granule: the smallest type slice */
     u32 nr_chunks;
     u8 *chunk_used;             /* nr_chunks flags */
-    u8 *fence_used;             /* fences are handed out in contiguous runs */
     u32 weight_used;
     u32 *pipe_owner;            /* pipe -> vgpu id, 0 = free */
     struct vgpu *instances;     /* singly linked, creation order */
@@ -318,7 +317,6 @@ struct vgpu {
     struct os_mutex *lock;      /* device state: config, registers, IRQs */
 
     u64 gm_base, gm_size;
-    u32 fence_base, fence_count;
     u32 pipe;
 
     struct vgpu_cfg cfg;

@@ -180,9 +180,9 @@ static char *cmd_types(struct backend *be)
         jb_str(&b, t->name);
         jb_raw(&b, ",\"description\":");
         jb_str(&b, t->description);
-        jb_fmt(&b, ",\"gm_mb\":%llu,\"fences\":%u,\"weight\":%u,\"max_width\":%u,"
+        jb_fmt(&b, ",\"gm_mb\":%llu,\"weight\":%u,\"max_width\":%u,"
                "\"max_height\":%u,\"available_instances\":%u}",
-               (unsigned long long)(t->gm_size >> 20), t->fences, t->weight, t->max_width,
+               (unsigned long long)(t->gm_size >> 20), t->weight, t->max_width,
                t->max_height, vgpu_type_available_instances(be->parent, t));
     }
     jb_raw(&b, "]}\n");

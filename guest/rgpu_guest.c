@@ -155,8 +155,6 @@ int rgpu_open(const struct rgpu_platform *plat, struct rgpu_dev **out)
     i->gm_base = read64(d, RGPU_PVINFO_BASE + RGPU_PVINFO_GM_BASE);
     i->gm_size = read64(d, RGPU_PVINFO_BASE + RGPU_PVINFO_GM_SIZE);
     i->gm_total = read64(d, RGPU_PVINFO_BASE + RGPU_PVINFO_GM_TOTAL);
-    i->fence_base = rgpu_read(d, RGPU_PVINFO_BASE + RGPU_PVINFO_FENCE_BASE);
-    i->fence_count = rgpu_read(d, RGPU_PVINFO_BASE + RGPU_PVINFO_FENCE_COUNT);
     i->caps = rgpu_read(d, RGPU_PVINFO_BASE + RGPU_PVINFO_CAPS);
     i->vgpu_id = rgpu_read(d, RGPU_PVINFO_BASE + RGPU_PVINFO_VGPU_ID);
     i->max_width = rgpu_read(d, RGPU_PVINFO_BASE + RGPU_PVINFO_MAX_WIDTH);

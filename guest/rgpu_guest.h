@@ -62,7 +62,6 @@ struct rgpu_info {
     u32 vgpu_id;
     u64 gm_base, gm_size;       /* this vGPU's graphics-memory slice */
     u64 gm_total;
-    u32 fence_base, fence_count;
     u32 max_width, max_height;
 };
 

@@ -74,7 +74,7 @@ struct scenario {
  * with them, whatever --scenario says. */
 static const struct scenario scenarios[] = {
     { "probe", vg_scn_probe, "find 1234:6770, map BAR0, identify the device (setup)" },
-    { "pvinfo", scn_pvinfo, "PV info page: the slice, fences, capabilities" },
+    { "pvinfo", scn_pvinfo, "PV info page: the slice, capabilities, reserved words" },
     { "map", scn_map, "rings and status pages; BOs mapped by batched and window GTT updates (setup)" },
     { "fill", scn_fill, "COLOR_FILL rectangles of 8/16/32 bpp, odd pitches, both engines" },
     { "copy", scn_copy, "SRC_COPY of each bpp, window- and batch-mapped BOs; the source unchanged" },

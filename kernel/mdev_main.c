@@ -115,11 +115,11 @@ static ssize_t usage_show(struct device *dev, struct device_attribute *attr, cha
 	struct vgpu_parent_usage u;
 
 	vgpu_parent_usage(p->core, &u);
-	return sysfs_emit(buf, "instances %u\ngm %llu/%llu MiB free\nfences %u/%u free\n"
+	return sysfs_emit(buf, "instances %u\ngm %llu/%llu MiB free\n"
 			  "weight %u/%u free\npipes %u/%u free\n", u.instances,
 			  (unsigned long long)(u.gm_free >> 20),
-			  (unsigned long long)(u.gm_total >> 20), u.fences_free, u.fences_total,
-			  u.weight_free, u.weight_total, u.pipes_free, u.pipes_total);
+			  (unsigned long long)(u.gm_total >> 20), u.weight_free, u.weight_total,
+			  u.pipes_free, u.pipes_total);
 }
 static DEVICE_ATTR_RO(usage);
 

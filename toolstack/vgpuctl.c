@@ -196,16 +196,15 @@ static void table_types(const struct json *r)
 {
     const struct json *a = json_get(r, "types");
 
-    printf("%-11s %8s %6s %6s %-10s %5s  %s\n", "TYPE", "GM(MiB)", "FENCES", "WEIGHT", "MAX-RES",
-           "AVAIL", "DESCRIPTION");
+    printf("%-11s %8s %6s %-10s %5s  %s\n", "TYPE", "GM(MiB)", "WEIGHT", "MAX-RES", "AVAIL",
+           "DESCRIPTION");
     for (size_t i = 0; a && i < a->n; i++) {
         const struct json *t = a->items[i];
         char res[24];
 
         snprintf(res, sizeof(res), "%.0fx%.0f", num(t, "max_width"), num(t, "max_height"));
-        printf("%-11s %8.0f %6.0f %6.0f %-10s %5.0f  %s\n", str(t, "name"), num(t, "gm_mb"),
-               num(t, "fences"), num(t, "weight"), res, num(t, "available_instances"),
-               str(t, "description"));
+        printf("%-11s %8.0f %6.0f %-10s %5.0f  %s\n", str(t, "name"), num(t, "gm_mb"),
+               num(t, "weight"), res, num(t, "available_instances"), str(t, "description"));
     }
 }
 

@@ -16,10 +16,13 @@ bool scn_pvinfo(struct scn *s)
               "slice 0x%llx+0x%llx of 0x%llx", (unsigned long long)i->gm_base,
               (unsigned long long)i->gm_size, (unsigned long long)i->gm_total);
     SCN_CHECK(s, i->caps & RGPU_PVCAP_TRACK, "caps 0x%x lack TRACK", i->caps);
-    scn_note(s, "pv=0x%x caps=0x%x vgpu=%u gm=0x%llx+%lluMiB of %lluMiB fences=%u+%u max=%ux%u",
+    /* hw-spec 1.1 §2.3: 0x18-0x1f are reserved (1.0 named fences there). */
+    SCN_CHECK(s, !rgpu_read(s->dev, RGPU_PVINFO_BASE + 0x18) &&
+              !rgpu_read(s->dev, RGPU_PVINFO_BASE + 0x1c), "PV info 0x18-0x1f not 0");
+    scn_note(s, "pv=0x%x caps=0x%x vgpu=%u gm=0x%llx+%lluMiB of %lluMiB max=%ux%u",
              i->pv_version, i->caps, i->vgpu_id, (unsigned long long)i->gm_base,
              (unsigned long long)(i->gm_size >> 20), (unsigned long long)(i->gm_total >> 20),
-             i->fence_base, i->fence_count, i->max_width, i->max_height);
+             i->max_width, i->max_height);
     return true;
 }
 

@@ -272,7 +272,7 @@ struct scenario {
 };
 
 static const struct scenario scenarios[] = {
-    { "pvinfo", scn_pvinfo, NULL, false, "PV info page: the slice, fences, capabilities" },
+    { "pvinfo", scn_pvinfo, NULL, false, "PV info page: the slice, capabilities, reserved words" },
     { "map", scn_map, NULL, false, "BOs mapped by batched and window GTT updates, PTEs read back" },
     { "fill", scn_fill, NULL, false, "COLOR_FILL rectangles of 8/16/32 bpp, pitch > width, both engines" },
     { "copy", scn_copy, NULL, false, "SRC_COPY of each bpp between BOs mapped by window and batch" },

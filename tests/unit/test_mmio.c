@@ -261,9 +261,8 @@ static void test_pvinfo(void)
     CU_ASSERT_EQUAL(bar0_rd(v, pv + RGPU_PVINFO_GM_BASE, 8), vgpu_gm_base(v));
     CU_ASSERT_EQUAL(bar0_rd(v, pv + RGPU_PVINFO_GM_SIZE, 8), vgpu_gm_size(v));
     CU_ASSERT_EQUAL(bar0_rd(v, pv + RGPU_PVINFO_GM_SIZE, 8), 512ull << 20);
-    CU_ASSERT_EQUAL(bar0_rd(v, pv + RGPU_PVINFO_FENCE_BASE, 4), vgpu_fence_base(v));
-    CU_ASSERT_EQUAL(bar0_rd(v, pv + RGPU_PVINFO_FENCE_COUNT, 4), vgpu_fence_count(v));
-    CU_ASSERT_EQUAL(bar0_rd(v, pv + RGPU_PVINFO_FENCE_COUNT, 4), 8);
+    /* 0x18-0x1f: reserved since PV info 1.1 (1.0 named fences there). */
+    CU_ASSERT_EQUAL(bar0_rd(v, pv + 0x18, 8), 0);
     CU_ASSERT_EQUAL(bar0_rd(v, pv + RGPU_PVINFO_CAPS, 4), RGPU_PVCAP_BALLOON | RGPU_PVCAP_GTT_BATCH | RGPU_PVCAP_TRACK);
     CU_ASSERT_EQUAL(bar0_rd(v, pv + RGPU_PVINFO_VGPU_ID, 4), vgpu_get_id(v));
     CU_ASSERT_EQUAL(bar0_rd(v, pv + RGPU_PVINFO_MAX_WIDTH, 4), vgpu_get_type(v)->max_width);
@@ -291,7 +290,7 @@ static void test_pvinfo_second_vgpu(void)
     CU_ASSERT_NOT_EQUAL(bar0_rd(w, pv + RGPU_PVINFO_GM_BASE, 8),
                         bar0_rd(fx.vgpu, pv + RGPU_PVINFO_GM_BASE, 8));
     CU_ASSERT_EQUAL(bar0_rd(w, pv + RGPU_PVINFO_GM_SIZE, 8), 256ull << 20);
-    CU_ASSERT_EQUAL(bar0_rd(w, pv + RGPU_PVINFO_FENCE_BASE, 4), vgpu_fence_base(w));
+    CU_ASSERT_EQUAL(bar0_rd(w, pv + 0x18, 8), 0);
     CU_ASSERT_EQUAL(bar0_rd(w, pv + RGPU_PVINFO_VGPU_ID, 4), vgpu_get_id(w));
     CU_ASSERT_EQUAL(bar0_rd(w, pv + RGPU_PVINFO_MAX_WIDTH, 4), 1920);
     vgpu_destroy(w);

@@ -64,7 +64,6 @@ static int create_n(struct tfix *f, const char *type, unsigned int n, struct vgp
 static bool usage_equal(const struct vgpu_parent_usage *a, const struct vgpu_parent_usage *b)
 {
     return a->gm_total == b->gm_total && a->gm_free == b->gm_free &&
-           a->fences_total == b->fences_total && a->fences_free == b->fences_free &&
            a->weight_total == b->weight_total && a->weight_free == b->weight_free &&
            a->pipes_total == b->pipes_total && a->pipes_free == b->pipes_free &&
            a->instances == b->instances;
@@ -111,7 +110,6 @@ static void test_type_table(void)
         frac = type_fraction(t);
         CU_ASSERT(frac >= 1);
         CU_ASSERT_EQUAL(t->gm_size * frac, cfg.gm_size);
-        CU_ASSERT_EQUAL(t->fences * frac, cfg.fences);
         CU_ASSERT_EQUAL(t->weight * frac, cfg.weight_budget);
         CU_ASSERT(t->max_width >= 1024 && t->max_height >= 768);
     }
@@ -210,8 +208,6 @@ static void test_mixed_packing(void)
     CU_ASSERT_EQUAL(vgpu_gm_base(big), 0);
     CU_ASSERT_EQUAL(vgpu_gm_base(a), 1024 * MiB);
     CU_ASSERT_EQUAL(vgpu_gm_base(b), 1536 * MiB);
-    CU_ASSERT_EQUAL(vgpu_fence_base(a), 16);
-    CU_ASSERT_EQUAL(vgpu_fence_base(b), 24);
 
     /* A smaller mix: 4 + 8 + 16 leaves one 16-slot and one aligned half. */
     vgpu_destroy(big);
@@ -240,9 +236,7 @@ static void test_natural_alignment(void)
     CU_ASSERT_EQUAL_FATAL(create_n(&f, "refgpu-16", 2, &s1), 0);
     CU_ASSERT_EQUAL(vgpu_gm_base(s0), 0);
     CU_ASSERT_EQUAL(vgpu_gm_base(m), 256 * MiB);
-    CU_ASSERT_EQUAL(vgpu_fence_base(m), 4);
     CU_ASSERT_EQUAL(vgpu_gm_base(s1), 128 * MiB);
-    CU_ASSERT_EQUAL(vgpu_fence_base(s1), 2);
     tfix_teardown(&f);
 
     /* Fragmentation: every other small slice freed leaves half the GPU
@@ -385,9 +379,7 @@ static void test_lookup_and_list(void)
     CU_ASSERT_STRING_EQUAL(vgpu_get_type(v[0])->name, "refgpu-4");
     CU_ASSERT_STRING_EQUAL(vgpu_get_type(v[1])->name, "refgpu-16");
     CU_ASSERT_EQUAL(vgpu_gm_size(v[0]), 512 * MiB);
-    CU_ASSERT_EQUAL(vgpu_fence_count(v[0]), 8);
     CU_ASSERT_EQUAL(vgpu_gm_size(v[1]), 128 * MiB);
-    CU_ASSERT_EQUAL(vgpu_fence_count(v[1]), 2);
     make_uuid(text, 4);
     CU_ASSERT_EQUAL(vgpu_uuid_parse(text, &u), 0);
     CU_ASSERT_PTR_NULL(vgpu_lookup(f.p, &u));
@@ -441,8 +433,6 @@ static void test_usage_accounting(void)
     vgpu_parent_usage(f.p, &u);
     CU_ASSERT_EQUAL(u.gm_total, 2048 * MiB);
     CU_ASSERT_EQUAL(u.gm_free, 2048 * MiB);
-    CU_ASSERT_EQUAL(u.fences_total, 32);
-    CU_ASSERT_EQUAL(u.fences_free, 32);
     CU_ASSERT_EQUAL(u.weight_total, 16);
     CU_ASSERT_EQUAL(u.weight_free, 16);
     CU_ASSERT_EQUAL(u.pipes_total, 16);
@@ -453,7 +443,6 @@ static void test_usage_accounting(void)
     CU_ASSERT_EQUAL_FATAL(create_n(&f, "refgpu-16", 2, &b), 0);
     vgpu_parent_usage(f.p, &u);
     CU_ASSERT_EQUAL(u.gm_free, (2048 - 512 - 128) * MiB);
-    CU_ASSERT_EQUAL(u.fences_free, 32 - 8 - 2);
     CU_ASSERT_EQUAL(u.weight_free, 16 - 4 - 1);
     CU_ASSERT_EQUAL(u.pipes_free, 14);
     CU_ASSERT_EQUAL(u.instances, 2);
@@ -461,14 +450,12 @@ static void test_usage_accounting(void)
     vgpu_destroy(a);
     vgpu_parent_usage(f.p, &u);
     CU_ASSERT_EQUAL(u.gm_free, (2048 - 128) * MiB);
-    CU_ASSERT_EQUAL(u.fences_free, 30);
     CU_ASSERT_EQUAL(u.weight_free, 15);
     CU_ASSERT_EQUAL(u.pipes_free, 15);
     CU_ASSERT_EQUAL(u.instances, 1);
     vgpu_destroy(b);
     vgpu_parent_usage(f.p, &u);
     CU_ASSERT_EQUAL(u.gm_free, u.gm_total);
-    CU_ASSERT_EQUAL(u.fences_free, u.fences_total);
     CU_ASSERT_EQUAL(u.weight_free, u.weight_total);
     CU_ASSERT_EQUAL(u.pipes_free, u.pipes_total);
     CU_ASSERT_EQUAL(u.instances, 0);
@@ -494,16 +481,12 @@ static void test_slices_disjoint(void)
     CU_ASSERT_EQUAL(u.gm_free, 128 * MiB);
     for (i = 0; i < n; i++) {
         CU_ASSERT_EQUAL(vgpu_gm_size(v[i]), vgpu_get_type(v[i])->gm_size);
-        CU_ASSERT_EQUAL(vgpu_fence_count(v[i]), vgpu_get_type(v[i])->fences);
         CU_ASSERT(vgpu_gm_base(v[i]) + vgpu_gm_size(v[i]) <= u.gm_total);
-        CU_ASSERT(vgpu_fence_base(v[i]) + vgpu_fence_count(v[i]) <= u.fences_total);
         CU_ASSERT(vgpu_display_pipe(v[i]) < u.pipes_total);
         CU_ASSERT_EQUAL(vgpu_gm_base(v[i]) % vgpu_gm_size(v[i]), 0);
         for (j = 0; j < i; j++) {
             CU_ASSERT(vgpu_gm_base(v[i]) + vgpu_gm_size(v[i]) <= vgpu_gm_base(v[j]) ||
                       vgpu_gm_base(v[j]) + vgpu_gm_size(v[j]) <= vgpu_gm_base(v[i]));
-            CU_ASSERT(vgpu_fence_base(v[i]) + vgpu_fence_count(v[i]) <= vgpu_fence_base(v[j]) ||
-                      vgpu_fence_base(v[j]) + vgpu_fence_count(v[j]) <= vgpu_fence_base(v[i]));
             CU_ASSERT_NOT_EQUAL(vgpu_display_pipe(v[i]), vgpu_display_pipe(v[j]));
         }
     }
@@ -553,19 +536,11 @@ static void test_parent_config_validation(void)
     cfg.pgpu = pgpu_sw_create(cfg.gm_size);
     CU_ASSERT_EQUAL(vgpu_parent_create(&cfg, &p), -EINVAL);
     vgpu_parent_default_config(&cfg);
-    cfg.fences = 0;
-    cfg.pgpu = pgpu_sw_create(cfg.gm_size);
-    CU_ASSERT_EQUAL(vgpu_parent_create(&cfg, &p), -EINVAL);
-    vgpu_parent_default_config(&cfg);
     cfg.weight_budget = 0;
     cfg.pgpu = pgpu_sw_create(cfg.gm_size);
     CU_ASSERT_EQUAL(vgpu_parent_create(&cfg, &p), -EINVAL);
     vgpu_parent_default_config(&cfg);
     cfg.display_pipes = 0;
-    cfg.pgpu = pgpu_sw_create(cfg.gm_size);
-    CU_ASSERT_EQUAL(vgpu_parent_create(&cfg, &p), -EINVAL);
-    vgpu_parent_default_config(&cfg);
-    cfg.bar2_size = 3 * MiB;            /* not a power of two */
     cfg.pgpu = pgpu_sw_create(cfg.gm_size);
     CU_ASSERT_EQUAL(vgpu_parent_create(&cfg, &p), -EINVAL);
     vgpu_parent_default_config(&cfg);
@@ -593,13 +568,12 @@ static void test_small_parent_pipes_limit(void)
     vgpu_parent_default_config(&cfg);
     cfg.name = "small";
     cfg.gm_size = 512 * MiB;
-    cfg.fences = 8;
     cfg.weight_budget = 4;
     cfg.display_pipes = 2;
     cfg.pgpu = pgpu_sw_create(cfg.gm_size);
     CU_ASSERT_EQUAL_FATAL(vgpu_parent_create(&cfg, &f.p), 0);
     CU_ASSERT_EQUAL_FATAL(testhost_init(&f.h, 1u << 20), 0);
-    /* Memory, fences and weight would allow 4 small ones; pipes allow 2. */
+    /* Memory and weight would allow 4 small ones; pipes allow 2. */
     CU_ASSERT_EQUAL(avail(&f, "refgpu-16"), 2);
     CU_ASSERT_EQUAL(avail(&f, "refgpu-4"), 1);
     CU_ASSERT_EQUAL(avail(&f, "refgpu-2"), 0);
@@ -677,7 +651,6 @@ static void test_concurrent_create(void)
         vgpu_parent_usage(f.p, &u);
         CU_ASSERT_EQUAL(u.instances, 8);
         CU_ASSERT_EQUAL(u.gm_free, 0);
-        CU_ASSERT_EQUAL(u.fences_free, 0);
         CU_ASSERT_EQUAL(u.weight_free, 0);
         tfix_teardown(&f);
     }
