@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "scn.h"
+#include "le_bytes.h"
 
 void scn_reset(struct scn *s)
 {
@@ -134,8 +135,7 @@ void scn_ref_fill(u8 *img, u32 off, u32 pitch, u32 bpp, u32 w, u32 h, u32 color)
 
     for (u32 y = 0; y < h; y++)
         for (u32 x = 0; x < w; x++)
-            for (u32 b = 0; b < bytes; b++)
-                img[off + y * pitch + x * bytes + b] = (u8)(color >> (8 * b));
+            le_store(img + off + y * pitch + x * bytes, bytes, color);
 }
 
 void scn_ref_copy(u8 *dst, u32 doff, u32 dpitch, const u8 *src, u32 soff, u32 spitch, u32 bpp,

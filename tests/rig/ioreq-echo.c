@@ -37,6 +37,13 @@
 #include <time.h>
 #include <unistd.h>
 
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+#include "le_bytes.h"
+#include "pci_cfg.h"
+
 #define BAR0_SIZE 0x1000u
 #define MAX_VCPUS 64 /* one ioreq page holds 128; a test guest has a few */
 
@@ -74,40 +81,37 @@ static void die(const char *what)
 static void cfg_set(struct echo *e, unsigned int off, uint32_t val, unsigned int len,
                     uint32_t wmask)
 {
-    for (unsigned int i = 0; i < len; i++) {
-        e->cfg[off + i] = (uint8_t)(val >> (8 * i));
-        e->wmask[off + i] = (uint8_t)(wmask >> (8 * i));
-    }
+    le_store(e->cfg + off, len, val);
+    le_store(e->wmask + off, len, wmask);
 }
 
 static void cfg_init(struct echo *e)
 {
     memset(e->cfg, 0, sizeof(e->cfg));
     memset(e->wmask, 0, sizeof(e->wmask));
-    cfg_set(e, 0x00, 0x1234, 2, 0);             /* vendor */
-    cfg_set(e, 0x02, 0x6770, 2, 0);             /* device */
-    cfg_set(e, 0x04, 0, 2, 0x0007);             /* command: IO, MEM, master */
-    cfg_set(e, 0x08, 0x03800001, 4, 0);         /* class 03/80/00, rev 1 */
-    cfg_set(e, 0x10, 0, 4, ~(BAR0_SIZE - 1));   /* BAR0: mem32, 4 KiB */
-    cfg_set(e, 0x2c, 0x00011234, 4, 0);         /* subsystem */
-    cfg_set(e, 0x3c, 0, 1, 0xff);               /* interrupt line (scratch) */
+    cfg_set(e, PCI_CFG_VENDOR_ID, 0x1234, 2, 0);
+    cfg_set(e, PCI_CFG_DEVICE_ID, 0x6770, 2, 0);
+    cfg_set(e, PCI_CFG_COMMAND, 0, 2,
+            PCI_CFG_COMMAND_IO | PCI_CFG_COMMAND_MEMORY | PCI_CFG_COMMAND_MASTER);
+    cfg_set(e, PCI_CFG_REVISION_ID, 0x03800001, 4, 0);  /* class 03/80/00, rev 1 */
+    cfg_set(e, PCI_CFG_BAR(0), 0, 4, ~(BAR0_SIZE - 1)); /* mem32, 4 KiB */
+    cfg_set(e, PCI_CFG_SUBSYS_VENDOR, 0x00011234, 4, 0);
+    cfg_set(e, PCI_CFG_INTERRUPT_LINE, 0, 1, 0xff);     /* scratch */
 }
 
 static uint32_t cfg_read(const struct echo *e, unsigned int reg, unsigned int size)
 {
-    uint32_t v = 0;
-    for (unsigned int i = 0; i < size; i++)
-        if (reg + i < sizeof(e->cfg))
-            v |= (uint32_t)e->cfg[reg + i] << (8 * i);
-    return v;
+    unsigned int room = reg < sizeof(e->cfg) ? (unsigned int)sizeof(e->cfg) - reg : 0;
+
+    return room ? (uint32_t)le_load(e->cfg + reg, size < room ? size : room) : 0;
 }
 
 /* Claim BAR0's range while memory decoding is on and the BAR holds an
  * address; the all-ones pattern during BAR sizing is not an address. */
 static void bar_update(struct echo *e)
 {
-    uint32_t bar = cfg_read(e, 0x10, 4) & ~(BAR0_SIZE - 1);
-    int mem_on = cfg_read(e, 0x04, 2) & 0x2;
+    uint32_t bar = cfg_read(e, PCI_CFG_BAR(0), 4) & ~(BAR0_SIZE - 1);
+    int mem_on = cfg_read(e, PCI_CFG_COMMAND, 2) & PCI_CFG_COMMAND_MEMORY;
     uint64_t want = (mem_on && bar && bar != (uint32_t)~(BAR0_SIZE - 1)) ? bar : 0;
 
     if (want == e->bar_mapped)
