@@ -34,9 +34,9 @@ static void mark_span(struct vgpu *v, u32 addr, u32 len)
     g->written_hi = OS_MAX(g->written_hi, last + 1);
 }
 
-static void mark_rect(struct vgpu *v, u32 dst, u32 pitch, u32 bpp, u32 wh)
+static void mark_rect(struct vgpu *v, u32 dst, u32 pitch, u32 bpp, u32 size)
 {
-    u32 width = (wh & 0xffff) << bpp, height = wh >> 16, row;
+    u32 width = RGPU_WIDTH(size) << bpp, height = RGPU_HEIGHT(size), row;
     u32 last_page = ~0u;
 
     if (!width || !height)
@@ -57,14 +57,15 @@ static void mark_command(struct vgpu *v, const struct vgpu_workload *w, const u3
 {
     switch (RGPU_CMD_OPCODE(c[0])) {
     case RGPU_OP_STORE_DATA_IMM:
-        mark_span(v, c[1], 4);
+        mark_span(v, c[RGPU_STORE_ADDR], 4);
         break;
     case RGPU_OP_STORE_DATA_INDEX:
-        mark_span(v, w->hws + (c[1] & 0xffc), 4);
+        mark_span(v, w->hws + RGPU_HWS_OFFSET(c[RGPU_STORE_ADDR]), 4);
         break;
     case RGPU_OP_COLOR_FILL:
     case RGPU_OP_SRC_COPY:
-        mark_rect(v, c[1], c[2] & 0xffff, (c[2] >> 16) & 3, c[3]);
+        mark_rect(v, c[RGPU_RECT_DST], RGPU_PITCH(c[RGPU_RECT_DST_PITCH]),
+                  RGPU_BPP(c[RGPU_RECT_DST_PITCH]) & 3, c[RGPU_RECT_SIZE]);
         break;
     default:
         break;      /* NOOP, USER_INTERRUPT, LOAD_REGISTER_IMM write no memory */
