@@ -113,6 +113,7 @@ void vgpu_dirty_slice(struct vgpu *v, const struct vgpu_workload *w, u32 from,
 {
     u32 pos = from, end = w->pos;
 
+    OS_ASSERT_HELD(v->lock);
     if (!v->ops->mark_dirty || !v->gtt.written)
         return;
     /* The command at w->pos ran partly if the engine faulted in it or was
@@ -138,6 +139,7 @@ void vgpu_dirty_dropped(struct vgpu *v, u32 i)
 {
     struct vgpu_gtt *g = &v->gtt;
 
+    OS_ASSERT_HELD(v->lock);
     if (v->ops->mark_dirty && g->va[i] &&
         vgpu_sched_running(v->parent->sched, v, RGPU_NUM_ENGINES))
         v->ops->mark_dirty(v->host, g->mapped_addr[i], VGPU_PAGE_SIZE);
