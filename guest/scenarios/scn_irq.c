@@ -60,6 +60,34 @@ static bool irq_engine(struct scn *s, u32 e, struct rgpu_bo *bo, u8 *ref, u32 *g
     return true;
 }
 
+/* hw-spec §5: an event masked in IMR shows in ISR, not in IIR, and stays
+ * there until software writes its bit to IIR (latched there or not). */
+static bool isr_masked_event(struct scn *s)
+{
+    const u32 user = RGPU_IRQ_RENDER_USER, done = RGPU_IRQ_RENDER_DONE;
+    u32 seqno, isr, iir;
+    int rc;
+
+    rgpu_irq_enable(s->dev, 0);                 /* everything masked */
+    rgpu_write(s->dev, RGPU_REG_IIR, RGPU_IRQ_VALID_MASK);
+    rc = rgpu_submit(s->dev, RGPU_ENGINE_RENDER, NULL, 0, &seqno);
+    SCN_CHECK(s, rc == 0, "empty submission: %d", rc);
+    rc = rgpu_wait_idle(s->dev, RGPU_ENGINE_RENDER, SCN_WAIT_NS);
+    SCN_CHECK(s, rc == 0, "render engine idle: %d", rc);
+    isr = rgpu_read(s->dev, RGPU_REG_ISR);
+    iir = rgpu_read(s->dev, RGPU_REG_IIR);
+    SCN_CHECK(s, (isr & (user | done)) == (user | done) && !(iir & (user | done)),
+              "masked USER and DONE: ISR 0x%x IIR 0x%x", isr, iir);
+    rgpu_write(s->dev, RGPU_REG_IIR, user);
+    isr = rgpu_read(s->dev, RGPU_REG_ISR);
+    SCN_CHECK(s, (isr & (user | done)) == done, "ISR 0x%x after acknowledging USER only", isr);
+    rgpu_write(s->dev, RGPU_REG_IIR, done);
+    SCN_CHECK(s, !(rgpu_read(s->dev, RGPU_REG_ISR) & (user | done)), "ISR 0x%x after both",
+              rgpu_read(s->dev, RGPU_REG_ISR));
+    scn_note(s, "masked events in ISR until acknowledged;");
+    return true;
+}
+
 bool scn_irq(struct scn *s)
 {
     struct rgpu_bo *bo = NULL;
@@ -88,6 +116,8 @@ bool scn_irq(struct scn *s)
         scn_note(s, "%llu interrupts;", (unsigned long long)(irqs_taken(s) - irqs0));
     }
     scn_note(s, "IIR latched 0x%x (render) 0x%x (copy), cleared by ack;", got_all[0], got_all[1]);
+    if (!isr_masked_event(s))
+        return false;
     return !s->ext || !s->ext->irq || s->ext->irq(s);
 }
 
@@ -125,6 +155,31 @@ static bool display_draw(struct scn *s, struct rgpu_bo *fb, u8 *ref, u32 w, u32 
     return true;
 }
 
+/* hw-spec §8: disabling the pipe freezes PIPE_FRMCOUNT, enabling it again
+ * restarts the count at 0.  The count is first let run to RESTART_FRAMES,
+ * so that "restarted" cannot be mistaken for a slow read. */
+#define RESTART_FRAMES 30u
+static bool frmcount_restarts(struct scn *s)
+{
+    u32 conf = rgpu_read(s->dev, RGPU_PIPE_CONF), fd, fd2, fe;
+    u64 end = scn_now_ns(s) + SCN_WAIT_NS;
+
+    while (rgpu_display_frame(s->dev) < RESTART_FRAMES && scn_now_ns(s) < end)
+        scn_sleep_ns(10000000);
+    rgpu_write(s->dev, RGPU_PIPE_CONF, conf & ~RGPU_PIPE_ENABLE);
+    fd = rgpu_display_frame(s->dev);
+    scn_sleep_ns(50000000);                     /* 3 vblank periods */
+    fd2 = rgpu_display_frame(s->dev);
+    rgpu_write(s->dev, RGPU_PIPE_CONF, conf | RGPU_PIPE_ENABLE);
+    fe = rgpu_display_frame(s->dev);
+    SCN_CHECK(s, fd >= RESTART_FRAMES, "FRMCOUNT reached only %u", fd);
+    SCN_CHECK(s, fd2 == fd, "FRMCOUNT ran on with the pipe disabled: %u -> %u", fd, fd2);
+    SCN_CHECK(s, fe < fd, "FRMCOUNT did not restart when the pipe was enabled again: %u -> %u",
+              fd, fe);
+    scn_note(s, "(pipe off at FRMCOUNT %u, on again: %u)", fd, fe);
+    return true;
+}
+
 /* Vblank interrupts arrive and FRMCOUNT advances while the pipe runs;
  * the plane registers hold what was set; nothing the display does
  * changes the pixels. */
@@ -159,6 +214,8 @@ static bool display_scanout(struct scn *s, struct rgpu_bo *fb, u8 *ref, u32 w, u
     scn_note(s, "%ux%u XRGB8888, stride %u, at gfx 0x%x; %u vblank interrupts, FRMCOUNT %u -> %u "
              "in %.2fs", w, h, stride, fb->gfx, VBLANKS, f0, f1,
              (double)(scn_now_ns(s) - t0) / 1e9);
+    if (!frmcount_restarts(s))
+        return false;
     if (s->ext && s->ext->display_on) {
         if (!s->ext->display_on(s, fb, ref, w, h, stride))
             return false;
