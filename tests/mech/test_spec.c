@@ -276,6 +276,8 @@ static void s6_1_too_long_counts_ring_and_batch(void)
         dw[n++] = RGPU_CMD(RGPU_OP_NOOP, 0);    /* 6 ring dwords */
         CU_ASSERT_EQUAL(reject(&r, dw, n, &a), expect[i]);
     }
+    /* §6.2: the fetch that crossed the limit, in the batch's last page. */
+    CU_ASSERT(a >= bb + 1023 * PG && a < bb + 1024 * PG);
     CU_ASSERT_EQUAL(ereg(v, R, RGPU_RING_SEQNO), 1);
     mech_teardown(&env);
 }
@@ -407,6 +409,8 @@ static void s6_3_watchdog_engine_time(void)
         struct vgpu_stats st;
 
         CU_ASSERT_EQUAL(ereg(env.v[k], R, RGPU_RING_ERROR), RGPU_ERR_WATCHDOG);
+        /* §6.2: RING_HEAD when it fired: where the submission began. */
+        CU_ASSERT_EQUAL(ereg(env.v[k], R, RGPU_RING_ERROR_ADDR), 0);
         CU_ASSERT_EQUAL(vgpu_get_stats(env.v[k], &st), 0);
         CU_ASSERT_EQUAL(st.commands, 60);       /* 6 of its own slices, each */
     }
