@@ -14,6 +14,7 @@
 #include <xenstore.h>
 #include <xen/hvm/ioreq.h>
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -43,12 +44,37 @@ struct xen_vgpu {
     struct xen_vgpu *next;
 };
 
+/*
+ * Event channels as the IOREQ threads use them: Xen's (xen_evtchn_ops) in
+ * the daemon, a fake in the tests and the bench (tests/common/fake_domain.c),
+ * which is how the threading is exercised without a hypervisor.
+ */
+struct evtchn_ops {
+    void *(*open)(void);                        /* a new handle; NULL + errno */
+    void (*close)(void *h);
+    /* Bind the guest's port remote on h; 0 with *local, or -errno. */
+    int (*bind)(void *h, domid_t domid, evtchn_port_t remote, evtchn_port_t *local);
+    int (*fd)(void *h);                         /* readable when a port is pending */
+    int (*pending)(void *h);                    /* a pending local port, or -1 */
+    int (*unmask)(void *h, evtchn_port_t port);
+    int (*notify)(void *h, evtchn_port_t port);
+};
+
+/* One thread serving a run of a domain's vCPUs on an event channel handle
+ * of its own (ioreq_thread.c). */
+struct ioreq_lane {
+    struct xen_domain *d;
+    void *evt;                  /* handle the lane's ports are bound on */
+    unsigned int first_vcpu, nr_vcpus;
+    pthread_t thread;
+    bool running;
+};
+
 struct xen_domain {
     struct backend *be;
     domid_t domid;
     xendevicemodel_handle *dmod;
     xenforeignmemory_handle *fmem;
-    xenevtchn_handle *xce;
     xengnttab_handle *xgt;
     xenforeignmemory_resource_handle *fres;
     ioservid_t ioservid;
@@ -59,10 +85,22 @@ struct xen_domain {
     evtchn_port_t *ports;       /* local port per vCPU */
     uint64_t *vcpu_ioreqs;      /* requests served per vCPU (logged at teardown) */
     struct guest_mem *mem;
+    /* The IOREQ threads: one lane per domain, or per vCPU (backend.lane_per_vcpu). */
+    const struct evtchn_ops *evt_ops;
+    struct ioreq_lane *lanes;
+    unsigned int nr_lanes;
+    int stop_fd;                /* eventfd: readable once the lanes must stop */
+    /* devs is read by the lanes on every request and changed by the main
+     * thread: a vGPU is unlinked under the write lock before it is reset or
+     * destroyed, so no lane can be inside it (vgpu_destroy's contract). */
+    pthread_rwlock_t devs_lock;
+    pthread_mutex_t claim_lock; /* mem_type_claimed: tracking starts from any lane */
     struct xen_vgpu *devs;
+    /* Counters, added to by every lane (DOM_COUNT). */
     uint64_t ioreqs, cfg_ioreqs, mmio_ioreqs, invalidates, bad_ioreqs;
     struct xen_domain *next;
 };
+#define DOM_COUNT(d, field) __atomic_add_fetch(&(d)->field, 1, __ATOMIC_RELAXED)
 
 struct backend {
     struct vgpu_parent *parent;
@@ -71,6 +109,7 @@ struct backend {
     char *xs_base;              /* /local/domain/0/backend/vgpu */
     struct xen_domain *domains;
     struct xen_vgpu *detached;  /* reserved with vgpuctl, not attached to a domain */
+    bool lane_per_vcpu;         /* an IOREQ thread per vCPU instead of per domain */
     volatile int stop;          /* signal number that asked us to stop */
 };
 
@@ -92,9 +131,24 @@ int backend_reserve(struct backend *be, const char *type, const char *uuid, char
                     size_t whylen);
 void backend_unreserve(struct backend *be, struct xen_vgpu *xv);
 
-/* ioreq.c: serving requests. */
-int xen_domain_evtchn_fd(struct xen_domain *d);
-void xen_domain_service(struct xen_domain *d);
+/* ioreq_thread.c: the domain object and its IOREQ threads, without Xen
+ * (the tests and the bench build domains on a fake event channel).
+ * alloc: a domain with no vCPUs, no lanes and no devices (NULL: -ENOMEM).
+ * bind_vcpus: lanes and their handles, every vCPU's port bound (needs
+ * nr_vcpus, iopage, evt_ops).  start_service: a thread per lane, signals
+ * blocked in it.  stop_service: wakes and joins every lane, closes the
+ * handles; safe on a partly set-up domain and more than once. */
+struct xen_domain *xen_domain_alloc(struct backend *be, domid_t domid);
+void xen_domain_free(struct xen_domain *d);
+int xen_domain_bind_vcpus(struct xen_domain *d);
+int xen_domain_start_service(struct xen_domain *d);
+void xen_domain_stop_service(struct xen_domain *d);
+/* Add xv to / take it off what the lanes serve (main thread). */
+void xen_domain_link_vgpu(struct xen_domain *d, struct xen_vgpu *xv);
+void xen_domain_unlink_vgpu(struct xen_domain *d, struct xen_vgpu *xv);
+
+/* ioreq.c: serving requests: every pending request of the lane's vCPUs. */
+void ioreq_lane_serve(struct ioreq_lane *l);
 
 /* Live Xen mappings of the whole daemon, whatever domain they belong to:
  * every successful map adds, every successful unmap subtracts.  After the
@@ -120,6 +174,7 @@ void xen_maps_note_grant_peak(long now);
 extern const struct vgpu_host_ops xen_host_ops;
 extern const struct mapper_ops xen_foreign_ops;
 extern const struct grant_ops xen_grant_ops;
+extern const struct evtchn_ops xen_evtchn_ops;
 
 /* xs_backend.c: the xenstore side. */
 int xs_backend_init(struct backend *be);

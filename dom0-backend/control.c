@@ -1,15 +1,17 @@
 /*
- * control.c - the control socket of vgpu-backend (docs/control-protocol.md).
+ * control.c - the control socket's transport (docs/control-protocol.md):
+ * the listening socket, its clients and their request lines; the commands
+ * are control_cmds.c's.
  *
  * One JSON object per line in, one per line out.  Only root may connect
  * (the socket is 0600 and SO_PEERCRED is checked).  Clients are served
- * from the event loop without blocking it: a request is handled once its
- * whole line has arrived, so a slow client never stalls a guest's vCPU.
+ * from the main thread's event loop without blocking it: a request is
+ * handled once its whole line has arrived, so a slow client never stalls
+ * xenstore (guests' IOREQs have threads of their own).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,11 +21,11 @@
 #include <unistd.h>
 
 #include "control.h"
-#include "json.h"
-#include "screenshot.h"
 
-#define MAX_CLIENTS 16
-#define MAX_LINE 65536
+#define MAX_LINE 65536          /* longest request line */
+#define RECV_CHUNK 4096         /* bytes read per readable event */
+#define LISTEN_BACKLOG 8
+#define SOCKET_MODE 0600        /* root only, with the SO_PEERCRED check */
 
 struct client {
     int fd;
@@ -33,7 +35,7 @@ struct client {
 
 static int listen_fd = -1;
 static char *sock_path;
-static struct client clients[MAX_CLIENTS];
+static struct client clients[CONTROL_MAX_CLIENTS];
 
 int control_open(struct backend *be, const char *path)
 {
@@ -48,7 +50,7 @@ int control_open(struct backend *be, const char *path)
     if (fd < 0)
         return -errno;
     unlink(path);               /* a stale socket from a daemon that died */
-    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || chmod(path, 0600) || listen(fd, 8)) {
+    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || chmod(path, SOCKET_MODE) || listen(fd, LISTEN_BACKLOG)) {
         int e = errno;
 
         close(fd);
@@ -56,7 +58,7 @@ int control_open(struct backend *be, const char *path)
     }
     listen_fd = fd;
     sock_path = strdup(path);
-    for (int i = 0; i < MAX_CLIENTS; i++)
+    for (int i = 0; i < CONTROL_MAX_CLIENTS; i++)
         clients[i].fd = -1;
     return 0;
 }
@@ -73,7 +75,7 @@ static void drop_client(struct client *c)
 void control_close(struct backend *be)
 {
     (void)be;
-    for (int i = 0; i < MAX_CLIENTS; i++)
+    for (int i = 0; i < CONTROL_MAX_CLIENTS; i++)
         if (clients[i].fd >= 0)
             drop_client(&clients[i]);
     if (listen_fd >= 0) {
@@ -93,354 +95,10 @@ int control_pollfds(struct backend *be, struct pollfd *fds, int max)
     if (listen_fd < 0 || max < 1)
         return 0;
     fds[n++] = (struct pollfd){ .fd = listen_fd, .events = POLLIN };
-    for (int i = 0; i < MAX_CLIENTS && n < max; i++)
+    for (int i = 0; i < CONTROL_MAX_CLIENTS && n < max; i++)
         if (clients[i].fd >= 0)
             fds[n++] = (struct pollfd){ .fd = clients[i].fd, .events = POLLIN };
     return n;
-}
-
-/* ---------------------------------------------------------------- replies */
-static char *reply_error(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static char *reply_error(int err, const char *fmt, ...)
-{
-    struct jbuf b = { 0 };
-    char msg[512];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    jb_raw(&b, "{\"ok\":false,\"errno\":");
-    jb_fmt(&b, "%d,\"error\":", err);
-    jb_str(&b, msg);
-    jb_raw(&b, "}\n");
-    return b.s;
-}
-
-static void known_types(struct backend *be, char *out, size_t len)
-{
-    size_t o = 0;
-
-    out[0] = '\0';
-    for (unsigned int i = 0; i < vgpu_parent_num_types(be->parent); i++)
-        o += (size_t)snprintf(out + o, o < len ? len - o : 0, "%s%s", i ? ", " : "",
-                              vgpu_parent_type(be->parent, i)->name);
-}
-
-/* Every vGPU the daemon holds: those attached to domains, then the
- * reservations.  Start with xv = NULL. */
-static struct xen_vgpu *next_vgpu(struct backend *be, struct xen_vgpu *xv)
-{
-    struct xen_domain *d;
-
-    if (xv && xv->next)
-        return xv->next;
-    if (xv && !xv->dom)
-        return NULL;                    /* end of the reservations */
-    for (d = xv ? xv->dom->next : be->domains; d; d = d->next)
-        if (d->devs)
-            return d->devs;
-    return be->detached;
-}
-
-static struct xen_vgpu *find_uuid(struct backend *be, const char *uuid)
-{
-    for (struct xen_vgpu *xv = next_vgpu(be, NULL); xv; xv = next_vgpu(be, xv))
-        if (!strcasecmp(xv->uuid, uuid))
-            return xv;
-    return NULL;
-}
-
-static void emit_instance(struct jbuf *b, const struct xen_vgpu *xv)
-{
-    jb_raw(b, "{\"uuid\":");
-    jb_str(b, xv->uuid);
-    jb_raw(b, ",\"type\":");
-    jb_str(b, xv->type);
-    if (xv->dom) {
-        char bdf[16];
-
-        snprintf(bdf, sizeof(bdf), "%02x:%02x.%u", xv->bus, xv->dev, xv->fn);
-        jb_fmt(b, ",\"domid\":%u,\"devid\":%u,\"bdf\":\"%s\",\"state\":\"running\"}",
-               xv->dom->domid, xv->devid, bdf);
-    } else {
-        jb_raw(b, ",\"domid\":null,\"devid\":null,\"bdf\":null,\"state\":\"reserved\"}");
-    }
-}
-
-static char *cmd_types(struct backend *be)
-{
-    struct jbuf b = { 0 };
-
-    jb_raw(&b, "{\"ok\":true,\"types\":[");
-    for (unsigned int i = 0; i < vgpu_parent_num_types(be->parent); i++) {
-        const struct vgpu_type *t = vgpu_parent_type(be->parent, i);
-
-        jb_raw(&b, i ? ",{\"name\":" : "{\"name\":");
-        jb_str(&b, t->name);
-        jb_raw(&b, ",\"description\":");
-        jb_str(&b, t->description);
-        jb_fmt(&b, ",\"gm_mb\":%llu,\"weight\":%u,\"max_width\":%u,"
-               "\"max_height\":%u,\"available_instances\":%u}",
-               (unsigned long long)(t->gm_size >> 20), t->weight, t->max_width,
-               t->max_height, vgpu_type_available_instances(be->parent, t));
-    }
-    jb_raw(&b, "]}\n");
-    return b.s;
-}
-
-static char *cmd_list(struct backend *be)
-{
-    struct jbuf b = { 0 };
-    bool first = true;
-
-    jb_raw(&b, "{\"ok\":true,\"instances\":[");
-    for (struct xen_vgpu *xv = next_vgpu(be, NULL); xv; xv = next_vgpu(be, xv)) {
-        if (!first)
-            jb_raw(&b, ",");
-        emit_instance(&b, xv);
-        first = false;
-    }
-    jb_raw(&b, "]}\n");
-    return b.s;
-}
-
-static void new_uuid(char *out)
-{
-    FILE *f = fopen("/proc/sys/kernel/random/uuid", "r");
-
-    out[0] = '\0';
-    if (f) {
-        if (!fgets(out, VGPU_UUID_STR_LEN + 1, f))
-            out[0] = '\0';
-        fclose(f);
-    }
-}
-
-static char *cmd_create(struct backend *be, const struct json *req)
-{
-    const char *type = json_get_str(req, "type"), *uuid = json_get_str(req, "uuid");
-    char gen[VGPU_UUID_STR_LEN + 1], names[256], why[256];
-    const struct vgpu_type *t;
-    struct jbuf b = { 0 };
-    int rc;
-
-    if (!type)
-        return reply_error(EINVAL, "create needs \"type\"");
-    t = vgpu_parent_find_type(be->parent, type);
-    if (!t) {
-        known_types(be, names, sizeof(names));
-        return reply_error(ENOENT, "type '%s' unknown; known: %s", type, names);
-    }
-    if (!uuid) {
-        new_uuid(gen);
-        uuid = gen;
-    }
-    if (find_uuid(be, uuid))
-        return reply_error(EEXIST, "a vGPU with UUID %s already exists", uuid);
-    rc = backend_reserve(be, type, uuid, why, sizeof(why));
-    if (rc)
-        return reply_error(-rc, "%s", why);
-    jb_raw(&b, "{\"ok\":true,\"uuid\":");
-    jb_str(&b, uuid);
-    jb_raw(&b, "}\n");
-    return b.s;
-}
-
-static struct xen_vgpu *need_vgpu(struct backend *be, const struct json *req, char **err)
-{
-    const char *uuid = json_get_str(req, "uuid");
-    struct xen_vgpu *xv;
-
-    if (!uuid) {
-        *err = reply_error(EINVAL, "this command needs \"uuid\"");
-        return NULL;
-    }
-    xv = find_uuid(be, uuid);
-    if (!xv)
-        *err = reply_error(ENOENT, "no vGPU with UUID %s (see 'vgpuctl list')", uuid);
-    return xv;
-}
-
-static char *cmd_destroy(struct backend *be, const struct json *req)
-{
-    char *err = NULL;
-    struct xen_vgpu *xv = need_vgpu(be, req, &err);
-
-    if (!xv)
-        return err;
-    if (xv->dom)
-        return reply_error(EBUSY, "vGPU %s is in use by dom%u (device %u): shut the domain "
-                           "down or detach the device first", xv->uuid, xv->dom->domid,
-                           xv->devid);
-    backend_unreserve(be, xv);
-    return strdup("{\"ok\":true}\n");
-}
-
-static void emit_stats(struct backend *be, struct jbuf *b, struct xen_vgpu *xv)
-{
-    struct vgpu_stats st;
-    double age = (double)(os_now_ns() - xv->created_ns) / 1e9;
-
-    vgpu_get_stats(xv->v, &st);
-    (void)be;
-    jb_raw(b, "{\"uuid\":");
-    jb_str(b, xv->uuid);
-    jb_fmt(b, ",\"seconds\":%.3f,\"busy_pct\":{\"render\":%.2f,\"copy\":%.2f},"
-           "\"busy_ns\":{\"render\":%llu,\"copy\":%llu},\"workloads\":%llu,\"commands\":%llu,"
-           "\"rejects\":%llu,\"faults\":%llu,\"resets\":%llu,\"watchdogs\":%llu,"
-           "\"interrupts\":%llu,\"mmio_traps\":%llu,\"cfg_traps\":%llu,\"gtt_updates\":%llu,"
-           "\"bad_accesses\":%llu,\"vblanks\":%llu,\"weight\":%u}",
-           age, age > 0 ? (double)st.busy_ns[0] / 1e9 / age * 100 : 0,
-           age > 0 ? (double)st.busy_ns[1] / 1e9 / age * 100 : 0,
-           (unsigned long long)st.busy_ns[0], (unsigned long long)st.busy_ns[1],
-           (unsigned long long)st.workloads, (unsigned long long)st.commands,
-           (unsigned long long)st.rejects, (unsigned long long)st.faults,
-           (unsigned long long)st.resets, (unsigned long long)st.watchdogs,
-           (unsigned long long)st.interrupts, (unsigned long long)st.mmio_traps,
-           (unsigned long long)st.cfg_traps, (unsigned long long)st.gtt_updates,
-           (unsigned long long)st.bad_accesses, (unsigned long long)st.vblanks,
-           vgpu_get_weight(xv->v));
-}
-
-static char *cmd_stats(struct backend *be, const struct json *req)
-{
-    struct jbuf b = { 0 };
-    bool first = true;
-
-    if (json_get_str(req, "uuid")) {
-        char *err = NULL;
-        struct xen_vgpu *xv = need_vgpu(be, req, &err);
-
-        if (!xv)
-            return err;
-        jb_raw(&b, "{\"ok\":true,\"stats\":[");
-        emit_stats(be, &b, xv);
-        jb_raw(&b, "]}\n");
-        return b.s;
-    }
-    jb_raw(&b, "{\"ok\":true,\"stats\":[");
-    for (struct xen_vgpu *xv = next_vgpu(be, NULL); xv; xv = next_vgpu(be, xv)) {
-        if (!first)
-            jb_raw(&b, ",");
-        emit_stats(be, &b, xv);
-        first = false;
-    }
-    jb_raw(&b, "]}\n");
-    return b.s;
-}
-
-/* The daemon itself: what it holds, for operators and for leak checks.
- * heap_bytes is what malloc has handed out and not got back (exact, unlike
- * RSS, which keeps freed pages the allocator has not returned). */
-static char *cmd_status(struct backend *be)
-{
-    struct mallinfo2 mi = mallinfo2();
-    unsigned int domains = 0, instances = 0;
-    unsigned long rss_pages = 0;
-    struct jbuf b = { 0 };
-    FILE *f = fopen("/proc/self/statm", "r");
-
-    if (f) {
-        if (fscanf(f, "%*s %lu", &rss_pages) != 1)       /* size, resident */
-            rss_pages = 0;
-        fclose(f);
-    }
-    for (struct xen_domain *d = be->domains; d; d = d->next)
-        domains++;
-    for (struct xen_vgpu *xv = next_vgpu(be, NULL); xv; xv = next_vgpu(be, xv))
-        instances++;
-    jb_fmt(&b, "{\"ok\":true,\"status\":{\"pid\":%ld,\"domains\":%u,\"instances\":%u,"
-           "\"foreign_frames\":%ld,\"foreign_frames_peak\":%ld,\"grant_pages\":%ld,"
-           "\"grant_pages_peak\":%ld,\"ioreq_pages\":%ld,\"heap_bytes\":%zu,\"rss_kib\":%lu}}\n",
-           (long)getpid(), domains, instances, XEN_MAPS_GET(foreign_frames),
-           XEN_MAPS_GET(foreign_frames_peak), XEN_MAPS_GET(grant_pages),
-           XEN_MAPS_GET(grant_pages_peak), XEN_MAPS_GET(ioreq_pages),
-           mi.uordblks + mi.hblkhd, rss_pages * (unsigned long)(sysconf(_SC_PAGESIZE) / 1024));
-    return b.s;
-}
-
-static char *cmd_set_weight(struct backend *be, const struct json *req)
-{
-    char *err = NULL;
-    struct xen_vgpu *xv = need_vgpu(be, req, &err);
-    struct vgpu_parent_usage u;
-    double w;
-    int rc;
-
-    if (!xv)
-        return err;
-    if (!json_get_num(req, "weight", &w) || w < 1 || w > 1000 || w != (double)(unsigned int)w)
-        return reply_error(EINVAL, "\"weight\" must be an integer from 1 to the free budget");
-    rc = vgpu_set_weight(xv->v, (unsigned int)w);
-    if (rc) {
-        vgpu_parent_usage(be->parent, &u);
-        return reply_error(-rc, "weight %u does not fit: %u of %u weight units are free "
-                           "(this vGPU holds %u)", (unsigned int)w, u.weight_free, u.weight_total,
-                           vgpu_get_weight(xv->v));
-    }
-    return strdup("{\"ok\":true}\n");
-}
-
-static char *cmd_screenshot(struct backend *be, const struct json *req)
-{
-    const char *path = json_get_str(req, "path");
-    char *err = NULL;
-    struct xen_vgpu *xv = need_vgpu(be, req, &err);
-    struct jbuf b = { 0 };
-    unsigned int w = 0, h = 0;
-    int rc;
-
-    if (!xv)
-        return err;
-    if (!path || path[0] != '/')
-        return reply_error(EINVAL, "screenshot needs an absolute \"path\" for the PNG");
-    rc = screenshot_png(xv->v, path, &w, &h);
-    if (rc == -ENODEV)
-        return reply_error(ENODEV, "vGPU %s shows nothing: its pipe or plane is disabled or "
-                           "its surface is invalid", xv->uuid);
-    if (rc)
-        return reply_error(-rc, "screenshot of vGPU %s to %s failed: %s", xv->uuid, path,
-                           strerror(-rc));
-    jb_raw(&b, "{\"ok\":true,\"path\":");
-    jb_str(&b, path);
-    jb_fmt(&b, ",\"width\":%u,\"height\":%u}\n", w, h);
-    return b.s;
-}
-
-char *control_handle(struct backend *be, const char *line)
-{
-    char perr[128];
-    struct json *req = json_parse(line, perr, sizeof(perr));
-    const char *cmd;
-    char *out;
-
-    if (!req)
-        return reply_error(EINVAL, "request is not JSON: %s", perr);
-    cmd = json_get_str(req, "cmd");
-    if (!cmd)
-        out = reply_error(EINVAL, "request has no \"cmd\"");
-    else if (!strcmp(cmd, "types"))
-        out = cmd_types(be);
-    else if (!strcmp(cmd, "list"))
-        out = cmd_list(be);
-    else if (!strcmp(cmd, "create"))
-        out = cmd_create(be, req);
-    else if (!strcmp(cmd, "destroy"))
-        out = cmd_destroy(be, req);
-    else if (!strcmp(cmd, "stats"))
-        out = cmd_stats(be, req);
-    else if (!strcmp(cmd, "set-weight"))
-        out = cmd_set_weight(be, req);
-    else if (!strcmp(cmd, "screenshot"))
-        out = cmd_screenshot(be, req);
-    else if (!strcmp(cmd, "status"))
-        out = cmd_status(be);
-    else
-        out = reply_error(EINVAL, "unknown command '%s'; known: types, list, create, destroy, "
-                          "stats, set-weight, screenshot, status", cmd);
-    json_free(req);
-    return out ? out : strdup("{\"ok\":false,\"errno\":12,\"error\":\"out of memory\"}\n");
 }
 
 static bool peer_is_root(int fd)
@@ -466,9 +124,26 @@ static void write_all(int fd, const char *s)
     }
 }
 
+/* A reply made here (transport errors, or a handler out of memory). */
+static void write_error(int fd, int err, const char *what)
+{
+    char *reply = control_reply_error(err, "%s", what);
+
+    if (reply) {
+        write_all(fd, reply);
+    } else {
+        char oom[CONTROL_ERROR_MAX];
+
+        snprintf(oom, sizeof(oom), "{\"ok\":false,\"errno\":%d,\"error\":\"out of memory\"}\n",
+                 ENOMEM);
+        write_all(fd, oom);
+    }
+    free(reply);
+}
+
 static void client_readable(struct backend *be, struct client *c)
 {
-    char tmp[4096], *nl;
+    char tmp[RECV_CHUNK], *nl;
     ssize_t n = recv(c->fd, tmp, sizeof(tmp), MSG_DONTWAIT);
 
     if (n <= 0) {
@@ -477,7 +152,7 @@ static void client_readable(struct backend *be, struct client *c)
         return;
     }
     if (c->len + (size_t)n + 1 > MAX_LINE) {
-        write_all(c->fd, "{\"ok\":false,\"errno\":7,\"error\":\"request line too long\"}\n");
+        write_error(c->fd, E2BIG, "request line too long");
         drop_client(c);
         return;
     }
@@ -495,7 +170,10 @@ static void client_readable(struct backend *be, struct client *c)
 
         *nl = '\0';
         reply = control_handle(be, c->buf);
-        write_all(c->fd, reply);
+        if (reply)
+            write_all(c->fd, reply);
+        else
+            write_error(c->fd, ENOMEM, "out of memory");
         free(reply);
         memmove(c->buf, c->buf + used, c->len - used + 1);
         c->len -= used;
@@ -513,19 +191,21 @@ void control_event(struct backend *be, const struct pollfd *fds, int n)
 
             if (fd < 0)
                 continue;
-            for (int k = 0; k < MAX_CLIENTS; k++)
+            for (int k = 0; k < CONTROL_MAX_CLIENTS; k++)
                 if (clients[k].fd < 0)
                     slot = k;
             if (!peer_is_root(fd) || slot < 0) {
-                write_all(fd, slot < 0 ? "{\"ok\":false,\"errno\":16,\"error\":\"too many clients\"}\n"
-                                       : "{\"ok\":false,\"errno\":1,\"error\":\"root only\"}\n");
+                if (slot < 0)
+                    write_error(fd, EBUSY, "too many clients");
+                else
+                    write_error(fd, EPERM, "root only");
                 close(fd);
                 continue;
             }
             clients[slot].fd = fd;
             continue;
         }
-        for (int k = 0; k < MAX_CLIENTS; k++)
+        for (int k = 0; k < CONTROL_MAX_CLIENTS; k++)
             if (clients[k].fd == fds[i].fd)
                 client_readable(be, &clients[k]);
     }

@@ -5,8 +5,11 @@
  * buffered ioreqs off, map its ioreq page with map_resource, claim each
  * vGPU's PCI function, enable it, bind every vCPU's event channel, and
  * finally restrict our device-model and foreign-memory handles to this
- * domain, so a confused daemon cannot touch any other.  Teardown runs in
- * reverse and also works when the domain is already dead.
+ * domain, so a confused daemon cannot touch any other.  The domain's IOREQ
+ * threads (ioreq_thread.c) start once all of that stands.  Teardown runs in
+ * reverse and also works when the domain is already dead: vGPUs first
+ * (their lanes still answer the guest meanwhile), then the threads are
+ * joined, then the mappings and handles go.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -46,15 +49,12 @@ static void close_handles(struct xen_domain *d)
     if (d->server_created)
         xendevicemodel_destroy_ioreq_server(d->dmod, d->domid, d->ioservid);
     d->server_created = false;
-    if (d->xce)
-        xenevtchn_close(d->xce);
     if (d->xgt)
         xengnttab_close(d->xgt);
     if (d->fmem)
         xenforeignmemory_close(d->fmem);
     if (d->dmod)
         xendevicemodel_close(d->dmod);
-    d->xce = NULL;
     d->xgt = NULL;
     d->fmem = NULL;
     d->dmod = NULL;
@@ -84,11 +84,12 @@ void xen_domain_destroy(struct xen_domain *d)
         return;
     while (d->devs)
         xen_domain_remove_vgpu(d, d->devs);
-    /* Mappings go before the handles they were made with. */
+    /* Join the lanes: no IOREQ or vGPU uses the mappings after this, and
+     * mappings go before the handles they were made with. */
+    xen_domain_stop_service(d);
     guest_mem_destroy(d->mem);
     d->mem = NULL;
     close_handles(d);
-    free(d->ports);
     for (pp = &d->be->domains; *pp; pp = &(*pp)->next) {
         if (*pp == d) {
             *pp = d->next;
@@ -97,8 +98,7 @@ void xen_domain_destroy(struct xen_domain *d)
     }
     log_counters(d);
     os_info("dom%u: IOREQ server torn down", d->domid);
-    free(d->vcpu_ioreqs);
-    free(d);
+    xen_domain_free(d);
 }
 
 /* Create the server and bind its vCPU channels.  The server is enabled only
@@ -107,6 +107,7 @@ static int server_setup(struct xen_domain *d)
 {
     xc_dominfo_t info;
     void *page = NULL;
+    int rc;
 
     if (xc_domain_getinfo(d->be->xch, d->domid, 1, &info) != 1 || info.domid != d->domid)
         return -ESRCH;
@@ -115,10 +116,6 @@ static int server_setup(struct xen_domain *d)
         return -EINVAL;
     }
     d->nr_vcpus = info.max_vcpu_id + 1;
-    d->ports = calloc(d->nr_vcpus, sizeof(*d->ports));
-    d->vcpu_ioreqs = calloc(d->nr_vcpus, sizeof(*d->vcpu_ioreqs));
-    if (!d->ports || !d->vcpu_ioreqs)
-        return -ENOMEM;
     if (xendevicemodel_create_ioreq_server(d->dmod, d->domid, HVM_IOREQSRV_BUFIOREQ_OFF,
                                            &d->ioservid))
         return -errno;
@@ -136,14 +133,9 @@ static int server_setup(struct xen_domain *d)
         return -errno;
     if (xendevicemodel_set_ioreq_server_state(d->dmod, d->domid, d->ioservid, 1))
         return -errno;
-    for (unsigned int v = 0; v < d->nr_vcpus; v++) {
-        xenevtchn_port_or_error_t p =
-            xenevtchn_bind_interdomain(d->xce, d->domid, d->iopage->vcpu_ioreq[v].vp_eport);
-
-        if (p < 0)
-            return -errno;
-        d->ports[v] = (evtchn_port_t)p;
-    }
+    rc = xen_domain_bind_vcpus(d);
+    if (rc)
+        return rc;
     /* From here on these handles can only act on this domain. */
     if (xendevicemodel_restrict(d->dmod, d->domid) || xenforeignmemory_restrict(d->fmem, d->domid))
         return -errno;
@@ -157,18 +149,16 @@ struct xen_domain *xen_domain_get(struct backend *be, domid_t domid, int *err)
 
     if (d)
         return d;
-    d = calloc(1, sizeof(*d));
+    d = xen_domain_alloc(be, domid);
     if (!d) {
         *err = -ENOMEM;
         return NULL;
     }
-    d->be = be;
-    d->domid = domid;
+    d->evt_ops = &xen_evtchn_ops;
     d->dmod = xendevicemodel_open(NULL, 0);
     d->fmem = xenforeignmemory_open(NULL, 0);
-    d->xce = xenevtchn_open(NULL, 0);
     d->xgt = xengnttab_open(NULL, 0);  /* optional: only grant-addressed DMA needs it */
-    if (!d->dmod || !d->fmem || !d->xce) {
+    if (!d->dmod || !d->fmem) {
         rc = -(errno ? errno : ENOENT);
         os_err("dom%u: cannot open Xen interfaces (%d): is this dom0 with xenfs, privcmd "
                "and evtchn available?", domid, rc);
@@ -184,17 +174,21 @@ struct xen_domain *xen_domain_get(struct backend *be, domid_t domid, int *err)
         os_err("dom%u: IOREQ server set-up failed: %s", domid, strerror(-rc));
         goto fail;
     }
+    rc = xen_domain_start_service(d);
+    if (rc) {
+        os_err("dom%u: cannot start its IOREQ threads: %s", domid, strerror(-rc));
+        goto fail;
+    }
     d->next = be->domains;
     be->domains = d;
     os_info("dom%u: IOREQ server %u up, %u vCPU(s)", domid, d->ioservid, d->nr_vcpus);
     return d;
 
 fail:
+    xen_domain_stop_service(d);
     guest_mem_destroy(d->mem);
     close_handles(d);
-    free(d->ports);
-    free(d->vcpu_ioreqs);
-    free(d);
+    xen_domain_free(d);
     *err = rc;
     return NULL;
 }
@@ -344,8 +338,7 @@ int xen_domain_add_vgpu(struct xen_domain *d, unsigned int devid, const char *ty
         }
         return rc;
     }
-    xv->next = d->devs;
-    d->devs = xv;
+    xen_domain_link_vgpu(d, xv);
     log_domain_bind_vgpu(vgpu_get_id(xv->v), d->domid);
     os_info("dom%u: vgpu %u (%s, %s%s) at %02x:%02x.%u", d->domid, devid, type, uuid,
             reserved ? ", reserved" : "", bus, dev, fn);
@@ -354,14 +347,9 @@ int xen_domain_add_vgpu(struct xen_domain *d, unsigned int devid, const char *ty
 
 void xen_domain_remove_vgpu(struct xen_domain *d, struct xen_vgpu *xv)
 {
-    struct xen_vgpu **pp;
-
-    for (pp = &d->devs; *pp; pp = &(*pp)->next) {
-        if (*pp == xv) {
-            *pp = xv->next;
-            break;
-        }
-    }
+    /* Off the lanes' list first: from here no IOREQ reaches xv, so the
+     * reset or destroy below has it to itself. */
+    xen_domain_unlink_vgpu(d, xv);
     xendevicemodel_unmap_pcidev_from_ioreq_server(d->dmod, d->domid, d->ioservid, 0, xv->bus,
                                                   xv->dev, xv->fn);
     /* The lines the reset or destroy below logs are still about d. */

@@ -7,19 +7,16 @@
  * -> notify the vCPU's event channel.  Every request is answered, whatever
  * it contains: unknown types and unclaimed addresses read all-ones and drop
  * writes, so a hostile guest can never stall its vCPU or this daemon.
+ *
+ * Runs on the domain's IOREQ thread(s) (ioreq_thread.c), holding the
+ * domain's devs_lock for reading while it looks at d->devs.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "backend.h"
-#include "log_domain.h"
 #include "le_bytes.h"
-
-int xen_domain_evtchn_fd(struct xen_domain *d)
-{
-    return xenevtchn_fd(d->xce);
-}
 
 static uint64_t size_mask(uint32_t size)
 {
@@ -46,7 +43,7 @@ static void pci_config(struct xen_domain *d, ioreq_t *req)
     uint8_t buf[4] = { 0 };
     uint32_t size = req->size;
 
-    d->cfg_ioreqs++;
+    DOM_COUNT(d, cfg_ioreqs);
     if (!xv || size == 0 || size > 4 || req->data_is_ptr || req->count != 1 || reg >= 256) {
         /* Extended space and odd requests: reads all-ones, writes dropped. */
         if (req->dir == IOREQ_READ)
@@ -107,9 +104,9 @@ static void mmio(struct xen_domain *d, ioreq_t *req)
     uint32_t size = req->size;
     int step = req->df ? -1 : 1;
 
-    d->mmio_ioreqs++;
+    DOM_COUNT(d, mmio_ioreqs);
     if (size != 1 && size != 2 && size != 4 && size != 8) {
-        d->bad_ioreqs++;
+        DOM_COUNT(d, bad_ioreqs);
         os_log_ratelimited(OS_LOG_WARN, "dom%u: MMIO ioreq of size %u at 0x%llx ignored",
                            d->domid, size, (unsigned long long)req->addr);
         if (req->dir == IOREQ_READ && !req->data_is_ptr)
@@ -124,14 +121,14 @@ static void mmio(struct xen_domain *d, ioreq_t *req)
 
         if (write && req->data_is_ptr) {
             if (guest_mem_read(d->mem, req->data + (int64_t)step * n * size, &val, size)) {
-                d->bad_ioreqs++;
+                DOM_COUNT(d, bad_ioreqs);
                 break;
             }
         } else if (write) {
             val = req->data;
         }
         if (!mmio_one(d, addr, size, &val, write)) {
-            d->bad_ioreqs++;
+            DOM_COUNT(d, bad_ioreqs);
             val = ~0ull;
         }
         if (!write) {
@@ -140,7 +137,7 @@ static void mmio(struct xen_domain *d, ioreq_t *req)
                 req->data = val;
             } else if (guest_mem_write(d->mem, req->data + (int64_t)step * n * size, &val,
                                        size)) {
-                d->bad_ioreqs++;
+                DOM_COUNT(d, bad_ioreqs);
                 break;
             }
         }
@@ -149,10 +146,10 @@ static void mmio(struct xen_domain *d, ioreq_t *req)
 
 static void handle(struct xen_domain *d, ioreq_t *req)
 {
-    d->ioreqs++;
+    DOM_COUNT(d, ioreqs);
     switch (req->type) {
     case IOREQ_TYPE_INVALIDATE:
-        d->invalidates++;
+        DOM_COUNT(d, invalidates);
         guest_mem_invalidate(d->mem);
         break;
     case IOREQ_TYPE_PCI_CONFIG:
@@ -163,38 +160,40 @@ static void handle(struct xen_domain *d, ioreq_t *req)
         break;
     default:
         /* Port I/O, timeoffset, ...: nothing of ours. */
-        d->bad_ioreqs++;
+        DOM_COUNT(d, bad_ioreqs);
         if (req->dir == IOREQ_READ && !req->data_is_ptr)
             req->data = size_mask(req->size ? req->size : 8);
         break;
     }
 }
 
-static void service_vcpu(struct xen_domain *d, unsigned int v)
+static void service_vcpu(struct ioreq_lane *l, unsigned int v)
 {
+    struct xen_domain *d = l->d;
     ioreq_t *req = &d->iopage->vcpu_ioreq[v];
 
     if (req->state != STATE_IOREQ_READY)
         return;
     __atomic_thread_fence(__ATOMIC_ACQUIRE);     /* the request after its state */
     req->state = STATE_IOREQ_INPROCESS;
-    d->vcpu_ioreqs[v]++;
+    d->vcpu_ioreqs[v]++;                         /* only this lane serves v */
+    pthread_rwlock_rdlock(&d->devs_lock);
     handle(d, req);
+    pthread_rwlock_unlock(&d->devs_lock);
     __atomic_thread_fence(__ATOMIC_RELEASE);     /* data before the state */
     req->state = STATE_IORESP_READY;
-    xenevtchn_notify(d->xce, d->ports[v]);
+    d->evt_ops->notify(l->evt, d->ports[v]);
 }
 
-void xen_domain_service(struct xen_domain *d)
+void ioreq_lane_serve(struct ioreq_lane *l)
 {
-    xenevtchn_port_or_error_t port = xenevtchn_pending(d->xce);
+    struct xen_domain *d = l->d;
+    int port = d->evt_ops->pending(l->evt);
 
     if (port < 0)
         return;
-    xenevtchn_unmask(d->xce, (evtchn_port_t)port);
-    log_domain_enter(d->domid);
-    for (unsigned int v = 0; v < d->nr_vcpus; v++)
+    d->evt_ops->unmask(l->evt, (evtchn_port_t)port);
+    for (unsigned int v = l->first_vcpu; v < l->first_vcpu + l->nr_vcpus; v++)
         if (d->ports[v] == (evtchn_port_t)port)
-            service_vcpu(d, v);
-    log_domain_leave();
+            service_vcpu(l, v);
 }

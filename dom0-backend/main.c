@@ -2,9 +2,12 @@
  * main.c - vgpu-backend: the Xen dom0 daemon that serves vGPUs of the
  * reference GPU to HVM guests (docs/runbook.md).
  *
- * One thread runs the event loop (xenstore watches, every domain's IOREQ
- * event channels); the device model's engine and vblank threads run
- * beside it.  SIGTERM/SIGINT tear everything down in reverse order.
+ * The main thread runs the event loop: signals, xenstore watches and the
+ * control socket.  Each domain's IOREQs are served by threads of its own
+ * (ioreq_thread.c), started when its first vGPU connects and joined when
+ * it goes; the device model's engine and vblank threads run beside them.
+ * SIGTERM/SIGINT tear everything down in reverse order
+ * (docs/architecture.md, "Daemon threads").
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,6 +26,12 @@
 #include "log_domain.h"
 #include "sw_engine.h"
 
+#define VGPU_BACKEND_VERSION "1.0"
+#define LOG_FILE_MODE 0640
+/* Exit status (usage()): */
+#define EXIT_START_FAILED 1
+#define EXIT_USAGE 2
+
 static int sig_pipe[2] = { -1, -1 };
 
 static void on_signal(int sig)
@@ -30,7 +39,7 @@ static void on_signal(int sig)
     unsigned char b = (unsigned char)sig;
     int saved = errno;
 
-    if (write(sig_pipe[1], &b, 1) < 0) {
+    if (write(sig_pipe[1], &b, sizeof(b)) < 0) {
         /* nothing to do: the pipe is full, a stop is already pending */
     }
     errno = saved;
@@ -76,7 +85,7 @@ static int daemonize(void)
     if (pid < 0)
         return -errno;
     if (pid > 0)
-        _exit(0);
+        _exit(EXIT_SUCCESS);
     if (setsid() < 0)
         return -errno;
     if (chdir("/") < 0)
@@ -84,63 +93,38 @@ static int daemonize(void)
     return 0;
 }
 
+/* Fixed slots of the poll set, before the control socket's. */
+enum { POLL_SIGNAL, POLL_XENSTORE, POLL_CONTROL };
+
 static void event_loop(struct backend *be)
 {
-    struct pollfd *fds = NULL;
-    struct xen_domain **owners = NULL;
-    size_t cap = 0;
+    struct pollfd fds[POLL_CONTROL + CONTROL_MAX_POLLFDS];
 
     while (!be->stop) {
-        size_t n = 0, want = 2 + 17, nctl;
-        struct xen_domain *d;
+        int nctl;
 
-        for (d = be->domains; d; d = d->next)
-            want++;
-        if (want > cap) {
-            cap = want * 2;
-            fds = realloc(fds, cap * sizeof(*fds));
-            owners = realloc(owners, cap * sizeof(*owners));
-            if (!fds || !owners) {
-                os_err("out of memory in the event loop");
-                break;
-            }
-        }
-        fds[n] = (struct pollfd){ .fd = sig_pipe[0], .events = POLLIN };
-        owners[n++] = NULL;
-        fds[n] = (struct pollfd){ .fd = xs_backend_fd(be), .events = POLLIN };
-        owners[n++] = NULL;
-        for (d = be->domains; d; d = d->next) {
-            fds[n] = (struct pollfd){ .fd = xen_domain_evtchn_fd(d), .events = POLLIN };
-            owners[n++] = d;
-        }
-        nctl = (size_t)control_pollfds(be, fds + n, (int)(cap - n));
-        for (size_t i = 0; i < nctl; i++)
-            owners[n + i] = NULL;
-        if (poll(fds, n + nctl, -1) < 0) {
+        fds[POLL_SIGNAL] = (struct pollfd){ .fd = sig_pipe[0], .events = POLLIN };
+        fds[POLL_XENSTORE] = (struct pollfd){ .fd = xs_backend_fd(be), .events = POLLIN };
+        nctl = control_pollfds(be, fds + POLL_CONTROL, CONTROL_MAX_POLLFDS);
+        if (poll(fds, (nfds_t)(POLL_CONTROL + nctl), -1) < 0) {
             if (errno == EINTR)
                 continue;
             os_err("poll: %s", strerror(errno));
             break;
         }
-        if (fds[0].revents & POLLIN) {
+        if (fds[POLL_SIGNAL].revents & POLLIN) {
             unsigned char sig;
 
-            if (read(sig_pipe[0], &sig, 1) == 1) {
+            if (read(sig_pipe[0], &sig, sizeof(sig)) == sizeof(sig)) {
                 os_info("signal %d: shutting down", sig);
                 be->stop = sig;
             }
             break;
         }
-        /* IOREQs first: a vCPU waits on each of them. */
-        for (size_t i = 2; i < n; i++)
-            if (fds[i].revents & POLLIN)
-                xen_domain_service(owners[i]);
-        control_event(be, fds + n, (int)nctl);
-        if (fds[1].revents & POLLIN)
-            xs_backend_event(be);   /* may free domains: fds are rebuilt next round */
+        control_event(be, fds + POLL_CONTROL, nctl);
+        if (fds[POLL_XENSTORE].revents & POLLIN)
+            xs_backend_event(be);
     }
-    free(fds);
-    free(owners);
 }
 
 int main(int argc, char **argv)
@@ -164,22 +148,22 @@ int main(int argc, char **argv)
         case 'p': pidfile = optarg; break;
         case 's': sock = optarg; break;
         case 'v': verbose++; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 'h': usage(stdout); return EXIT_SUCCESS;
+        default: usage(stderr); return EXIT_USAGE;
         }
     }
     if (optind != argc) {
         usage(stderr);
-        return 2;
+        return EXIT_USAGE;
     }
     os_log_set_level(verbose >= 2 ? OS_LOG_DEBUG : verbose ? OS_LOG_INFO : OS_LOG_WARN);
     log_domain_init();
     if (log_path) {
-        int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+        int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, LOG_FILE_MODE);
 
         if (fd < 0) {
             fprintf(stderr, "vgpu-backend: cannot open log %s: %s\n", log_path, strerror(errno));
-            return 1;
+            return EXIT_START_FAILED;
         }
         dup2(fd, STDERR_FILENO);
         close(fd);
@@ -187,11 +171,11 @@ int main(int argc, char **argv)
     setvbuf(stderr, NULL, _IOLBF, 0);
     if (!foreground && daemonize()) {
         fprintf(stderr, "vgpu-backend: daemonize: %s\n", strerror(errno));
-        return 1;
+        return EXIT_START_FAILED;
     }
     if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK)) {
         os_err("pipe: %s", strerror(errno));
-        return 1;
+        return EXIT_START_FAILED;
     }
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
@@ -207,7 +191,7 @@ int main(int argc, char **argv)
     rc = vgpu_parent_create(&cfg, &be.parent);
     if (rc) {
         os_err("creating the reference GPU failed: %s", strerror(-rc));
-        return 1;
+        return EXIT_START_FAILED;
     }
     be.xch = xc_interface_open(NULL, NULL, 0);
     if (!be.xch) {
@@ -217,7 +201,7 @@ int main(int argc, char **argv)
         else
             os_err("cannot open the Xen control interface: %s", strerror(errno));
         vgpu_parent_destroy(be.parent);
-        return 1;
+        return EXIT_START_FAILED;
     }
     rc = xs_backend_init(&be);
     if (rc)
@@ -231,7 +215,7 @@ int main(int argc, char **argv)
         os_err("cannot write pidfile %s: %s", pidfile, strerror(-rc));
         goto out;
     }
-    os_log(OS_LOG_WARN, "vgpu-backend %s ready (pid %d)", "1.0", (int)getpid());
+    os_log(OS_LOG_WARN, "vgpu-backend %s ready (pid %d)", VGPU_BACKEND_VERSION, (int)getpid());
     xs_backend_event(&be);      /* devices added before we started */
     event_loop(&be);
 out:
@@ -243,5 +227,5 @@ out:
     if (pidfile)
         unlink(pidfile);
     os_log(OS_LOG_WARN, "vgpu-backend stopped");
-    return rc ? 1 : 0;
+    return rc ? EXIT_START_FAILED : EXIT_SUCCESS;
 }

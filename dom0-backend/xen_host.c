@@ -90,6 +90,51 @@ static int grant_unmap(void *ctx, void *addr)
 
 const struct grant_ops xen_grant_ops = { grant_map, grant_unmap };
 
+/* ---- event channels (one handle per IOREQ lane) ----------------------- */
+static void *evt_open(void)
+{
+    return xenevtchn_open(NULL, 0);
+}
+
+static void evt_close(void *h)
+{
+    xenevtchn_close(h);
+}
+
+static int evt_bind(void *h, domid_t domid, evtchn_port_t remote, evtchn_port_t *local)
+{
+    xenevtchn_port_or_error_t p = xenevtchn_bind_interdomain(h, domid, remote);
+
+    if (p < 0)
+        return -errno;
+    *local = (evtchn_port_t)p;
+    return 0;
+}
+
+static int evt_fd(void *h)
+{
+    return xenevtchn_fd(h);
+}
+
+static int evt_pending(void *h)
+{
+    return xenevtchn_pending(h);
+}
+
+static int evt_unmask(void *h, evtchn_port_t port)
+{
+    return xenevtchn_unmask(h, port);
+}
+
+static int evt_notify(void *h, evtchn_port_t port)
+{
+    return xenevtchn_notify(h, port);
+}
+
+const struct evtchn_ops xen_evtchn_ops = {
+    evt_open, evt_close, evt_bind, evt_fd, evt_pending, evt_unmask, evt_notify,
+};
+
 /* ---- host-ops (ctx = struct xen_vgpu) ------------------------------------ */
 static int xh_read(void *host, u64 addr, void *buf, size_t len)
 {
@@ -141,13 +186,19 @@ static int xh_track_enable(void *host, u64 addr)
         return -ENODEV;
     if (addr & GUEST_GRANT_BIT)
         return -EOPNOTSUPP;     /* grants are not in the p2m */
+    pthread_mutex_lock(&d->claim_lock);
     if (!d->mem_type_claimed) {
         if (xendevicemodel_map_mem_type_to_ioreq_server(d->dmod, d->domid, d->ioservid,
                                                         HVMMEM_ioreq_server,
-                                                        XEN_DMOP_IOREQ_MEM_ACCESS_WRITE))
-            return -errno;
+                                                        XEN_DMOP_IOREQ_MEM_ACCESS_WRITE)) {
+            int rc = -errno;
+
+            pthread_mutex_unlock(&d->claim_lock);
+            return rc;
+        }
         d->mem_type_claimed = true;
     }
+    pthread_mutex_unlock(&d->claim_lock);
     if (xendevicemodel_set_mem_type(d->dmod, d->domid, HVMMEM_ioreq_server, addr >> 12, 1))
         return -errno;
     return 0;
