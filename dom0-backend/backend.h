@@ -50,7 +50,7 @@ struct xen_vgpu {
  * which is how the threading is exercised without a hypervisor.
  */
 struct evtchn_ops {
-    void *(*open)(void);                        /* a new handle; NULL + errno */
+    void *(*open)(void *ctx);                   /* a new handle; NULL + errno */
     void (*close)(void *h);
     /* Bind the guest's port remote on h; 0 with *local, or -errno. */
     int (*bind)(void *h, domid_t domid, evtchn_port_t remote, evtchn_port_t *local);
@@ -87,6 +87,7 @@ struct xen_domain {
     struct guest_mem *mem;
     /* The IOREQ threads: one lane per domain, or per vCPU (backend.lane_per_vcpu). */
     const struct evtchn_ops *evt_ops;
+    void *evt_ctx;              /* evt_ops->open's argument */
     struct ioreq_lane *lanes;
     unsigned int nr_lanes;
     int stop_fd;                /* eventfd: readable once the lanes must stop */
@@ -143,6 +144,10 @@ void xen_domain_free(struct xen_domain *d);
 int xen_domain_bind_vcpus(struct xen_domain *d);
 int xen_domain_start_service(struct xen_domain *d);
 void xen_domain_stop_service(struct xen_domain *d);
+/* IOREQ threads alive in the daemon, all domains: 0 once every domain is
+ * torn down (vgpuctl status shows it; a lane decrements it before it
+ * returns, so after xen_domain_stop_service it no longer counts). */
+long xen_ioreq_threads(void);
 /* Add xv to / take it off what the lanes serve (main thread). */
 void xen_domain_link_vgpu(struct xen_domain *d, struct xen_vgpu *xv);
 void xen_domain_unlink_vgpu(struct xen_domain *d, struct xen_vgpu *xv);

@@ -276,10 +276,11 @@ static char *cmd_status(struct backend *be)
         instances++;
     jb_fmt(&b, "{\"ok\":true,\"status\":{\"pid\":%ld,\"domains\":%u,\"instances\":%u,"
            "\"foreign_frames\":%ld,\"foreign_frames_peak\":%ld,\"grant_pages\":%ld,"
-           "\"grant_pages_peak\":%ld,\"ioreq_pages\":%ld,\"heap_bytes\":%zu,\"rss_kib\":%lu}}\n",
+           "\"grant_pages_peak\":%ld,\"ioreq_pages\":%ld,\"ioreq_threads\":%ld,\"heap_bytes\":%zu,"
+           "\"rss_kib\":%lu}}\n",
            (long)getpid(), domains, instances, XEN_MAPS_GET(foreign_frames),
            XEN_MAPS_GET(foreign_frames_peak), XEN_MAPS_GET(grant_pages),
-           XEN_MAPS_GET(grant_pages_peak), XEN_MAPS_GET(ioreq_pages),
+           XEN_MAPS_GET(grant_pages_peak), XEN_MAPS_GET(ioreq_pages), xen_ioreq_threads(),
            mi.uordblks + mi.hblkhd, rss_pages * (unsigned long)(sysconf(_SC_PAGESIZE) / KIB));
     return b.s;
 }

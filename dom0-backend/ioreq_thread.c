@@ -27,6 +27,13 @@
 #include "backend.h"
 #include "log_domain.h"
 
+static long ioreq_threads;
+
+long xen_ioreq_threads(void)
+{
+    return __atomic_load_n(&ioreq_threads, __ATOMIC_RELAXED);
+}
+
 struct xen_domain *xen_domain_alloc(struct backend *be, domid_t domid)
 {
     struct xen_domain *d = calloc(1, sizeof(*d));
@@ -77,7 +84,7 @@ int xen_domain_bind_vcpus(struct xen_domain *d)
         l->d = d;
         l->first_vcpu = i * per_lane;
         l->nr_vcpus = per_lane;
-        l->evt = d->evt_ops->open();
+        l->evt = d->evt_ops->open(d->evt_ctx);
         if (!l->evt)
             return -(errno ? errno : ENOMEM);
         for (unsigned int v = l->first_vcpu; v < l->first_vcpu + l->nr_vcpus; v++) {
@@ -114,6 +121,7 @@ static void *lane_main(void *arg)
             ioreq_lane_serve(l);
     }
     log_domain_leave();
+    __atomic_sub_fetch(&ioreq_threads, 1, __ATOMIC_RELEASE);
     return NULL;
 }
 
@@ -130,8 +138,11 @@ int xen_domain_start_service(struct xen_domain *d)
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     for (unsigned int i = 0; i < d->nr_lanes && !rc; i++) {
+        __atomic_add_fetch(&ioreq_threads, 1, __ATOMIC_RELAXED);
         rc = -pthread_create(&d->lanes[i].thread, NULL, lane_main, &d->lanes[i]);
         d->lanes[i].running = !rc;
+        if (rc)
+            __atomic_sub_fetch(&ioreq_threads, 1, __ATOMIC_RELAXED);
     }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return rc;

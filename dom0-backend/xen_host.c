@@ -91,8 +91,9 @@ static int grant_unmap(void *ctx, void *addr)
 const struct grant_ops xen_grant_ops = { grant_map, grant_unmap };
 
 /* ---- event channels (one handle per IOREQ lane) ----------------------- */
-static void *evt_open(void)
+static void *evt_open(void *ctx)
 {
+    (void)ctx;
     return xenevtchn_open(NULL, 0);
 }
 

@@ -393,6 +393,7 @@ static void table_status(const struct json *r)
     printf("grant pages      %.0f mapped (at most %.0f at once)\n", num(s, "grant_pages"),
            num(s, "grant_pages_peak"));
     printf("ioreq pages      %.0f mapped\n", num(s, "ioreq_pages"));
+    printf("ioreq threads    %.0f running\n", num(s, "ioreq_threads"));
     printf("heap             %.0f bytes in use\n", num(s, "heap_bytes"));
     printf("rss              %.0f KiB\n", num(s, "rss_kib"));
 }

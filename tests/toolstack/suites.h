@@ -6,5 +6,6 @@
 #define TOOLSTACK_SUITES_H
 
 void register_config_suites(void);   /* test_config.c */
+void register_thread_suites(void);   /* test_threads.c */
 
 #endif
