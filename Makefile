@@ -83,10 +83,10 @@ core-lib: $(BUILD)/plain/libvgpucore.a
 
 # Parts with their own rules; included before the test rules below use their variables.
 include mk/fuzz.mk
-include mk/bench.mk
 include mk/backend.mk
 include mk/kernel.mk
 include mk/toolstack.mk
+include mk/bench.mk
 include mk/guest.mk
 
 # ---------------------------------------------------------------- check-core

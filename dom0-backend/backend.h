@@ -46,7 +46,7 @@ struct xen_vgpu {
 
 /*
  * Event channels as the IOREQ threads use them: Xen's (xen_evtchn_ops) in
- * the daemon, a fake in the tests and the bench (tests/common/fake_domain.c),
+ * the daemon, a fake in the tests and the bench (tests/daemon/fake_domain.c),
  * which is how the threading is exercised without a hypervisor.
  */
 struct evtchn_ops {

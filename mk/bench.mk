@@ -1,7 +1,17 @@
 # bench.mk: `make bench` (not part of `make test`): build/bench/results.json
 # and a table of every figure against its goal.  docs/benchmarks.md.
-BENCH_SRCS := $(wildcard tests/bench/*.c) tests/testhost/testhost.c
-BENCH_OBJS := $(patsubst %.c,$(BUILD)/bench-obj/%.o,$(BENCH_SRCS))
+# bench_daemon.c measures vgpu-backend's own code (Xen headers, the
+# daemon's flags): it links the daemon's objects as the toolstack tests
+# build them (mk/toolstack.mk, included first), with the fake event
+# channel of tests/daemon/.
+BENCH_DAEMON_SRCS := tests/bench/bench_daemon.c
+BENCH_SRCS := $(filter-out $(BENCH_DAEMON_SRCS),$(wildcard tests/bench/*.c)) \
+              tests/testhost/testhost.c
+BENCH_OBJS := $(patsubst %.c,$(BUILD)/bench-obj/%.o,$(BENCH_SRCS)) \
+              $(patsubst %.c,$(BUILD)/toolstack-test/%.o,$(BENCH_DAEMON_SRCS)) \
+              $(filter $(BUILD)/toolstack-test/dom0-backend/% \
+                       $(BUILD)/toolstack-test/toolstack/json.o \
+                       $(BUILD)/toolstack-test/tests/daemon/%,$(TOOLSTACK_TEST_OBJS))
 BENCH_BIN  := $(BUILD)/bin/vgpu-bench
 BENCH_ARGS ?=
 
@@ -16,7 +26,7 @@ $(BUILD)/bench-obj/%.o: %.c
 
 $(BENCH_BIN): $(BENCH_OBJS) $(LIBCORE_plain)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) -o $@ $^ -lpthread -lm
+	$(Q)$(CC) -o $@ $^ $$(pkg-config --libs $(BACKEND_XEN_LIBS)) -lpng -lpthread -lm
 
 -include $(BENCH_OBJS:.o=.d)
 

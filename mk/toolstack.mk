@@ -28,7 +28,7 @@ $(BUILD)/bin/vgpu-xl $(BUILD)/bin/vgpu-qemu-dm: $(BUILD)/bin/%: toolstack/%
 # Toolstack + daemon unit tests (no Xen needed at run time; libxen-dev to link).
 # The daemon's IOREQ threads run on a fake event channel (fake_domain.c).
 TOOLSTACK_TEST_SRCS := tests/toolstack/test_toolstack.c tests/toolstack/test_config.c \
-                       tests/toolstack/test_threads.c tests/common/fake_domain.c \
+                       tests/toolstack/test_threads.c tests/daemon/fake_domain.c \
                        tests/testhost/testhost.c tests/common/cunit_main.c toolstack/json.c \
                        toolstack/vgpu_cfg.c toolstack/vgpu_mdev.c \
                        $(filter-out dom0-backend/main.c,$(wildcard dom0-backend/*.c))

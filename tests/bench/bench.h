@@ -64,5 +64,6 @@ void bench_mmio(const struct bench_opts *o);
 void bench_mediated(const struct bench_opts *o);
 void bench_sched(const struct bench_opts *o);
 void bench_scaling(const struct bench_opts *o);
+void bench_daemon(const struct bench_opts *o);  /* bench_daemon.c: vgpu-backend's code */
 
 #endif /* BENCH_H */

@@ -138,7 +138,7 @@ static void usage(FILE *to)
             "\n"
             "  --reps N      measured repetitions per figure (5..%d)\n"
             "  --scale X     multiply every phase's duration/size by X (default 1)\n"
-            "  --only SUITE  engine | scanner | mmio | mediated | sched | scaling\n"
+            "  --only SUITE  engine | scanner | mmio | mediated | sched | scaling | daemon\n"
             "  --json PATH   results file (default build/bench/results.json)\n"
             "\n"
             "Exit status: 0 when every figure was measured (goals missed are reported,\n"
@@ -154,6 +154,7 @@ int main(int argc, char **argv)
         { "mmio", bench_mmio },         { "engine", bench_engine },
         { "scanner", bench_scanner },   { "mediated", bench_mediated },
         { "sched", bench_sched },       { "scaling", bench_scaling },
+        { "daemon", bench_daemon },
     };
 
     for (int i = 1; i < argc; i++) {

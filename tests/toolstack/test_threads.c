@@ -1,6 +1,6 @@
 /*
  * test_threads.c - vgpu-backend's IOREQ threads (dom0-backend/ioreq_thread.c)
- * driven through the fake event channel (tests/common/fake_domain.c): lanes
+ * driven through the fake event channel (tests/daemon/fake_domain.c): lanes
  * start and are joined, every vCPU is served in both lane layouts, one
  * domain's stalled handler leaves another domain's IOREQs and the control
  * socket alone, and a vGPU taken off a serving domain is never reached
@@ -19,7 +19,7 @@
 #include "control.h"
 #include "json.h"
 #include "hw_regs.h"
-#include "common/fake_domain.h"
+#include "daemon/fake_domain.h"
 #include "testhost/testhost.h"
 #include "toolstack/suites.h"
 
