@@ -355,8 +355,9 @@ backend_xen_vmas() {
 
 # backend_holdings TAG: one `vgpuctl --json status` (one moment) and the
 # kernel's count right after it; logged on one line and kept in
-# $OUT/.holdings-TAG as "foreign peak grant ioreq heap vmas grant-peak"
-# (the peaks: the most mapped at once since the daemon started).
+# $OUT/.holdings-TAG as "foreign peak grant ioreq heap vmas grant-peak
+# threads" (the peaks: the most mapped at once since the daemon started;
+# threads: the daemon's live IOREQ threads, one per served domain).
 backend_holdings() {
     _j=$("$BIN/vgpuctl" --json status) || { echo "vgpuctl status failed"; return 1; }
     _h=
@@ -366,10 +367,12 @@ backend_holdings() {
     done
     _g=${_j#*\"grant_pages_peak\":}; _g=${_g%%[,\}]*}
     case $_g in ''|*[!0-9]*) _g=0 ;; esac              # a daemon without it
-    _h="$_h$(backend_xen_vmas) $_g"
+    _t=${_j#*\"ioreq_threads\":}; _t=${_t%%[,\}]*}
+    case $_t in ''|*[!0-9]*) _t=0 ;; esac              # a daemon without it
+    _h="$_h$(backend_xen_vmas) $_g $_t"
     echo "$_h" >"$OUT/.holdings-$1"
     set -- "$1" $_h
-    echo "daemon holdings ($1): foreign frames $2 (peak $3), grant pages $4 (peak $8), ioreq pages $5, heap $6 bytes, Xen VMAs $7"
+    echo "daemon holdings ($1): foreign frames $2 (peak $3), grant pages $4 (peak $8), ioreq pages $5, heap $6 bytes, Xen VMAs $7, IOREQ threads $9"
 }
 
 # backend_released BASE NOW: every Xen mapping of NOW's guests is gone
@@ -379,17 +382,18 @@ backend_holdings() {
 # is megabytes.
 HEAP_SLACK=65536
 backend_released() {
-    # $1-$7: BASE, $8-$14: NOW (foreign peak grant ioreq heap vmas grant-peak)
+    # $1-$8: BASE, $9-$16: NOW (foreign peak grant ioreq heap vmas grant-peak threads)
     set -- $(cat "$OUT/.holdings-$1") $(cat "$OUT/.holdings-$2")
     _bad=0
-    [ "$8" = 0 ] && [ "${10}" = 0 ] && [ "${11}" = 0 ] ||
-        { echo "mappings left by the daemon's count: foreign $8, grant ${10}, ioreq ${11}"; _bad=1; }
-    [ "${13}" -le "$6" ] ||
-        { echo "Xen VMAs left: ${13} (before the guest: $6):"
+    [ "$9" = 0 ] && [ "${11}" = 0 ] && [ "${12}" = 0 ] ||
+        { echo "mappings left by the daemon's count: foreign $9, grant ${11}, ioreq ${12}"; _bad=1; }
+    [ "${16}" = 0 ] || { echo "IOREQ threads still running: ${16}"; _bad=1; }
+    [ "${14}" -le "$6" ] ||
+        { echo "Xen VMAs left: ${14} (before the guest: $6):"
           grep -E '/dev/xen/(privcmd|gntdev)' "/proc/$(backend_pid)/maps"; _bad=1; }
-    [ "${12}" -le $(($5 + HEAP_SLACK)) ] ||
-        { echo "heap ${12} bytes, before the guest $5 (+$((${12} - $5)), slack $HEAP_SLACK)"; _bad=1; }
-    [ $_bad = 0 ] && echo "daemon back to baseline: no mappings, heap $((${12} - $5)) bytes off"
+    [ "${13}" -le $(($5 + HEAP_SLACK)) ] ||
+        { echo "heap ${13} bytes, before the guest $5 (+$((${13} - $5)), slack $HEAP_SLACK)"; _bad=1; }
+    [ $_bad = 0 ] && echo "daemon back to baseline: no mappings, no IOREQ threads, heap $((${13} - $5)) bytes off"
     return $_bad
 }
 

@@ -49,11 +49,13 @@ vg_guest_create() {
     echo "state 4 (Connected) after $(awk -v a="$_t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')s"
     xenstore-ls -f "$_b"
     # Still paused: the server's ioreq page is mapped, by the daemon's count
-    # and the kernel's (the counts the teardown expects back at baseline).
+    # and the kernel's, and the domain's IOREQ thread runs (the counts the
+    # teardown expects back at baseline).
     backend_holdings paused || return 1
     set -- $(cat "$OUT/.holdings-paused")
     [ "$4" = 1 ] && [ "$6" -gt "$(cut -d' ' -f6 "$OUT/.holdings-base")" ] ||
         { echo "the ioreq page mapping is not visible"; return 1; }
+    [ "$8" = 1 ] || { echo "IOREQ threads: $8, want one (a lane per domain)"; return 1; }
     xl unpause vg1
 }
 
