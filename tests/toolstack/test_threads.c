@@ -14,11 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "backend.h"
 #include "control.h"
 #include "json.h"
 #include "hw_regs.h"
+#include "vgpu_priv.h"
 #include "daemon/fake_domain.h"
 #include "testhost/testhost.h"
 #include "toolstack/suites.h"
@@ -261,6 +263,58 @@ static void test_unlink_while_serving(void)
     sem_destroy(&first_read);
 }
 
+/* ---- a screenshot of a served vGPU, on the control path --------------- */
+static void test_screenshot_of_served_vgpu(void)
+{
+    enum { W = 64, H = 32 };
+    static const unsigned char png_magic[] = { 0x89, 'P', 'N', 'G' };
+    struct fake_domain *f;
+    struct test_vgpu t;
+    char uuid[VGPU_UUID_STR_LEN + 1], path[] = "/tmp/vgpu-shot-XXXXXX", req[256];
+    unsigned char magic[sizeof(png_magic)] = { 0 };
+    uint64_t gm, gtt;
+    struct json *j;
+    double w = 0, h = 0;
+    FILE *png;
+    int fd;
+
+    make_vgpu(&t, &testhost_ops, 5);
+    f = fake_domain_create(&be, 4, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    CU_ASSERT_EQUAL(fake_domain_attach(f, t.v, uuid_of(&t, uuid), DEV, BAR0_A), 0);
+    /* The guest maps its surface and lights the plane, all by trapped
+     * writes through the domain's lane. */
+    gm = vgpu_gm_base(t.v);
+    gtt = BAR0_A + RGPU_GTT_BASE + (gm >> VGPU_PAGE_SHIFT) * 8;
+    for (uint64_t page = 0; page < W * H * 4 / VGPU_PAGE_SIZE; page++)
+        fake_vcpu_io(f, 0, IOREQ_TYPE_COPY, IOREQ_WRITE, gtt + page * 8, 8,
+                     (page << VGPU_PAGE_SHIFT) | RGPU_PTE_VALID);
+    mmio_write(f, 0, BAR0_A + RGPU_PIPE_CONF, RGPU_PIPE_ENABLE);
+    mmio_write(f, 0, BAR0_A + RGPU_PLANE_SURF, (uint32_t)gm);
+    mmio_write(f, 0, BAR0_A + RGPU_PLANE_STRIDE, W * 4);
+    mmio_write(f, 0, BAR0_A + RGPU_PLANE_SIZE, (W - 1) | (H - 1) << 16);
+    mmio_write(f, 0, BAR0_A + RGPU_PLANE_CTL, RGPU_PLANE_ENABLE | RGPU_PLANE_FMT_XRGB8888);
+
+    fd = mkstemp(path);
+    CU_ASSERT_TRUE_FATAL(fd >= 0);
+    close(fd);
+    snprintf(req, sizeof(req), "{\"cmd\":\"screenshot\",\"uuid\":\"%s\",\"path\":\"%s\"}",
+             uuid, path);
+    j = ask(req);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+    CU_ASSERT_TRUE(json_get_num(j, "width", &w) && w == W);
+    CU_ASSERT_TRUE(json_get_num(j, "height", &h) && h == H);
+    json_free(j);
+    png = fopen(path, "rb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(png);
+    CU_ASSERT_EQUAL(fread(magic, 1, sizeof(magic), png), sizeof(magic));
+    CU_ASSERT_EQUAL(memcmp(magic, png_magic, sizeof(magic)), 0);
+    fclose(png);
+    unlink(path);
+    fake_domain_destroy(f);
+    drop_vgpu(&t);
+}
+
 void register_thread_suites(void)
 {
     CU_pSuite s = CU_add_suite("daemon-threads", threads_init, threads_fini);
@@ -269,4 +323,5 @@ void register_thread_suites(void)
     CU_add_test(s, "a lane per vCPU serves every vCPU", test_lane_per_vcpu);
     CU_add_test(s, "a stalled domain stalls nobody else", test_stalled_domain_alone);
     CU_add_test(s, "a vGPU unlinked while its vCPU traps", test_unlink_while_serving);
+    CU_add_test(s, "a screenshot of a served vGPU", test_screenshot_of_served_vgpu);
 }
