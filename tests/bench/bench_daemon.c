@@ -250,7 +250,7 @@ static void show_pattern(struct bench_vgpu *b)
         vgpu_region_write(b->v, VGPU_REGION_BAR0, regs[i][0], &regs[i][1], 4);
 }
 
-#define BLOCKS 5                    /* interleaved blocks per condition and repetition */
+#define BLOCKS 20                   /* interleaved blocks per condition and repetition */
 
 static void reset(struct sample *s, int nr)
 {
@@ -301,7 +301,7 @@ void bench_daemon(const struct bench_opts *o)
                                              "x", GOAL_NONE, 0);
     struct bench_metric *vcpu = bench_metric("daemon.sibling_storm_p99_vs_alone.lane_per_vcpu",
                                              "x", GOAL_NONE, 0);
-    const long count = (long)(2000 * o->scale) + 100;      /* per block: ~0.1 s */
+    const long count = (long)(500 * o->scale) + 25;        /* per block: ~25 ms */
     struct vgpu_parent_config cfg;
     struct bench_vgpu ba, bb;
     struct fake_domain *fa, *fb;
