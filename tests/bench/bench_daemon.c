@@ -27,6 +27,7 @@
 #include "control.h"
 #include "bench.h"
 #include "daemon/fake_domain.h"
+#include "sw_engine.h"
 
 #define BAR0 0xe0000000ull          /* where every fake domain decodes BAR0 */
 #define DEV 5                       /* its vGPU is 00:05.0 */
@@ -320,6 +321,7 @@ void bench_daemon(const struct bench_opts *o)
     }
     vgpu_parent_default_config(&cfg);
     cfg.manual = true;                  /* no engine threads: the IOREQ path alone */
+    cfg.pgpu = pgpu_sw_create(cfg.gm_size);
     if (vgpu_parent_create(&cfg, &be.parent) ||
         bench_vgpu_create(be.parent, "refgpu-8", 1, MEM_BYTES, &ba) ||
         bench_vgpu_create(be.parent, "refgpu-8", 2, MEM_BYTES, &bb)) {

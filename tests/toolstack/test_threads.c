@@ -19,6 +19,7 @@
 #include "backend.h"
 #include "control.h"
 #include "json.h"
+#include "sw_engine.h"
 #include "hw_regs.h"
 #include "vgpu_priv.h"
 #include "daemon/fake_domain.h"
@@ -39,6 +40,7 @@ static int threads_init(void)
     memset(&be, 0, sizeof(be));
     vgpu_parent_default_config(&cfg);
     cfg.manual = true;
+    cfg.pgpu = pgpu_sw_create(cfg.gm_size);
     return vgpu_parent_create(&cfg, &be.parent);
 }
 
