@@ -9,7 +9,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/pci_regs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include <unistd.h>
 
 #include "fake_domain.h"
+#include "pci_cfg.h"
 
 #define IOPAGE_SIZE 4096
 
@@ -159,7 +159,7 @@ int fake_domain_attach(struct fake_domain *f, struct vgpu *v, const char *uuid, 
 {
     struct xen_vgpu *xv = calloc(1, sizeof(*xv));
     uint32_t lo = (uint32_t)bar0, hi = (uint32_t)(bar0 >> 32);
-    uint16_t cmd = PCI_COMMAND_MEMORY;
+    uint16_t cmd = PCI_CFG_COMMAND_MEMORY;
 
     if (!xv)
         return -ENOMEM;
@@ -168,9 +168,9 @@ int fake_domain_attach(struct fake_domain *f, struct vgpu *v, const char *uuid, 
     xv->dev = dev;
     snprintf(xv->uuid, sizeof(xv->uuid), "%s", uuid);
     snprintf(xv->type, sizeof(xv->type), "%s", vgpu_get_type(v)->name);
-    vgpu_region_write(v, VGPU_REGION_CONFIG, PCI_BASE_ADDRESS_0, &lo, sizeof(lo));
-    vgpu_region_write(v, VGPU_REGION_CONFIG, PCI_BASE_ADDRESS_1, &hi, sizeof(hi));
-    vgpu_region_write(v, VGPU_REGION_CONFIG, PCI_COMMAND, &cmd, sizeof(cmd));
+    vgpu_region_write(v, VGPU_REGION_CONFIG, PCI_CFG_BAR(0), &lo, sizeof(lo));
+    vgpu_region_write(v, VGPU_REGION_CONFIG, PCI_CFG_BAR(1), &hi, sizeof(hi));
+    vgpu_region_write(v, VGPU_REGION_CONFIG, PCI_CFG_COMMAND, &cmd, sizeof(cmd));
     xen_domain_link_vgpu(f->d, xv);
     return 0;
 }

@@ -8,7 +8,6 @@
  */
 #define _GNU_SOURCE
 #include <CUnit/Basic.h>
-#include <linux/pci_regs.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdio.h>
@@ -19,6 +18,7 @@
 #include "backend.h"
 #include "control.h"
 #include "json.h"
+#include "pci_cfg.h"
 #include "sw_engine.h"
 #include "hw_regs.h"
 #include "vgpu_priv.h"
@@ -101,12 +101,12 @@ static void serve_all_vcpus(bool lane_per_vcpu)
     CU_ASSERT_PTR_NOT_NULL_FATAL(f);
     CU_ASSERT_EQUAL(xen_ioreq_threads(), lane_per_vcpu ? NR_VCPUS : 1);
     CU_ASSERT_EQUAL(fake_domain_attach(f, t.v, uuid_of(&t, uuid), DEV, BAR0_A), 0);
-    vgpu_region_read(t.v, VGPU_REGION_CONFIG, PCI_VENDOR_ID, &vendor, sizeof(vendor));
+    vgpu_region_read(t.v, VGPU_REGION_CONFIG, PCI_CFG_VENDOR_ID, &vendor, sizeof(vendor));
     for (unsigned int v = 0; v < NR_VCPUS; v++) {
         uint32_t val = 0x1111u * (v + 1);
 
         CU_ASSERT_EQUAL(fake_vcpu_io(f, v, IOREQ_TYPE_PCI_CONFIG, IOREQ_READ,
-                                     SBDF | PCI_VENDOR_ID, 4, 0), vendor);
+                                     SBDF | PCI_CFG_VENDOR_ID, 4, 0), vendor);
         mmio_write(f, v, BAR0_A + RGPU_REG_SCRATCH(v), val);
         CU_ASSERT_EQUAL(mmio_read(f, v, BAR0_A + RGPU_REG_SCRATCH(v)), val);
         /* Nobody's address: all-ones, as a guest sees an empty bus. */
@@ -152,7 +152,7 @@ static void *move_bar(void *arg)
 {
     uint32_t lo = (uint32_t)BAR0_MOVED;
 
-    fake_vcpu_io(arg, 0, IOREQ_TYPE_PCI_CONFIG, IOREQ_WRITE, SBDF | PCI_BASE_ADDRESS_0, 4, lo);
+    fake_vcpu_io(arg, 0, IOREQ_TYPE_PCI_CONFIG, IOREQ_WRITE, SBDF | PCI_CFG_BAR(0), 4, lo);
     return NULL;
 }
 
