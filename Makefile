@@ -101,7 +101,7 @@ include mk/guest.mk
 # freestanding compiler may call (CHECK_CORE_EXTERNS).
 # The compiler's include directory is asked for in the recipe: on a fresh
 # machine the compiler is installed by $(DEPS_STAMP), after make has read this.
-CHECK_SEAM_HEADERS := core/pgpu.h core/hw_regs.h core/hw_cmds.h core/os/os.h
+CHECK_SEAM_HEADERS := core/pgpu.h core/hw_regs.h core/hw_cmds.h core/le_bytes.h core/os/os.h
 CHECK_CORE_EXTERNS := ^(os_[a-z0-9_]+|mem(cpy|move|set|cmp)|str(len|cmp|ncmp))$$
 # The base's warnings without its include paths: the engine half must see
 # the seam's headers only.
@@ -124,7 +124,7 @@ check-core: $(DEPS_STAMP)
 	done
 	$(Q)echo "check-core: $(words $(CORE_SRCS)) core/ files compile freestanding against the shim only" \
 	    "and link without the software engine; $(words $(PGPU_SW_SRCS)) pgpu-sw/ file(s) against" \
-	    "pgpu.h, hw_regs.h, hw_cmds.h and the shim only"
+	    "pgpu.h, hw_regs.h, hw_cmds.h, le_bytes.h and the shim only"
 
 # ---------------------------------------------------------------- tests
 # Suites: unit-tests (foundation), mech-tests (reference-GPU mechanisms,

@@ -11,6 +11,7 @@
  * whose frame did not map reads back invalid, as the engine sees it.
  */
 #include "vgpu_priv.h"
+#include "le_bytes.h"
 
 int vgpu_gtt_init(struct vgpu *v)
 {
@@ -310,7 +311,7 @@ void vgpu_gtt_batch_apply(struct vgpu *v)
                (u64)vgpu_vreg(v, RGPU_REG_GTT_BATCH_ADDR_HI) << 32;
     u32 index = vgpu_vreg(v, RGPU_REG_GTT_BATCH_INDEX);
     u32 count = vgpu_vreg(v, RGPU_REG_GTT_BATCH_COUNT);
-    u64 chunk[64];
+    u8 chunk[64 * 8];               /* PTEs: 8 bytes each, little-endian */
     u32 done = 0, status = RGPU_GTT_BATCH_DONE;
 
     if (!count || count > RGPU_GTT_BATCH_MAX || (list & 7)) {
@@ -318,14 +319,14 @@ void vgpu_gtt_batch_apply(struct vgpu *v)
         goto out;
     }
     while (done < count) {
-        u32 n = OS_MIN(count - done, (u32)OS_ARRAY_SIZE(chunk)), k;
+        u32 n = OS_MIN(count - done, (u32)sizeof(chunk) / 8), k;
 
         if (v->ops->read_gpa(v->host, list + (u64)done * 8, chunk, n * 8)) {
             status = RGPU_GTT_BATCH_ERROR;
             break;
         }
         for (k = 0; k < n; k++) {
-            u32 err = vgpu_gtt_write(v, index + done, chunk[k]);
+            u32 err = vgpu_gtt_write(v, index + done, le64_load(chunk + 8 * k));
 
             if (err != RGPU_ERR_NONE && err != RGPU_ERR_UNMAPPED) {
                 status = RGPU_GTT_BATCH_ERROR;

@@ -10,7 +10,8 @@
  * vgpu_parent_config.  All graphics addresses are host graphics addresses,
  * which equal guest ones because each vGPU is confined to its slice (PV
  * info).  A driver sees this header, hw_regs.h and hw_cmds.h (the device it
- * drives and its commands) and the OS shim, nothing of the device model.
+ * drives and its commands), le_bytes.h and the OS shim, nothing of the
+ * device model.
  */
 #ifndef VGPU_PGPU_H
 #define VGPU_PGPU_H

@@ -12,6 +12,7 @@
  * the engine beyond its time slice.
  */
 #include "pgpu.h"
+#include "le_bytes.h"
 #include "sw_engine.h"
 
 /*
@@ -82,8 +83,8 @@ static const u8 *fill_pattern(struct fill_pattern *fp, u32 color, u32 bpp)
     u32 i, size = 1u << bpp;
 
     if (!fp->valid || fp->color != color || fp->bpp != bpp) {
-        for (i = 0; i < sizeof(fp->bytes); i++)
-            fp->bytes[i] = (u8)(color >> (8 * (i & (size - 1))));
+        for (i = 0; i + size <= sizeof(fp->bytes); i += size)
+            le_store(fp->bytes + i, size, color);
         fp->color = color;
         fp->bpp = bpp;
         fp->valid = true;
@@ -162,7 +163,7 @@ static bool write_dword(struct sw_pgpu *sw, const struct vgpu_workload *w, u32 a
         *fault = addr;
         return false;
     }
-    memcpy(p, &val, 4);
+    le32_store(p, val);
     return true;
 }
 
