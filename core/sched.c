@@ -11,6 +11,13 @@
  * vGPU's share of the engine converges to weight / sum of weights.
  *
  * Lock order: v->lock before s->lock.  The engine runs with no lock held.
+ *
+ * Each wait has its own condition variable, so a notification wakes only
+ * the thread that waits for it: an engine thread is woken for its own
+ * engine's work, the submitter of a slice for its completion, and flush /
+ * quiesce / wait_idle for a slice's end.  (One shared variable woke every
+ * idle engine thread for every submission and slice: a context switch each,
+ * on the CPU the busy engine needed.)
  */
 #include "vgpu_priv.h"
 
@@ -24,7 +31,9 @@ struct engine_thread_arg {
 struct vgpu_sched {
     struct vgpu_parent *p;
     struct os_mutex *lock;
-    struct os_cond *cond;           /* work queued, slice finished, stop */
+    struct os_cond *cond;           /* a slice finished (running[] changed) */
+    struct os_cond *work[RGPU_NUM_ENGINES];     /* work queued for engine e, or stop */
+    struct os_cond *done[RGPU_NUM_ENGINES];     /* engine e's submit completed */
     struct vgpu *vgpus;             /* attached, linked through sched_next */
     struct vgpu *running[RGPU_NUM_ENGINES];
     u64 vclock[RGPU_NUM_ENGINES];
@@ -83,7 +92,7 @@ void vgpu_sched_queue(struct vgpu_sched *s, struct vgpu *v, struct vgpu_workload
         v->q_head[e] = w;
     v->q_tail[e] = w;
     s->queued[e]++;
-    os_cond_broadcast(s->cond);
+    os_cond_signal(s->work[e]);             /* one thread per engine */
     os_mutex_unlock(s->lock);
 }
 
@@ -172,9 +181,10 @@ void vgpu_sched_detach(struct vgpu_sched *s, struct vgpu *v)
 
 /* One submit's completion: the pgpu fills it from whatever context it
  * completes in (inside submit for the software engine, the driver's thread
- * for an asynchronous one); the engine's thread sleeps on s->cond for it. */
+ * for an asynchronous one); the engine's thread sleeps on s->done[e] for it. */
 struct completion {
     struct vgpu_sched *s;
+    u32 engine;
     struct pgpu_exec_result res;
     bool done;
 };
@@ -187,14 +197,14 @@ static void on_done(void *ctx, const struct pgpu_exec_result *res)
     os_mutex_lock(s->lock);
     c->res = *res;
     c->done = true;
-    os_cond_broadcast(s->cond);
+    os_cond_broadcast(s->done[c->engine]);
     os_mutex_unlock(s->lock);
 }
 
 bool vgpu_sched_step(struct vgpu_sched *s, u32 e)
 {
     struct vgpu_parent *p = s->p;
-    struct completion c = { s, { PGPU_EXEC_DONE, 0, 0, 0 }, false };
+    struct completion c = { s, e, { PGPU_EXEC_DONE, 0, 0, 0 }, false };
     struct vgpu_workload *w;
     struct vgpu *v;
     u64 t0, elapsed, gen;
@@ -219,7 +229,7 @@ bool vgpu_sched_step(struct vgpu_sched *s, u32 e)
     p->pgpu->ops->submit(p->pgpu, e, w, p->cfg.slice_ns, on_done, &c);
     os_mutex_lock(s->lock);
     while (!c.done)
-        os_cond_wait(s->cond, s->lock);
+        os_cond_wait(s->done[e], s->lock);
     os_mutex_unlock(s->lock);
     elapsed = sched_now(p) - t0;
 
@@ -264,7 +274,7 @@ static void engine_thread(void *arg)
     for (;;) {
         os_mutex_lock(s->lock);
         while (!s->stop && !s->queued[e])
-            os_cond_wait(s->cond, s->lock);
+            os_cond_wait(s->work[e], s->lock);
         if (s->stop) {
             os_mutex_unlock(s->lock);
             return;
@@ -277,6 +287,7 @@ static void engine_thread(void *arg)
 int vgpu_sched_create(struct vgpu_parent *p, struct vgpu_sched **out)
 {
     struct vgpu_sched *s = os_alloc(sizeof(*s));
+    bool ok;
     u32 e;
     int rc;
 
@@ -285,7 +296,13 @@ int vgpu_sched_create(struct vgpu_parent *p, struct vgpu_sched **out)
     s->p = p;
     s->lock = os_mutex_create();
     s->cond = os_cond_create();
-    if (!s->lock || !s->cond) {
+    ok = s->lock && s->cond;
+    for (e = 0; e < RGPU_NUM_ENGINES; e++) {
+        s->work[e] = os_cond_create();
+        s->done[e] = os_cond_create();
+        ok = ok && s->work[e] && s->done[e];
+    }
+    if (!ok) {
         vgpu_sched_destroy(s);
         return -ENOMEM;
     }
@@ -322,12 +339,16 @@ void vgpu_sched_destroy(struct vgpu_sched *s)
     if (s->lock) {
         os_mutex_lock(s->lock);
         s->stop = true;
-        os_cond_broadcast(s->cond);
+        for (e = 0; e < RGPU_NUM_ENGINES; e++)
+            if (s->work[e])
+                os_cond_broadcast(s->work[e]);
         os_mutex_unlock(s->lock);
     }
     for (e = 0; e < RGPU_NUM_ENGINES; e++) {
         os_thread_join(s->thread[e]);
         os_free(s->thread_arg[e]);
+        os_cond_destroy(s->work[e]);
+        os_cond_destroy(s->done[e]);
     }
     os_cond_destroy(s->cond);
     os_mutex_destroy(s->lock);
