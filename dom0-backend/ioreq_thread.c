@@ -6,8 +6,9 @@
  * therefore gets its own lane(s): a thread polling an event channel handle
  * on which only that domain's vCPU ports are bound, plus the domain's stop
  * eventfd.  Nothing else runs there: xenstore, the control socket and
- * screenshots stay on the main thread, the device model's engines on
- * theirs, so one domain's slow path never delays another's vCPUs
+ * screenshots stay on the main thread (a screenshot's encoding on a
+ * low-priority thread of its own), the device model's engines on theirs,
+ * so one domain's slow path never delays another's vCPUs
  * (docs/architecture.md, "Daemon threads").
  *
  * One lane per domain is the default; backend.lane_per_vcpu gives each
