@@ -243,14 +243,23 @@ static int xh_set_intx(void *host, bool level)
     return 0;
 }
 
+/*
+ * The engines wrote guest frames through our foreign mappings, which Xen's
+ * log-dirty cannot see: report them (docs/hw-spec.md §10).  Xen ignores the
+ * report while log-dirty is off.  Frames reached by grant (bit 63) are
+ * Xen's to mark: a writable grant mapping dirties the page when unmapped.
+ */
 static void xh_mark_dirty(void *host, u64 addr, u64 len)
 {
     struct xen_vgpu *xv = host;
 
     if (!xv->dom || addr & GUEST_GRANT_BIT || !len)
         return;
-    xendevicemodel_modified_memory(xv->dom->dmod, xv->dom->domid, addr >> 12,
-                                   ((addr + len - 1) >> 12) - (addr >> 12) + 1);
+    if (xendevicemodel_modified_memory(xv->dom->dmod, xv->dom->domid, addr >> 12,
+                                       ((addr + len - 1) >> 12) - (addr >> 12) + 1))
+        os_log_ratelimited(OS_LOG_WARN, "dom%u vgpu %s: modified_memory 0x%llx+0x%llx: %d",
+                           xv->dom->domid, xv->uuid, (unsigned long long)addr,
+                           (unsigned long long)len, errno);
 }
 
 static void xh_bar_changed(void *host, unsigned int bar, u64 addr, u64 size, bool enabled)

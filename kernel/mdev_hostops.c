@@ -102,6 +102,11 @@ static int rgpu_track_disable(void *host, u64 addr)
 	return rgpu_track_change(host, addr, false);
 }
 
+static void rgpu_mark_dirty(void *host, u64 addr, u64 len)
+{
+	rgpu_track_dirty(host, addr, len);
+}
+
 /* VFIO delivers interrupts only through the eventfd triggers bound with
  * SET_IRQS; with none bound there is nobody to tell. */
 static int rgpu_inject_msi(void *host, u64 addr, u32 data)
@@ -123,4 +128,5 @@ const struct vgpu_host_ops rgpu_host_ops = {
 	.track_disable = rgpu_track_disable,
 	.inject_msi = rgpu_inject_msi,
 	.set_intx = rgpu_set_intx,
+	.mark_dirty = rgpu_mark_dirty,
 };

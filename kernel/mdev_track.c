@@ -100,3 +100,18 @@ int rgpu_track_change(struct rgpu_mdev *rm, u64 addr, bool enable)
 	mutex_unlock(&rm->track_lock);
 	return rc;
 }
+
+/*
+ * The core's mark_dirty host-op: the engines wrote [addr, addr + len)
+ * (docs/hw-spec.md §10).  On Xen the tracker reports it to log-dirty; on
+ * KVM there is nothing to do here, type1 counts every page the device has
+ * pinned as dirty while dirty tracking is on.
+ */
+void rgpu_track_dirty(struct rgpu_mdev *rm, u64 addr, u64 len)
+{
+	mutex_lock(&rm->track_lock);
+	if (rm->tracker && rm->tracker->mark_dirty && len)
+		rm->tracker->mark_dirty(rm->track_priv, addr >> PAGE_SHIFT,
+					((addr + len - 1) >> PAGE_SHIFT) - (addr >> PAGE_SHIFT) + 1);
+	mutex_unlock(&rm->track_lock);
+}

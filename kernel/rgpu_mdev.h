@@ -57,6 +57,9 @@ struct rgpu_tracker {
 	void (*detach)(void *priv);	/* releases every tracked frame */
 	int (*enable)(void *priv, u64 gfn);
 	int (*disable)(void *priv, u64 gfn);
+	/* Optional: the device wrote guest frames [gfn, gfn + nr): tell the
+	 * hypervisor's dirty log (Xen: XEN_DMOP_modified_memory). */
+	void (*mark_dirty)(void *priv, u64 gfn, u64 nr);
 	struct list_head node;		/* registry, mdev_track.c */
 };
 
@@ -104,5 +107,6 @@ void rgpu_track_attach(struct rgpu_mdev *rm);
 void rgpu_track_detach(struct rgpu_mdev *rm);
 const char *rgpu_tracker_name(struct rgpu_mdev *rm);
 int rgpu_track_change(struct rgpu_mdev *rm, u64 addr, bool enable);
+void rgpu_track_dirty(struct rgpu_mdev *rm, u64 addr, u64 len);
 
 #endif /* RGPU_MDEV_H */

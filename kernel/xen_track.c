@@ -120,6 +120,7 @@
 
 #include "rgpu_mdev.h"
 #include "vfio_iommu_xen.h"
+#include "xen_dmop.h"		/* XEN_DMOP_modified_memory, from vfio_iommu_xen */
 #include "xen_ioreq.h"
 #include "xen_track.h"
 
@@ -652,6 +653,36 @@ out:
 	return rc;
 }
 
+/*
+ * The engines wrote guest frames through vfio_iommu_xen's foreign
+ * mappings, which Xen's log-dirty cannot see: report them, as the daemon
+ * does (docs/hw-spec.md §10).  Xen ignores the report while log-dirty is
+ * off.  Grant references (DMA address bit 63) are beyond XT_GFN_LIMIT:
+ * Xen marks a writably granted page dirty itself when it is unmapped.
+ */
+static void xt_mark_dirty(void *priv, u64 gfn, u64 nr)
+{
+	struct xt_server *xt = priv;
+	struct xen_dm_op op = { .op = XEN_DMOP_modified_memory };
+	struct xen_dm_op_modified_memory_extent ext = { .first_pfn = gfn };
+	struct xen_dm_op_buf bufs[2];
+	int rc;
+
+	if (gfn >= XT_GFN_LIMIT || !nr || nr > U32_MAX)
+		return;
+	ext.nr = nr;
+	op.u.modified_memory.nr_extents = 1;
+	set_xen_guest_handle(bufs[0].h, &op);
+	bufs[0].size = sizeof(op);
+	set_xen_guest_handle(bufs[1].h, &ext);
+	bufs[1].size = sizeof(ext);
+	rc = HYPERVISOR_dm_op(xt->domid, ARRAY_SIZE(bufs), bufs);
+	if (rc && rc != -EOPNOTSUPP && rc != -ENOSYS && rc != -ESRCH)
+		xt_warn(xt, "modified_memory gfn %#llx+%llu: %d\n", gfn, nr, rc);
+	else if (!rc)
+		atomic_long_add(nr, &xt_stats.dirty_reported);
+}
+
 static struct rgpu_tracker xen_tracker = {
 	.name = "xen",
 	.owner = THIS_MODULE,
@@ -659,6 +690,7 @@ static struct rgpu_tracker xen_tracker = {
 	.detach = xt_detach,
 	.enable = xt_enable,
 	.disable = xt_disable,
+	.mark_dirty = xt_mark_dirty,
 };
 
 /* ---------------------------------------------------- sysfs counters */
@@ -676,6 +708,7 @@ XT_STAT_ATTR(ioreq_pages_mapped);
 XT_STAT_ATTR(event_channels);
 XT_STAT_ATTR(tracked_frames);
 XT_STAT_ATTR(writes_applied);
+XT_STAT_ATTR(dirty_reported);
 XT_STAT_ATTR(errors);
 
 static struct attribute *xt_attrs[] = {
@@ -685,6 +718,7 @@ static struct attribute *xt_attrs[] = {
 	&xt_attr_event_channels.attr,
 	&xt_attr_tracked_frames.attr,
 	&xt_attr_writes_applied.attr,
+	&xt_attr_dirty_reported.attr,
 	&xt_attr_errors.attr,
 	NULL,
 };

@@ -40,6 +40,7 @@ struct xt_stats {
 	atomic_long_t event_channels;	/* bound vCPU ports */
 	atomic_long_t tracked_frames;	/* frames of type ioreq_server we set */
 	atomic_long_t writes_applied;
+	atomic_long_t dirty_reported;	/* pages reported to log-dirty */
 	atomic_long_t errors;
 };
 

@@ -436,7 +436,7 @@ QEMU_XEN=/usr/libexec/xen-qemu-system-i386
 # that only grow are left out.
 xsys_counts() {
     for _f in "$XSYS"/stats/* $(for _x in ${XSYS_EXTRA:-}; do echo "$_x"/*; done); do
-        case ${_f##*/} in dma_rw_calls|errors|writes_applied|grant_maps_total) continue ;; esac
+        case ${_f##*/} in dma_rw_calls|errors|writes_applied|grant_maps_total|dirty_reported) continue ;; esac
         [ -f "$_f" ] && echo "${_f#/sys/kernel/} $(cat "$_f")"
     done
 }
