@@ -15,10 +15,21 @@ BENCH_OBJS := $(patsubst %.c,$(BUILD)/bench-obj/%.o,$(BENCH_SRCS)) \
 BENCH_BIN  := $(BUILD)/bin/vgpu-bench
 BENCH_ARGS ?=
 
-.PHONY: bench
+.PHONY: bench bench-callgrind-mediated
 bench: $(DEPS_STAMP) $(BENCH_BIN)
 	$(Q)mkdir -p $(BUILD)/bench
 	$(Q)$(BENCH_BIN) --json $(BUILD)/bench/results.json $(BENCH_ARGS)
+	$(Q)case " $(BENCH_ARGS) " in *" --only mediated "*) c=1 ;; \
+	    *" --only"*) c= ;; *) c=1 ;; esac; \
+	    [ -z "$$c" ] || $(MAKE) --no-print-directory bench-callgrind-mediated
+
+# mediated_vs_native's cross-check: instructions per job of both paths under
+# callgrind (tests/bench/callgrind-mediated.sh), independent of the load.
+bench-callgrind-mediated: $(DEPS_STAMP) $(BENCH_BIN)
+	$(Q)mkdir -p $(BUILD)/bench
+	$(Q)sh tests/bench/callgrind-mediated.sh $(BENCH_BIN) $(BUILD)/bench/callgrind \
+	    > $(BUILD)/bench/mediated-callgrind.txt
+	$(Q)echo; cat $(BUILD)/bench/mediated-callgrind.txt
 
 $(BUILD)/bench-obj/%.o: %.c
 	@mkdir -p $(dir $@)

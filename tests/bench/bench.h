@@ -15,7 +15,8 @@
 #include "sw_engine.h"
 #include "testhost/testhost.h"
 
-#define BENCH_MAX_RUNS 32
+#define BENCH_MAX_REPS 32          /* --reps */
+#define BENCH_MAX_RUNS 512         /* values one metric may hold (paired suites hold more) */
 
 enum bench_goal_kind { GOAL_NONE, GOAL_MIN, GOAL_MAX };
 
@@ -26,6 +27,7 @@ struct bench_metric {
     double goal;
     double runs[BENCH_MAX_RUNS];
     int nruns;
+    bool by_interval;           /* verdict on the 95 % interval's bound, not the median */
     const char *note;           /* static text, optional */
 };
 
@@ -40,6 +42,14 @@ struct bench_metric *bench_metric(const char *name, const char *unit, enum bench
                                   double goal);
 void bench_add(struct bench_metric *m, double value);
 double bench_median(const struct bench_metric *m);
+/* Distribution-free 95 % confidence interval of the median of m's runs
+ * (order statistics, binomial): no assumption about the shape of the
+ * noise, so a skewed or heavy-tailed spread widens it instead of moving
+ * it.  NaN bounds with fewer than 6 runs. */
+void bench_interval95(const struct bench_metric *m, double *lo, double *hi);
+/* Judge m by its interval: a GOAL_MIN figure is met only when the lower
+ * bound is, a GOAL_MAX one when the upper bound is. */
+void bench_judge_by_interval(struct bench_metric *m);
 
 double bench_now(void);                 /* seconds, monotonic */
 void bench_clobber(const void *p);      /* keep the compiler from dropping work */

@@ -67,14 +67,76 @@ int bench_ring_submit(struct bench_ring *r, const u32 *dw, u32 n)
     return rd(r->b, RGPU_ENGINE_BASE(r->engine) + RGPU_RING_ERROR) ? -EIO : 0;
 }
 
-int bench_ring_wait(struct bench_ring *r, double timeout_s)
+static void irq_fire(void *ctx)
 {
-    double deadline = bench_now() + timeout_s;
+    struct bench_ring *r = ctx;
 
-    while (bench_ring_head(r) != r->tail) {
-        if (bench_now() > deadline)
+    os_mutex_lock(r->irq_lock);
+    r->irq_count++;
+    os_cond_signal(r->irq_cond);
+    os_mutex_unlock(r->irq_lock);
+}
+
+static u32 user_irq(const struct bench_ring *r)
+{
+    return r->engine == RGPU_ENGINE_RENDER ? RGPU_IRQ_RENDER_USER : RGPU_IRQ_COPY_USER;
+}
+
+int bench_ring_irq_enable(struct bench_ring *r)
+{
+    struct vgpu_irq_trigger t = { irq_fire, r };
+
+    r->irq_lock = os_mutex_create();
+    r->irq_cond = os_cond_create();
+    if (!r->irq_lock || !r->irq_cond || vgpu_irq_set_trigger(r->b->v, VGPU_IRQ_MSI, &t))
+        return -ENOMEM;
+    wr(r->b, RGPU_REG_IIR, ~0u);
+    wr(r->b, RGPU_REG_IMR, rd(r->b, RGPU_REG_IMR) & ~user_irq(r));
+    wr(r->b, RGPU_REG_IER, rd(r->b, RGPU_REG_IER) | user_irq(r));
+    return 0;
+}
+
+void bench_ring_irq_disable(struct bench_ring *r)
+{
+    if (r->irq_lock)
+        vgpu_irq_set_trigger(r->b->v, VGPU_IRQ_MSI, NULL);
+    os_cond_destroy(r->irq_cond);
+    os_mutex_destroy(r->irq_lock);
+    r->irq_cond = NULL;
+    r->irq_lock = NULL;
+}
+
+u32 bench_ring_breadcrumb(struct bench_ring *r, u32 *out, u32 *seqno)
+{
+    *seqno = ++r->seqno;
+    out[0] = RGPU_CMD(RGPU_OP_STORE_DATA_INDEX, RGPU_LEN_STORE_DATA);
+    out[1] = RGPU_HWS_SEQNO;
+    out[2] = *seqno;
+    out[3] = RGPU_CMD(RGPU_OP_USER_INTERRUPT, RGPU_LEN_USER_INTERRUPT);
+    return 4;
+}
+
+int bench_ring_wait_seqno(struct bench_ring *r, u32 seqno, double timeout_s)
+{
+    /* The status page follows the ring (bench_ring_init). */
+    const volatile u32 *hws = r->cpu + r->size / 4 + RGPU_HWS_SEQNO / 4;
+    u64 deadline = os_now_ns() + (u64)(timeout_s * 1e9);
+
+    /* The seqno is written before USER is raised, and every wake-up is
+     * acknowledged before the seqno is looked at again: an interrupt that
+     * lands between the two is seen by the check, none is lost. */
+    while ((s32)(*hws - seqno) < 0) {
+        bool got;
+
+        os_mutex_lock(r->irq_lock);
+        for (u64 now = os_now_ns(); !r->irq_count && now < deadline; now = os_now_ns())
+            os_cond_timedwait(r->irq_cond, r->irq_lock, deadline - now);
+        got = r->irq_count != 0;
+        r->irq_count = 0;
+        os_mutex_unlock(r->irq_lock);
+        if (!got)
             return -ETIMEDOUT;
-        os_sleep_ns(100000);     /* poll gently: the engine needs the CPU more */
+        wr(r->b, RGPU_REG_IIR, user_irq(r));
     }
     return 0;
 }

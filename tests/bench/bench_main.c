@@ -58,6 +58,37 @@ double bench_median(const struct bench_metric *m)
     return m->nruns % 2 ? s[m->nruns / 2] : (s[m->nruns / 2 - 1] + s[m->nruns / 2]) / 2;
 }
 
+void bench_interval95(const struct bench_metric *m, double *lo, double *hi)
+{
+    double s[BENCH_MAX_RUNS], pmf, cdf;
+    int n = m->nruns, j = 0;
+
+    *lo = *hi = NAN;
+    if (n < 6)
+        return;
+    /* The k-th smallest of n values lies below the median with probability
+     * P(Binomial(n, 1/2) >= k): the interval [x(j), x(n+1-j)] covers the
+     * median with probability 1 - 2 P(B <= j-1).  Take the largest j that
+     * keeps that >= 95 %. */
+    pmf = ldexp(1.0, -n);
+    cdf = pmf;
+    while (cdf <= 0.025) {
+        j++;
+        pmf = pmf * (n - j + 1) / j;
+        cdf += pmf;
+    }
+    if (!j)
+        return;
+    sorted(m, s);
+    *lo = s[j - 1];
+    *hi = s[n - j];
+}
+
+void bench_judge_by_interval(struct bench_metric *m)
+{
+    m->by_interval = true;
+}
+
 double bench_now(void)
 {
     struct timespec ts;
@@ -73,30 +104,50 @@ void bench_clobber(const void *p)
 
 static const char *verdict(const struct bench_metric *m)
 {
-    double med = bench_median(m);
+    double med = bench_median(m), lo, hi;
 
     if (m->kind == GOAL_NONE)
         return "reported";
     if (isnan(med))
         return "MISSING";
+    if (m->by_interval) {
+        bench_interval95(m, &lo, &hi);
+        if (isnan(lo))
+            return "MISSING";
+        med = m->kind == GOAL_MIN ? lo : hi;
+    }
     if (m->kind == GOAL_MIN)
         return med >= m->goal ? "met" : "MISSED";
     return med <= m->goal ? "met" : "MISSED";
 }
 
+/* "[lo, hi]" for a figure judged by its interval, else "-". */
+static void interval_text(const struct bench_metric *m, char *buf, size_t size)
+{
+    double lo, hi;
+
+    bench_interval95(m, &lo, &hi);
+    if (m->by_interval && !isnan(lo))
+        snprintf(buf, size, "[%.3g, %.3g]", lo, hi);
+    else
+        snprintf(buf, size, "-");
+}
+
 static void print_table(void)
 {
-    printf("\n%-44s %12s %-10s %-12s %s\n", "metric", "median", "unit", "goal", "verdict");
+    printf("\n%-44s %12s %-10s %-12s %-16s %s\n", "metric", "median", "unit", "goal",
+           "95% interval", "verdict");
     for (int i = 0; i < nmetrics; i++) {
         const struct bench_metric *m = &metrics[i];
-        char goal[32] = "-";
+        char goal[32] = "-", ci[48];
 
         if (m->kind == GOAL_MIN)
             snprintf(goal, sizeof(goal), ">= %g", m->goal);
         else if (m->kind == GOAL_MAX)
             snprintf(goal, sizeof(goal), "<= %g", m->goal);
-        printf("%-44s %12.4g %-10s %-12s %s\n", m->name, bench_median(m), m->unit, goal,
-               verdict(m));
+        interval_text(m, ci, sizeof(ci));
+        printf("%-44s %12.4g %-10s %-12s %-16s %s\n", m->name, bench_median(m), m->unit, goal,
+               ci, verdict(m));
     }
 }
 
@@ -111,15 +162,18 @@ static int write_json(const char *path)
     fprintf(f, "[\n");
     for (int i = 0; i < nmetrics; i++) {
         const struct bench_metric *m = &metrics[i];
-        double s[BENCH_MAX_RUNS];
+        double s[BENCH_MAX_RUNS], lo, hi;
 
         sorted(m, s);
+        bench_interval95(m, &lo, &hi);
         fprintf(f, "  {\"name\": \"%s\", \"value\": %.6g, \"unit\": \"%s\", ", m->name,
                 bench_median(m), m->unit);
         if (m->kind == GOAL_NONE)
             fprintf(f, "\"goal\": null, ");
         else
             fprintf(f, "\"goal\": \"%s %g\", ", m->kind == GOAL_MIN ? ">=" : "<=", m->goal);
+        if (m->by_interval && !isnan(lo))
+            fprintf(f, "\"ci95\": [%.6g, %.6g], ", lo, hi);
         fprintf(f, "\"verdict\": \"%s\", \"min\": %.6g, \"median\": %.6g, \"max\": %.6g, "
                 "\"runs\": %d}%s\n", verdict(m), m->nruns ? s[0] : NAN, bench_median(m),
                 m->nruns ? s[m->nruns - 1] : NAN, m->nruns, i + 1 < nmetrics ? "," : "");
@@ -140,10 +194,11 @@ static void usage(FILE *to)
             "  --scale X     multiply every phase's duration/size by X (default 1)\n"
             "  --only SUITE  engine | scanner | mmio | mediated | sched | scaling | daemon\n"
             "  --json PATH   results file (default build/bench/results.json)\n"
+
             "\n"
             "Exit status: 0 when every figure was measured (goals missed are reported,\n"
             "not failures: benchmarks are not tests), 1 on a measurement error.\n",
-            BENCH_MAX_RUNS);
+            BENCH_MAX_REPS);
 }
 
 int main(int argc, char **argv)
@@ -174,8 +229,8 @@ int main(int argc, char **argv)
             return 1;
         }
     }
-    if (o.reps < 5 || o.reps > BENCH_MAX_RUNS || o.scale <= 0) {
-        fprintf(stderr, "vgpu-bench: --reps must be 5..%d and --scale positive\n", BENCH_MAX_RUNS);
+    if (o.reps < 5 || o.reps > BENCH_MAX_REPS || o.scale <= 0) {
+        fprintf(stderr, "vgpu-bench: --reps must be 5..%d and --scale positive\n", BENCH_MAX_REPS);
         return 1;
     }
     os_log_set_level(OS_LOG_ERR);
