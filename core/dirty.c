@@ -14,7 +14,10 @@
  * per slice.  docs/hw-spec.md §10 says which layer reports on each path.
  *
  * Rectangles report the pages their rows write, not the pages the rows
- * skip over.  Caller holds v->lock throughout.
+ * skip over, and a rectangle cut by preemption reports in each slice the
+ * rows that slice ran: a 10 ms fill cut into ten slices is marked once in
+ * all, not ten times whole (which cost the mediated path 5 % at 10 ms jobs
+ * under v->lock).  Caller holds v->lock throughout.
  */
 #include "vgpu_priv.h"
 
@@ -28,20 +31,30 @@ static void mark_span(struct vgpu *v, u32 addr, u32 len)
 
     if ((addr >> VGPU_PAGE_SHIFT) < g->first || last >= g->nr || last < first)
         return;     /* the scanner rejected it, or the engine faulted first */
-    for (i = first; i <= last; i++)
-        g->written[i / 64] |= 1ull << (i % 64);
+    for (i = first; i <= last; ) {          /* a word of pages at a time */
+        u32 bit = i % 64, n = OS_MIN(64 - bit, last - i + 1);
+
+        g->written[i / 64] |= (n == 64 ? ~0ull : (1ull << n) - 1) << bit;
+        i += n;
+    }
     g->written_lo = OS_MIN(g->written_lo, first);
     g->written_hi = OS_MAX(g->written_hi, last + 1);
 }
 
-static void mark_rect(struct vgpu *v, u32 dst, u32 pitch, u32 bpp, u32 size)
+/* Mark rows [row, end) of a rectangle. */
+static void mark_rect(struct vgpu *v, u32 dst, u32 pitch, u32 bpp, u32 size, u32 row, u32 end)
 {
-    u32 width = RGPU_WIDTH(size) << bpp, height = RGPU_HEIGHT(size), row;
+    u32 width = RGPU_WIDTH(size) << bpp;
     u32 last_page = ~0u;
 
-    if (!width || !height)
+    end = OS_MIN(end, RGPU_HEIGHT(size));
+    if (!width || row >= end)
         return;
-    for (row = 0; row < height; row++) {
+    if (pitch == width) {                   /* rows back to back: one span */
+        mark_span(v, dst + row * pitch, (end - row) * pitch);
+        return;
+    }
+    for (; row < end; row++) {
         u32 a = dst + row * pitch;
 
         /* Rows packed into one page (small pitch) cost one mark each page. */
@@ -52,8 +65,9 @@ static void mark_rect(struct vgpu *v, u32 dst, u32 pitch, u32 bpp, u32 size)
     }
 }
 
-/* Mark what the command at dw writes. */
-static void mark_command(struct vgpu *v, const struct vgpu_workload *w, const u32 *c)
+/* Mark what the command at c writes; a rectangle's rows [row, end) only. */
+static void mark_command(struct vgpu *v, const struct vgpu_workload *w, const u32 *c, u32 row,
+                         u32 end)
 {
     switch (RGPU_CMD_OPCODE(c[0])) {
     case RGPU_OP_STORE_DATA_IMM:
@@ -65,7 +79,7 @@ static void mark_command(struct vgpu *v, const struct vgpu_workload *w, const u3
     case RGPU_OP_COLOR_FILL:
     case RGPU_OP_SRC_COPY:
         mark_rect(v, c[RGPU_RECT_DST], RGPU_PITCH(c[RGPU_RECT_DST_PITCH]),
-                  RGPU_BPP(c[RGPU_RECT_DST_PITCH]) & 3, c[RGPU_RECT_SIZE]);
+                  RGPU_BPP(c[RGPU_RECT_DST_PITCH]) & 3, c[RGPU_RECT_SIZE], row, end);
         break;
     default:
         break;      /* NOOP, USER_INTERRUPT, LOAD_REGISTER_IMM write no memory */
@@ -77,21 +91,17 @@ static void report(struct vgpu *v)
 {
     struct vgpu_gtt *g = &v->gtt;
     u64 run = 0, run_len = 0;
-    u32 wd, b;
+    u32 wd;
 
     for (wd = g->written_lo / 64; wd * 64 < g->written_hi; wd++) {
-        u64 bits = g->written[wd];
+        /* Entries dropped meanwhile are not valid: drop_entry reported them. */
+        u64 bits = g->written[wd] & g->valid[wd];
 
         g->written[wd] = 0;
-        for (b = 0; bits; b++, bits >>= 1) {
-            u32 i = wd * 64 + b;
-            u64 frame;
+        for (; bits; bits &= bits - 1) {        /* each page, lowest first */
+            u32 i = wd * 64 + (u32)__builtin_ctzll(bits);
+            u64 frame = g->mapped_addr[i];
 
-            if (!(bits & 1))
-                continue;
-            if (!g->va[i])
-                continue;   /* dropped meanwhile: drop_entry reported its frame */
-            frame = g->mapped_addr[i];
             if (run_len && frame == run + run_len) {
                 run_len += VGPU_PAGE_SIZE;
                 continue;
@@ -108,25 +118,29 @@ static void report(struct vgpu *v)
     g->written_hi = 0;
 }
 
-void vgpu_dirty_slice(struct vgpu *v, const struct vgpu_workload *w, u32 from,
+void vgpu_dirty_slice(struct vgpu *v, const struct vgpu_workload *w, u32 from, u32 from_row,
                       const struct pgpu_exec_result *res)
 {
-    u32 pos = from, end = w->pos;
+    u32 pos = from, end = w->pos, last_rows = ~0u;
 
     OS_ASSERT_HELD(v->lock);
     if (!v->ops->mark_dirty || !v->gtt.written)
         return;
-    /* The command at w->pos ran partly if the engine faulted in it or was
-     * preempted between its rows. */
-    if (end < w->len && (res->status == PGPU_EXEC_FAULT || w->row))
+    /* The command at w->pos ran partly if the engine faulted in it (up to
+     * and including row w->row, written in part) or was preempted between
+     * its rows (rows before w->row). */
+    if (end < w->len && (res->status == PGPU_EXEC_FAULT || w->row)) {
+        last_rows = w->row + (res->status == PGPU_EXEC_FAULT);
         end += 1 + RGPU_CMD_LEN(w->dwords[end]);
+    }
     while (pos < end && pos < w->len) {
         const u32 *c = &w->dwords[pos];
         u32 n = 1 + RGPU_CMD_LEN(c[0]);
 
         if (pos + n > w->len)
             break;
-        mark_command(v, w, c);
+        /* The slice resumed the first command at from_row. */
+        mark_command(v, w, c, pos == from ? from_row : 0, pos + n == end ? last_rows : ~0u);
         pos += n;
     }
     report(v);

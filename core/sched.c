@@ -208,7 +208,7 @@ bool vgpu_sched_step(struct vgpu_sched *s, u32 e)
     struct vgpu_workload *w;
     struct vgpu *v;
     u64 t0, elapsed, gen;
-    u32 weight, from;
+    u32 weight, from, from_row;
 
     os_mutex_lock(s->lock);
     v = pick(s, e);
@@ -225,6 +225,7 @@ bool vgpu_sched_step(struct vgpu_sched *s, u32 e)
     os_mutex_unlock(s->lock);
 
     from = w->pos;
+    from_row = w->row;
     t0 = sched_now(p);
     p->pgpu->ops->submit(p->pgpu, e, w, p->cfg.slice_ns, on_done, &c);
     os_mutex_lock(s->lock);
@@ -235,7 +236,7 @@ bool vgpu_sched_step(struct vgpu_sched *s, u32 e)
 
     os_mutex_lock(v->lock);
     /* Whatever happens to w next, the pages it wrote are dirty. */
-    vgpu_dirty_slice(v, w, from, &c.res);
+    vgpu_dirty_slice(v, w, from, from_row, &c.res);
     os_mutex_lock(s->lock);
     weight = v->weight ? v->weight : 1;
     v->vtime[e] += elapsed * VTIME_SCALE / weight;

@@ -197,8 +197,9 @@ void vgpu_gtt_batch_apply(struct vgpu *v);
 
 /* ------------------------------------------------------------ dirty tracking */
 /* Report to host-ops mark_dirty the guest frames written by the commands
- * of w that ran in the slice which started at dword `from` (v->lock held). */
-void vgpu_dirty_slice(struct vgpu *v, const struct vgpu_workload *w, u32 from,
+ * of w that ran in the slice which started at dword `from`, row `from_row`
+ * of a rectangle resumed there (v->lock held). */
+void vgpu_dirty_slice(struct vgpu *v, const struct vgpu_workload *w, u32 from, u32 from_row,
                       const struct pgpu_exec_result *res);
 /* Shadow entry i (slice index) is about to be dropped (v->lock held). */
 void vgpu_dirty_dropped(struct vgpu *v, u32 i);

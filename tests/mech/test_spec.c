@@ -518,6 +518,55 @@ static void s10_dirty_pages_exact(void)
     mech_teardown(&env);
 }
 
+/* §10: a rectangle cut by preemption reports, after each slice, the rows
+ * that slice wrote: every page once over the whole run, none it skips. */
+static void s10_dirty_preempted_rows(void)
+{
+    struct mech_opts o = { .nr = 1, .slice_ns = 1000000 };
+    struct vgpu *v;
+    struct testhost *h;
+    struct ring r;
+    u32 dw[32], n = 0, D, slices = 0, i, seen = 0;
+    u8 count[256] = { 0 };
+    bool exact = true;
+
+    CU_ASSERT_FATAL(mech_setup(&env, &o) == 0);
+    v = env.v[0];
+    h = &env.h[0];
+    D = (u32)v->gm_base + L_DATA;       /* page 16; the slice maps pages 1:1 */
+    ring_init(&r, v, R);
+    /* 64 rows back to back (pages 16..79), then 32 rows one page apart
+     * (pages 80, 82, ..., 142). */
+    n += cmd_fill(dw + n, D, PG, RGPU_BPP_32, PG / 4, 64, 0x11);
+    n += cmd_fill(dw + n, D + 64 * PG, 2 * PG, RGPU_BPP_32, PG / 4, 32, 0x22);
+    n += cmd_sdx(dw + n, RGPU_HWS_SEQNO, 7);
+    ring_emit(&r, dw, n);
+    ring_submit(&r);
+    h->nr_dirty = 0;
+    env.clk.per_read = 1000000;         /* every row check ends the slice: 16 rows each */
+    while (vgpu_parent_sched_step(env.p, R)) {
+        CU_ASSERT_FATAL(++slices < 100);
+        CU_ASSERT_FATAL(h->nr_dirty <= TESTHOST_MAX_EVENTS);
+        for (i = 0; i < h->nr_dirty; i++)
+            for (u64 a = h->dirty[i].addr; a < h->dirty[i].addr + h->dirty[i].len; a += PG)
+                if (a / PG < OS_ARRAY_SIZE(count))
+                    count[a / PG]++;
+        h->nr_dirty = 0;
+    }
+    CU_ASSERT_EQUAL(ereg(v, R, RGPU_RING_SEQNO), 7);
+    CU_ASSERT(slices >= 6);             /* both rectangles were cut, in 16-row slices */
+    for (i = 0; i < OS_ARRAY_SIZE(count); i++) {
+        bool want = i == L_HWS_RENDER / PG || (i >= 16 && i < 80) ||
+                    (i >= 80 && i <= 142 && i % 2 == 0);
+
+        exact &= count[i] == (want ? 1 : 0);
+        seen += count[i];
+    }
+    CU_ASSERT(exact);
+    CU_ASSERT_EQUAL(seen, 1 + 64 + 32);
+    mech_teardown(&env);
+}
+
 void register_spec_tests(void)
 {
     MECH_SUITE("hw-spec", NULL, NULL,
@@ -528,5 +577,5 @@ void register_spec_tests(void)
                MT(s6_1_unmapped_span_rule), MT(s6_1_too_long_counts_ring_and_batch),
                MT(s6_1_ring_errors), MT(s6_2_error_addresses), MT(s6_3_watchdog_engine_time),
                MT(s8_frmcount_restarts_on_enable), MT(s9_track_zero_address),
-               MT(s10_dirty_pages_exact));
+               MT(s10_dirty_pages_exact), MT(s10_dirty_preempted_rows));
 }
