@@ -304,12 +304,24 @@ static int xt_bind_vcpu(struct xt_server *xt, struct xt_vcpu *vc)
 	if (rc)
 		return rc;
 	snprintf(vc->name, sizeof(vc->name), "vgpu-xen-d%u-v%u", xt->domid, vc->id);
+	/*
+	 * Under xt->lock until vc->irq is set: Xen marks a freshly bound
+	 * interdomain port pending, so the handler fires as soon as it is
+	 * installed and its work may run before this thread stores the irq.
+	 * A work that saw irq -1 would skip the late EOI (the channel stays
+	 * masked: every later request of this vCPU goes unnoticed) and could
+	 * not notify the vCPU: the guest hangs at its first request.  The
+	 * work takes xt->lock first, so it waits here.
+	 */
+	mutex_lock(&xt->lock);
 	irq = bind_evtchn_to_irqhandler_lateeoi(bi.local_port, xt_irq, 0, vc->name, vc);
+	if (irq >= 0)
+		vc->irq = irq;
+	mutex_unlock(&xt->lock);
 	if (irq < 0) {
 		xt_close_if_ours(xt, bi.local_port, vc->port);
 		return irq;
 	}
-	vc->irq = irq;
 	atomic_long_inc(&xt_stats.event_channels);
 	return 0;
 }
