@@ -10,7 +10,7 @@ docs/kvm-path.md).  The jobs of one host share one boot of it; a flight
 with jobs of both boots Xen first, then the L1, and reports all jobs
 together (--host runs only one host's jobs).  With Xen, QEMU
 boots Xen + dom0 from the cached rig image, dom0 runs
-tests/rig/dom0/dom0-run.sh from the 9p share, which runs each job script
+tests/rig/run.sh from the 9p share, which runs each job script
 (tests/rig/jobs/<job>.sh) in turn and writes per-step results back to the
 share.  This script prints progress, enforces the timeouts (QEMU is killed
 by PID), and writes build/flights/<id>/report.{md,json} (latest: the
@@ -50,13 +50,13 @@ STALL_GRACE = 120
 BOOT_TIMEOUT = 240       # QEMU start -> dom0 runner running (measured ~35 s)
 JOB_TIMEOUT_DEFAULT = 300
 SHARED_STEPS = ("rig-image", "host-boot", "xen-daemons", "l1-modules")
-# Per host: image build script, the image file that proves it is built, the
-# runner on the share, and the shared step the runner reports in boot.tsv
-# (with its log).
+# Per host: the image file that proves it is built, its directory under
+# tests/rig/ (whose host.sh the runner loads), and the shared step the runner
+# reports in boot.tsv (with its log).
 HOSTS = {
-    "xen": {"image": "dom0.img", "runner": "rig/dom0-run.sh",
+    "xen": {"image": "dom0.img", "dir": "dom0",
             "boot_step": "xen-daemons", "boot_log": "xen-start.log"},
-    "kvm-l1": {"image": "l1.img", "runner": "rig/l1-run.sh",
+    "kvm-l1": {"image": "l1.img", "dir": "kvm-l1",
                "boot_step": "l1-modules", "boot_log": "l1-modules.log"},
 }
 
@@ -126,15 +126,13 @@ class Flight:
 
     # ------------------------------------------------------------ the share
     def prepare_share(self):
-        """Everything dom0 needs that is not in the image: runner, library,
+        """Everything the host needs that is not in the image: runner, libraries,
         job scripts, the guest kernel + initramfs, project binaries."""
         rig = os.path.join(self.share, "rig")
         os.makedirs(os.path.join(rig, "jobs"))
-        for f in ("dom0-run.sh", "lib.sh"):
-            shutil.copy(os.path.join(HERE, "dom0", f), rig)
-        if self.hostname == "kvm-l1":
-            for f in ("l1-run.sh", "l1-lib.sh"):
-                shutil.copy(os.path.join(HERE, "kvm-l1", f), rig)
+        for f in ("run.sh", "lib.sh"):
+            shutil.copy(os.path.join(HERE, f), rig)
+        shutil.copy(os.path.join(HERE, self.host["dir"], "host.sh"), rig)
         for job in self.jobs:
             shutil.copy(os.path.join(HERE, "jobs", job + ".sh"), os.path.join(rig, "jobs"))
         if self.args.guest_cfg:
@@ -222,7 +220,7 @@ class Flight:
             # Plain Linux L1: -cpu max gives SVM + NPT for nested KVM; Linux
             # (unlike Xen's dom0) needs no -smap/-smep change.
             cmdline = ("root=/dev/vda rw console=ttyS0,115200 loglevel=4 "
-                       "init=/sbin/rig-init rig.run=" + self.host["runner"])
+                       "init=/sbin/rig-init rig.run=rig/run.sh")
             return [
                 *self.qemu_bin(), "-machine", "q35", "-accel", self.args.accel,
                 "-cpu", "max", "-smp", "2", "-m", "3G",
@@ -238,7 +236,7 @@ class Flight:
                        "loglvl=all guest_loglvl=all noreboot console_timestamps=boot" +
                        os.environ.get("RIG_XEN_EXTRA", ""))
         dom0_cmdline = ("root=/dev/vda rw console=hvc0 earlyprintk=xen "
-                        "init=/sbin/rig-init rig.run=rig/dom0-run.sh")
+                        "init=/sbin/rig-init rig.run=rig/run.sh")
         return [
             *self.qemu_bin(), "-machine", "q35", "-accel", self.args.accel,
             # SMAP/SMEP on crash dom0 at once under TCG (see docs/rig.md).

@@ -1,8 +1,12 @@
-# lib.sh: helpers for rig job scripts; runs in dom0 (POSIX sh: dash).
+# lib.sh: the rig's shell library, the same on both hosts (Xen's dom0 and
+# the kvm-l1 host); POSIX sh (dash).  The runner (run.sh) and every job load
+# it, then the host's own part, rig/host.sh (tests/rig/dom0/host.sh or
+# tests/rig/kvm-l1/host.sh: its console, boot step, clean-up after a job,
+# and the helpers for its guests).
 #
-# A job script (tests/rig/jobs/<job>.sh) is sourced by dom0-run.sh with
+# A job script (tests/rig/jobs/<job>.sh) is sourced by run.sh with
 #   JOB   job name            OUT  its result/log directory on the share
-#   RIG   /share/rig (this library, guest kernel + initramfs)
+#   RIG   /share/rig (these libraries, guest kernel + initramfs)
 #   BIN   /share/bin (project binaries built on the host)
 # and calls `step NAME COMMAND...` for each step, in order.  Each step's
 # output goes to $OUT/NAME.log; its result is appended to $OUT/steps.tsv as
@@ -12,17 +16,6 @@
 # step has not passed, the remaining steps of the job are recorded blocked.
 
 BROKEN=75
-# The known rig flake (docs/rig.md): QEMU TCG's nested SVM now and then
-# enters an HVM guest with Xen's own CS:RIP (e008:, the instruction after
-# VMRUN in Xen's SVM entry path), the guest cannot fetch it and triple
-# faults.  Xen logs "dNvM Triple fault - invoking HVM shutdown action 1" and
-# a register dump whose RIP is in Xen's code segment e008.
-FLAKE_RE='Triple fault'
-# The diagnosed flake dumps Xen's own CS (e008).  A triple fault with a guest
-# RIP has also been seen once mid-workload in ~6 xen-vgpu runs under TCG; it
-# is retried too, but named differently in the report (docs/rig.md), so a
-# systematic fault still fails the job on its second run.
-FLAKE_RIP_RE='RIP: +[0-9a-f]+:'
 
 # Shell builtins only: under the rig's dom0 fault (docs/rig.md) freshly
 # started programs are what crashes, so polling loops start as few as they can.
@@ -30,7 +23,33 @@ now() { read -r _up _ </proc/uptime; echo "$_up"; }
 # Waits are in wall-clock seconds: under TCG (and a busy host) one poll of
 # xl takes a second or more, so counting loop iterations is not time.
 secs() { read -r _up _ </proc/uptime; echo "${_up%.*}"; }
-progress() { echo "$(now) $JOB $*" >>/share/results/progress.log; echo "rig: $JOB $*" >/dev/hvc0 2>/dev/null; }
+# since T0: seconds from uptime T0 (from now) to now, one decimal.
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+# progress: one line to the flight's log and the host's console
+# ($RIG_CONSOLE, set by host.sh), which flight.py prints as it goes.
+progress() { echo "$(now) $JOB $*" >>/share/results/progress.log; echo "rig: $JOB $*" >"$RIG_CONSOLE" 2>/dev/null; }
+
+# wait_for SECS EVERY COMMAND...: run COMMAND every EVERY seconds until it
+# exits 0 (returns 0) or $WAIT_STOP (gives up at once: returns $WAIT_STOP,
+# e.g. the process waited on has died), for at most SECS wall-clock seconds
+# (returns $WAIT_TIMEOUT).  Any other status means "not yet".  COMMAND runs
+# in this shell: a function may keep state across tries.
+WAIT_STOP=100
+WAIT_TIMEOUT=124
+wait_for() {
+    _wf_to=$1 _wf_every=$2 _wf_s0=$(secs); shift 2
+    while :; do
+        "$@"
+        case $? in
+            0) return 0 ;;
+            "$WAIT_STOP") return "$WAIT_STOP" ;;
+        esac
+        [ $(($(secs) - _wf_s0)) -lt "$_wf_to" ] || return "$WAIT_TIMEOUT"
+        sleep "$_wf_every"
+    done
+}
+# fails COMMAND...: COMMAND's opposite, to wait for something to go away.
+fails() { ! "$@"; }
 
 _job_failed=
 
@@ -49,7 +68,7 @@ step() {
     _t0=$(now)
     ( "$@" ) >"$OUT/$_name.log" 2>&1
     _rc=$?
-    _secs=$(awk -v a="$_t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
+    _secs=$(since "$_t0")
     case $_rc in
         0) _res=pass ;;
         "$BROKEN") _res=broken ;;
@@ -62,204 +81,37 @@ step() {
     return 0
 }
 
-# ---------------------------------------------------------------- guests
-# guest_config NAME [EXTRA-LINE...]: write $OUT/NAME.cfg, an HVM guest that
-# boots the rig kernel + busybox initramfs and runs guest/<JOB>.sh (if the
-# initramfs has one), prints RIG-GUEST markers on its serial and powers off.
-guest_config() {
-    _g=$1; shift
-    cat >"$OUT/$_g.cfg" <<EOF
-name = "$_g"
-type = "hvm"
-memory = 256
-vcpus = 1
-vga = "none"
-vnc = 0
-sdl = 0
-device_model_version = "qemu-xen"
-serial = "file:$OUT/guest-$_g.console"
-# TCG misreports RDTSCP intercepts; without this the guest reboot-loops.
-tsc_mode = "native"
-# Leave a crashed or rebooting guest for the logs instead of looping.
-on_crash = "preserve"
-on_reboot = "preserve"
-EOF
-    if [ "$(cat "$RIG/guest-boot" 2>/dev/null)" = kernel ]; then
-        cat >>"$OUT/$_g.cfg" <<EOF
-kernel = "$RIG/guest-vmlinuz"
-ramdisk = "$RIG/guest-initrd.gz"
-cmdline = "console=ttyS0,115200 quiet panic=-1 rig.guest=$JOB"
-EOF
-    else
-        # SYSLINUX disk (flight.py, guestdisk.py) on AHCI: SeaBIOS loads the
-        # kernel by DMA.  A private copy: QEMU refuses read-only IDE/AHCI
-        # disks, and several guests may boot the same image.  qdisk: the PV
-        # side of the disk needs no loop device or hotplug script in dom0.
-        cp "$RIG/guest-disk-$JOB.img" "/tmp/rig-$_g.img" || return $BROKEN
-        cat >>"$OUT/$_g.cfg" <<EOF
-disk = [ "format=raw,vdev=hda,access=rw,backendtype=qdisk,target=/tmp/rig-$_g.img" ]
-hdtype = "ahci"
-boot = "c"
-EOF
-    fi
-    for _l in "$@"; do echo "$_l" >>"$OUT/$_g.cfg"; done
-    # flight.py --guest-cfg LINE: experiments on every guest of the flight
-    [ -f "$RIG/guest-extra.cfg" ] && cat "$RIG/guest-extra.cfg" >>"$OUT/$_g.cfg"
-    return 0
+# ---------------------------------------------------------------- vgpu-guest
+# The one check of a vgpu-guest run, on either host.
+# vgpu_run_ok FILE WHAT [MIN]: the run printed in FILE (a guest's console or
+# a part of it): its PASS/FAIL lines into the step log, then every scenario
+# passed (closing `N passed, 0 failed`, N >= MIN, default 11: all of them)
+# and interrupts reached the guest by MSI (the irq scenario's line).  WHAT
+# names the run in the messages.
+vgpu_run_ok() {
+    grep -aE '^(PASS|FAIL) |^vgpu-guest:|^[0-9]+ passed, [0-9]+ failed' "$1" | tr -d '\r'
+    if grep -aq '^FAIL ' "$1"; then echo "$2: a scenario failed"; return 1; fi
+    _n=$(tr -d '\r' <"$1" | sed -n 's/^\([0-9]*\) passed, 0 failed$/\1/p' | head -1)
+    [ -n "$_n" ] || { echo "$2: no closing 'N passed, 0 failed' line"; return 1; }
+    [ "$_n" -ge "${3:-11}" ] || { echo "$2: only $_n scenarios passed"; return 1; }
+    grep -aq '^PASS irq .* by msi' "$1" || { echo "$2: interrupts not by MSI"; return 1; }
 }
 
-# guest_domid NAME: print the domid, or nothing.
-guest_domid() { xl domid "$1" 2>/dev/null; }
+# vgpu_guest_ok GUEST [MIN]: the run on $OUT/guest-GUEST.console (a Xen
+# guest or an L2 guest alike).
+vgpu_guest_ok() { vgpu_run_ok "$OUT/guest-$1.console" vgpu-guest "$2"; }
 
-# guest_state NAME: the xl list state letters (r b p s c d), "gone", or
-# "unknown" if xl itself failed (not the same as the guest being gone).
-guest_state() {
-    _l=$(xl list 2>/dev/null) || { echo unknown; return 0; }
-    echo "$_l" | awk -v n="$1" '$1 == n { print $5; f = 1 } END { if (!f) print "gone" }'
-}
-
-# check_flake NAME: if Xen logged the known flake for the guest, note it for
-# dom0-run.sh (which retries the job once) and return 0.
-check_flake() {
-    _d=$(cat "$OUT/.domid-$1" 2>/dev/null)
-    [ -n "$_d" ] || return 1
-    xl dmesg | awk -v dv="d${_d}v" -v tf="$FLAKE_RE" -v rip="$FLAKE_RIP_RE" '
-        index($0, dv) && $0 ~ tf { armed = 8; line = $0; next }
-        armed > 0 { armed--; if ($0 ~ rip) { print line; print; exit } }' >"$OUT/.flake-lines"
-    if [ -s "$OUT/.flake-lines" ]; then
-        _kind="known TCG flake (Xen's CS in the dump)"
-        grep -q 'RIP: *e008:' "$OUT/.flake-lines" || _kind="unclassified guest triple fault under TCG"
-        echo "$_kind: guest $1 (d$_d): $(head -1 "$OUT/.flake-lines" | sed 's/^(XEN) *\[[^]]*\] *//'), $(sed -n 's/^(XEN) *\[[^]]*\] *//; 2p' "$OUT/.flake-lines")" >"$OUT/flake"
-        return 0
-    fi
-    return 1
-}
-
-# guest_wait NAME PATTERN TIMEOUT: wait until PATTERN shows on the guest's
-# serial console.  Fails early if the guest dies first.
-guest_wait() {
-    _g=$1 _pat=$2 _to=$3 _s0=$(secs) _i=0 _stopped=0 _n=4
-    _con="$OUT/guest-$_g.console"
-    while [ "$_i" -lt "$_to" ]; do
-        if grep -q -- "$_pat" "$_con" 2>/dev/null; then
-            echo "'$_pat' seen after ${_i}s: $(grep -a -m1 -- "$_pat" "$_con" | tr -d '\r')"
-            return 0
-        fi
-        # xl, the heaviest program to start, every 5 s only (see now()).
-        if [ $((_n += 1)) -ge 5 ] || [ "$_stopped" -gt 0 ]; then
-            _n=0 _st=$(guest_state "$_g")
-            case $_st in
-                *c*|*s*|gone) _stopped=$((_stopped + 1)) ;;
-                *) _stopped=0 ;;
-            esac
-        fi
-        # Twice in a row: under load a single `xl list` has been seen to miss
-        # a running domain.
-        if [ "$_stopped" -ge 2 ]; then
-            # a last look: the marker may have been written as it died
-            grep -q -- "$_pat" "$_con" 2>/dev/null && return 0
-            echo "guest $_g stopped (state $_st) before '$_pat'"
-            check_flake "$_g" && echo "known rig flake: $(cat "$OUT/flake")"
-            tail -20 "$_con" 2>/dev/null
-            return 1
-        fi
-        sleep 1; _i=$(($(secs) - _s0))
-    done
-    echo "timeout ${_to}s waiting for '$_pat' on $_g's console"
-    # What the guest was doing: its state letters and Xen's view of its
-    # vCPUs (debug-key q: pause flags, blocked or running, pending events)
-    # land in xl-dmesg.log, to tell a guest stuck on an unanswered I/O
-    # request from one spinning in its own code.
-    xl list -v "$_g" 2>&1 | tail -1
-    xl debug-keys q >/dev/null 2>&1
-    check_flake "$_g" && echo "known rig flake: $(cat "$OUT/flake")"
-    tail -20 "$_con" 2>/dev/null
-    return 1
-}
-
-# guest_create NAME [xl create options]: create from $OUT/NAME.cfg.
-guest_create() {
-    _g=$1; shift
-    xl create "$@" "$OUT/$_g.cfg" || return 1
-    guest_domid "$_g" >"$OUT/.domid-$_g"
-    echo "created $_g as domain $(cat "$OUT/.domid-$_g")"
-}
-
-# guest_gone NAME TIMEOUT: wait for the guest to shut itself down and the
-# toolstack to reap it.  Seen once in the first flights: the guest powered
-# off (shutdown reason 0) but xl's per-domain daemon never acted on it.  That
-# is a toolstack hiccup, not the guest's fault: after REAP_GRACE seconds such
-# a domain is destroyed here and the job gets a note instead of a failure.
-REAP_GRACE=20
-guest_gone() {
-    _g=$1 _to=$2 _s0=$(secs) _i=0
-    while [ "$_i" -lt "$_to" ]; do
-        _st=$(guest_state "$_g")
-        [ "$_st" = gone ] && { echo "$_g gone after ${_i}s"; return 0; }
-        case $_st in
-            *s*)
-                # xl list -v: Name ID Mem VCPUs State Time UUID Reason-Code ...
-                _why=$(xl list -v "$_g" 2>/dev/null | awk 'NR == 2 { print $8 }')
-                if [ "$_i" -ge "$REAP_GRACE" ] && [ "$_why" = 0 ]; then
-                    echo "$_g powered off but not reaped after ${_i}s; destroying it"
-                    ps -eo pid,ppid,stat,args | grep -E '[x]l |[q]emu-system'
-                    cat "/var/log/xen/xl-$_g.log" 2>/dev/null
-                    note "toolstack did not reap powered-off $_g within ${REAP_GRACE}s; destroyed by the job"
-                    xl destroy "$_g"
-                    return 0
-                fi
-                # The known TCG flake (a triple fault with Xen's CS in the
-                # dump) as the guest powers off, its work done and reported:
-                # the rig's fault, not the job's.  Kept as evidence and noted;
-                # no retry, since nothing of the job was lost.
-                if [ "$_why" != 0 ] && check_flake "$_g" &&
-                        grep -q 'RIP: *e008:' "$OUT/.flake-lines"; then
-                    mv "$OUT/flake" "$OUT/flake-at-shutdown"
-                    echo "$_g triple-faulted on the way down: $(cat "$OUT/flake-at-shutdown")"
-                    note "known TCG flake as $_g shut down (reason $_why): destroyed by the job"
-                    xl destroy "$_g"
-                    return 0
-                fi ;;
-        esac
-        sleep 1; _i=$(($(secs) - _s0))
-    done
-    echo "$_g still there after ${_to}s: $(xl list -v "$_g" 2>&1 | tail -1)"
-    echo "toolstack processes:"; ps -eo pid,ppid,stat,args | grep -E '[x]l |[q]emu|[x]enstore|[x]enconsole'
-    cat "/var/log/xen/xl-$_g.log"
-    return 1
-}
-
-# ---------------------------------------------------------------- leaks
-# mem_baseline: remember Xen's free memory at job start for leak_check.
-# vgpu_guest_ok <guest> [min-passed]: the guest's vgpu-guest run, from its
-# console: its PASS/FAIL lines into the step log, then every scenario
-# passed (closing `N passed, 0 failed`, N >= min, default 11: all of them)
-# and interrupts reached the guest by MSI (the irq scenario's line).
-vgpu_guest_ok() {
-    _con="$OUT/guest-$1.console"
-    grep -aE '^(PASS|FAIL) |^vgpu-guest:|^[0-9]+ passed, [0-9]+ failed' "$_con" | tr -d '\r'
-    if grep -aq '^FAIL ' "$_con"; then echo "vgpu-guest: a scenario failed"; return 1; fi
-    _n=$(tr -d '\r' <"$_con" | sed -n 's/^\([0-9]*\) passed, 0 failed$/\1/p' | head -1)
-    [ -n "$_n" ] || { echo "vgpu-guest: no closing 'N passed, 0 failed' line"; return 1; }
-    [ "$_n" -ge "${2:-11}" ] || { echo "vgpu-guest: only $_n scenarios passed"; return 1; }
-    grep -aq '^PASS irq .* by msi' "$_con" || { echo "vgpu-guest: interrupts not by MSI"; return 1; }
-}
-
-# vgpu_guest_grant_ok <guest>: the guest script's run with DMA by grant
+# vgpu_guest_grant_ok GUEST [MIN]: the guest script's run with DMA by grant
 # (`vgpu-guest --dma grant`, between "RIG-GUEST: grant run begin" and
-# "grant run rc="), into $OUT/grant-run.txt: it said so, every scenario
-# passed with interrupts by MSI, pages were granted, and every grant was
-# ended by the program itself (none left for the close to revoke).  The
-# dom0 side (the job) checks that the path mapped grants and let them go.
+# "grant run rc="), into $OUT/grant-run.txt: it said so, passed as
+# vgpu_run_ok says, pages were granted, and every grant was ended by the
+# program itself (none left for the close to revoke).  The dom0 side (the
+# job) checks that the path mapped grants and let them go.
 vgpu_guest_grant_ok() {
     sed -n '/RIG-GUEST: grant run begin/,/RIG-GUEST: grant run rc=/p' "$OUT/guest-$1.console" |
         tr -d '\r' >"$OUT/grant-run.txt"
-    grep -E '^(PASS|FAIL) |^vgpu-guest:|^[0-9]+ passed|RIG-GUEST' "$OUT/grant-run.txt"
     grep -q '^vgpu-guest: dma by grant' "$OUT/grant-run.txt" || { echo "grant run: no 'dma by grant' header"; return 1; }
-    grep -q '^FAIL ' "$OUT/grant-run.txt" && { echo "grant run: a scenario failed"; return 1; }
-    grep -q '^PASS irq .* by msi' "$OUT/grant-run.txt" || { echo "grant run: irq did not pass by MSI"; return 1; }
-    _n=$(sed -n 's/^\([0-9]*\) passed, 0 failed$/\1/p' "$OUT/grant-run.txt" | head -1)
-    [ -n "$_n" ] && [ "$_n" -ge "${2:-11}" ] || { echo "grant run: not every scenario passed"; return 1; }
+    vgpu_run_ok "$OUT/grant-run.txt" "grant run" "$2" || return 1
     _l=$(grep '^vgpu-guest: grants: ' "$OUT/grant-run.txt")
     _made=$(echo "$_l" | sed -n 's/.*grants: \([0-9]*\) made.*/\1/p')
     _left=$(echo "$_l" | sed -n 's/.* \([0-9]*\) left at close.*/\1/p')
@@ -268,268 +120,16 @@ vgpu_guest_grant_ok() {
     echo "grant run passed: $_n scenarios, $_l"
 }
 
-# echo_server_start GUEST: the null IOREQ server $BIN/ioreq-echo
-# (tests/rig/ioreq-echo.c) takes 00:05.0 of GUEST, created paused; once it
-# is enabled the guest is unpaused (its firmware scans PCI at once and must
-# find the function there).  Log: $OUT/ioreq-echo-GUEST.log.
-echo_server_start() {
-    guest_create "$1" -p || return 1
-    "$BIN/ioreq-echo" -r "$OUT/.echo-ready-$1" -t 600 "$(cat "$OUT/.domid-$1")" \
-        >"$OUT/ioreq-echo-$1.log" 2>&1 &
-    _i=0
-    while [ ! -f "$OUT/.echo-ready-$1" ]; do
-        [ $_i -ge 20 ] && { echo "ioreq-echo not ready after 10s"; cat "$OUT/ioreq-echo-$1.log"; return 1; }
-        sleep 0.5; _i=$((_i + 1))
-    done
-    cat "$OUT/ioreq-echo-$1.log"
-    xl unpause "$1"
-}
-
-free_mem() { xl info | awk '$1 == "free_memory" { print $3 }'; }
-mem_baseline() { free_mem >"$OUT/.free-mem"; }
-
-# leak_check: no domain but dom0, no device-model process for a guest, no
-# xenstore entries for dead domains, and Xen's free memory back to baseline
-# (Xen frees a domain's memory asynchronously: allow a few seconds).
-leak_check() {
-    _bad=0
-    _doms=$(xl list | awk 'NR > 1 && $1 != "Domain-0"')
-    [ -z "$_doms" ] || { echo "domains left: $_doms"; _bad=1; }
-    _dm=$(ps -eo pid,args | grep '[q]emu-system-i386' | grep -v -- '-xen-domid 0 ' || true)
-    [ -z "$_dm" ] || { echo "device models left: $_dm"; _bad=1; }
-    _xs=$(xenstore-list /local/domain | grep -vx 0 || true)
-    [ -z "$_xs" ] || { echo "xenstore /local/domain entries left: $_xs"; _bad=1; }
-    _base=$(cat "$OUT/.free-mem" 2>/dev/null || echo 0)
-    _s0=$(secs)
-    while :; do
-        _free=$(free_mem)
-        [ "$_free" -ge "$_base" ] && break
-        [ $(($(secs) - _s0)) -ge 20 ] && { echo "free memory ${_free} MB < baseline ${_base} MB"; _bad=1; break; }
-        sleep 1
-    done
-    echo "free memory ${_free} MB (baseline ${_base} MB)"
-    return $_bad
-}
-
-# ---------------------------------------------------------------- vgpu-backend
-# backend_start: run $BIN/vgpu-backend in the foreground of a background
-# subshell (its exit status lands in $OUT/.vgpu-backend.rc for
-# backend_stop), log to $OUT/vgpu-backend.log, wait until it is ready.
-BACKEND_LOG=${OUT:-/tmp}/vgpu-backend.log
-backend_pid() { cat "$OUT/.vgpu-backend.pid" 2>/dev/null; }
-backend_start() {
-    rm -f "$OUT/.vgpu-backend.pid" "$OUT/.vgpu-backend.rc"
-    # stderr to a file of its own: the dynamic loader and early start-up
-    # failures write there before the log file is open.
-    ( "$BIN/vgpu-backend" -f -v -l "$BACKEND_LOG" -p "$OUT/.vgpu-backend.pid" "$@"
-      echo $? >"$OUT/.vgpu-backend.rc" ) </dev/null >"$OUT/vgpu-backend.stderr" 2>&1 &
-    _s0=$(secs)
-    while [ ! -s "$OUT/.vgpu-backend.pid" ]; do
-        if [ -f "$OUT/.vgpu-backend.rc" ] || [ $(($(secs) - _s0)) -ge 30 ]; then
-            echo "vgpu-backend did not become ready (rc $(cat "$OUT/.vgpu-backend.rc" 2>/dev/null))"
-            cat "$OUT/vgpu-backend.stderr" "$BACKEND_LOG" 2>/dev/null
-            return 1
-        fi
-        sleep 0.5
-    done
-    echo "vgpu-backend ready, pid $(backend_pid)"
-}
-
-# backend_torn_down DOMID SECS: wait up to SECS for the daemon to log the
-# end of DOMID's IOREQ server (its teardown's last step).
-backend_torn_down() {
-    _s0=$(secs)
-    while ! grep -q "dom$1: IOREQ server torn down" "$BACKEND_LOG"; do
-        [ $(($(secs) - _s0)) -ge "$2" ] && return 1
-        sleep 0.5
-    done
-}
-
-# backend_xen_vmas: the daemon's mappings of guest memory as the dom0
-# kernel sees them: VMAs of /dev/xen/privcmd (foreign frames, the ioreq
-# page) and /dev/xen/gntdev (grants).  libxencall's hypercall buffers come
-# from /dev/xen/hypercall and are not counted.
-backend_xen_vmas() {
-    grep -cE '/dev/xen/(privcmd|gntdev)' "/proc/$(backend_pid)/maps"
-}
-
-# backend_holdings TAG: one `vgpuctl --json status` (one moment) and the
-# kernel's count right after it; logged on one line and kept in
-# $OUT/.holdings-TAG as "foreign peak grant ioreq heap vmas grant-peak
-# threads" (the peaks: the most mapped at once since the daemon started;
-# threads: the daemon's live IOREQ threads, one per served domain).
-backend_holdings() {
-    _j=$("$BIN/vgpuctl" --json status) || { echo "vgpuctl status failed"; return 1; }
-    _h=
-    for _k in foreign_frames foreign_frames_peak grant_pages ioreq_pages heap_bytes; do
-        _v=${_j#*\"$_k\":}; _v=${_v%%[,\}]*}        # builtins: no program started
-        _h="$_h$_v "
-    done
-    _g=${_j#*\"grant_pages_peak\":}; _g=${_g%%[,\}]*}
-    case $_g in ''|*[!0-9]*) _g=0 ;; esac              # a daemon without it
-    _t=${_j#*\"ioreq_threads\":}; _t=${_t%%[,\}]*}
-    case $_t in ''|*[!0-9]*) _t=0 ;; esac              # a daemon without it
-    _h="$_h$(backend_xen_vmas) $_g $_t"
-    echo "$_h" >"$OUT/.holdings-$1"
-    set -- "$1" $_h
-    echo "daemon holdings ($1): foreign frames $2 (peak $3), grant pages $4 (peak $8), ioreq pages $5, heap $6 bytes, Xen VMAs $7, IOREQ threads $9"
-}
-
-# backend_released BASE NOW: every Xen mapping of NOW's guests is gone
-# (counted by the daemon and by the kernel) and the heap is back to BASE's
-# within HEAP_SLACK bytes: allocator noise (tcache) and the first domain's
-# one-time growth of libxenstore's buffers, while one vGPU instance alone
-# is megabytes.
-HEAP_SLACK=65536
-backend_released() {
-    # $1-$8: BASE, $9-$16: NOW (foreign peak grant ioreq heap vmas grant-peak threads)
-    set -- $(cat "$OUT/.holdings-$1") $(cat "$OUT/.holdings-$2")
-    _bad=0
-    [ "$9" = 0 ] && [ "${11}" = 0 ] && [ "${12}" = 0 ] ||
-        { echo "mappings left by the daemon's count: foreign $9, grant ${11}, ioreq ${12}"; _bad=1; }
-    [ "${16}" = 0 ] || { echo "IOREQ threads still running: ${16}"; _bad=1; }
-    [ "${14}" -le "$6" ] ||
-        { echo "Xen VMAs left: ${14} (before the guest: $6):"
-          grep -E '/dev/xen/(privcmd|gntdev)' "/proc/$(backend_pid)/maps"; _bad=1; }
-    [ "${13}" -le $(($5 + HEAP_SLACK)) ] ||
-        { echo "heap ${13} bytes, before the guest $5 (+$((${13} - $5)), slack $HEAP_SLACK)"; _bad=1; }
-    [ $_bad = 0 ] && echo "daemon back to baseline: no mappings, no IOREQ threads, heap $((${13} - $5)) bytes off"
-    return $_bad
-}
-
-# backend_stop: SIGTERM, and the daemon must exit 0 within 20 s.
-backend_stop() {
-    _p=$(backend_pid)
-    [ -n "$_p" ] || { echo "no vgpu-backend pid"; return 1; }
-    kill -TERM "$_p" 2>/dev/null
-    _s0=$(secs)
-    while [ ! -f "$OUT/.vgpu-backend.rc" ]; do
-        if [ $(($(secs) - _s0)) -ge 20 ]; then
-            echo "vgpu-backend ignored SIGTERM for 20s"; tail -20 "$BACKEND_LOG"; return 1
-        fi
-        sleep 0.5
-    done
-    tail -5 "$BACKEND_LOG"
-    echo "vgpu-backend exit status $(cat "$OUT/.vgpu-backend.rc")"
-    grep -q 'vgpu-backend stopped' "$BACKEND_LOG" && [ "$(cat "$OUT/.vgpu-backend.rc")" = 0 ]
-}
-
-# backend_kill: for an EXIT trap, so no daemon outlives its job.
-backend_kill() {
-    _p=$(backend_pid)
-    [ -n "$_p" ] && kill -0 "$_p" 2>/dev/null && kill -TERM "$_p"
-    return 0
-}
-
-# ---------------------------------------------------------------- VFIO mdevs on Xen
-# For jobs whose HVM guests get VFIO mdevs through stock QEMU-xen's vfio-pci,
-# served by the Xen VFIO IOMMU backend vfio_iommu_xen.ko
-# (kernel/vfio_iommu_xen/), which the device-model wrapper $BIN/vgpu-qemu-dm
-# (toolstack/) binds to the guest's domain: xen-mdev (the project's vGPU),
-# xen-mdev-peers (Linux's sample mdevs mtty and mdpy).
-MDEV=/sys/bus/mdev/devices
-XSYS=/sys/kernel/vfio_iommu_xen
-QEMU_XEN=/usr/libexec/xen-qemu-system-i386
-
-# xsys_counts: the backend's live counts, and those of the directories in
-# $XSYS_EXTRA (a job's other modules), one "path value" line each; totals
-# that only grow are left out.
-xsys_counts() {
-    for _f in "$XSYS"/stats/* $(for _x in ${XSYS_EXTRA:-}; do echo "$_x"/*; done); do
-        case ${_f##*/} in dma_rw_calls|errors|writes_applied|grant_maps_total|dirty_reported) continue ;; esac
-        [ -f "$_f" ] && echo "${_f#/sys/kernel/} $(cat "$_f")"
-    done
-}
-
-# xsys_baseline: the counts before any guest, for counts_back.
-xsys_baseline() {
-    xsys_counts >"$OUT/.xsys-base"
-    cat "$OUT/.xsys-base"
-}
-
-# counts_back NAME: every live count as before the guests ($OUT/.xsys-NAME).
-counts_back() {
-    xsys_counts >"$OUT/.xsys-$1"
-    cat "$OUT/.xsys-$1"
-    diff "$OUT/.xsys-base" "$OUT/.xsys-$1" || { echo "backend counts not back to baseline"; return 1; }
-}
-
-# mdev_modules_install MOD...: $BIN/MOD.ko (made by make kernel, shipped by
-# flight.py) into /lib/modules/<release>/extra, then depmod, so modprobe
-# resolves dependencies and soft dependencies.  Broken if one is missing.
-mdev_modules_install() {
-    for _m in "$@"; do
-        [ -f "$BIN/$_m.ko" ] || { echo "no $BIN/$_m.ko on the share (make kernel)"; return $BROKEN; }
-    done
-    mkdir -p "/lib/modules/$(uname -r)/extra"
-    for _m in "$@"; do
-        cp "$BIN/$_m.ko" "/lib/modules/$(uname -r)/extra/" || return 1
-    done
-    depmod -a
-}
-
-# xen_vfio_load: type1 first, the Xen backend after it: VFIO tries the last
-# registered IOMMU driver first, and ours refuses every group it is not
-# bound to.
-xen_vfio_load() {
-    modprobe vfio_iommu_type1 || return 1
-    modprobe mdev || return 1
-    modprobe vfio_iommu_xen || return 1
-    [ -d "$XSYS" ] || { echo "no $XSYS"; return 1; }
-}
-
-# mdev_instance_create TYPEDIR UUID: create an instance of the mdev type
-# TYPEDIR (/sys/class/mdev_bus/<parent>/mdev_supported_types/<type>); it
-# must get an IOMMU group with its /dev/vfio node.
-mdev_instance_create() {
-    echo "$2" >"$1/create" || return 1
-    [ -e "$MDEV/$2" ] || { echo "no $MDEV/$2"; return 1; }
-    _g=$(basename "$(readlink "$MDEV/$2/iommu_group")")
-    echo "$2: ${1##*/}, iommu group $_g"
-    [ -e "/dev/vfio/$_g" ] || { echo "no /dev/vfio/$_g"; return 1; }
-}
-
-# mdev_bound GUEST UUID...: each instance is bound to GUEST's domain and in
-# use by a container (QEMU's, served by our backend), and type1 serves nobody.
-mdev_bound() {
-    _d=$(cat "$OUT/.domid-$1"); shift
-    cat "$XSYS/bindings"
-    for _u in "$@"; do
-        grep -q "^$_u [0-9]* $_d in-use" "$XSYS/bindings" ||
-            { echo "mdev $_u is not bound to domain $_d and in use"; return 1; }
-    done
-    _t1=$(type1_users)
-    echo "vfio_iommu_type1 use count: $_t1"
-    [ "$_t1" = 0 ] || { echo "type1 is in use while the guest runs"; return 1; }
-}
-
-# type1_users: vfio_iommu_type1's use count (its containers), from /proc/modules.
-type1_users() { awk '$1 == "vfio_iommu_type1" { print $3 }' /proc/modules; }
-
-# mdev_bindings_released UUID...: once its guest is gone, no binding of
-# these instances is left: the backend drops a binding with the container
-# that used it (one bind serves one QEMU run).
-mdev_bindings_released() {
-    cat "$XSYS/bindings"
-    ! grep -E "^($(echo "$@" | tr ' ' '|')) " "$XSYS/bindings" ||
-        { echo "bindings left after the guest"; return 1; }
-}
-
-# domains_gone: no domain but dom0 within 20 s (a dom0 mapping left behind
-# keeps a destroyed domain a zombie).
-domains_gone() {
-    _s0=$(secs)
-    while xl list | awk 'NR > 1 && $1 != "Domain-0" { f = 1 } END { exit !f }'; do
-        if [ $(($(secs) - _s0)) -ge 20 ]; then echo "a domain is still listed (zombie?):"; xl list; return 1; fi
-        sleep 1
-    done
-}
-
-# kernel_log_clean [PATTERN]: dom0's kernel log (its lines matching PATTERN,
-# default the VFIO/mdev ones, are shown) has no BUG, oops, warning or trace.
+# ---------------------------------------------------------------- kernel
+# kernel_log_clean [PATTERN]: the host's kernel log (its lines matching
+# PATTERN, default the VFIO/mdev ones, are shown) has no BUG, oops, warning
+# or trace.
 kernel_log_clean() {
     dmesg | grep -i -E "${1:-vgpu|rgpu|vfio|mdev}" | tail -60
     if dmesg | grep -E 'BUG:|Oops|WARNING:|general protection|Call Trace'; then
         return 1
     fi
 }
+
+# type1_users: vfio_iommu_type1's use count (its containers), from /proc/modules.
+type1_users() { awk '$1 == "vfio_iommu_type1" { print $3 }' /proc/modules; }

@@ -51,6 +51,8 @@ demo_show() {
     echo "--- vgpuctl types:"; "$BIN/vgpuctl" types
 }
 
+demo_listed() { "$BIN/vgpuctl" list | grep -q d3e0c0de; }
+
 demo_destroy() {
     # Stop the guests the way an operator would.
     for g in $DEMO_GUESTS; do
@@ -59,11 +61,8 @@ demo_destroy() {
         [ -z "$(xenstore-list "/local/domain/0/backend/vgpu/$_dom" 2>/dev/null)" ] ||
             { echo "backend nodes of dom$_dom left"; return 1; }
     done
-    _s0=$(secs)
-    while "$BIN/vgpuctl" list | grep -q d3e0c0de; do
-        [ $(($(secs) - _s0)) -ge 20 ] && { echo "instances still listed"; "$BIN/vgpuctl" list; return 1; }
-        sleep 0.5
-    done
+    wait_for 20 0.5 fails demo_listed ||
+        { echo "instances still listed"; "$BIN/vgpuctl" list; return 1; }
     echo "instances gone; vgpuctl list:"; "$BIN/vgpuctl" list
 }
 

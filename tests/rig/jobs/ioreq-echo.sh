@@ -12,11 +12,8 @@ echo_results() {
 
 # The server exits when the guest is gone; its counters prove it served.
 echo_stats() {
-    i=0
-    while ! grep -q 'ioreq-echo: done' "$OUT/ioreq-echo-echo1.log"; do
-        [ $i -ge 10 ] && { echo "ioreq-echo did not exit"; cat "$OUT/ioreq-echo-echo1.log"; return 1; }
-        sleep 1; i=$((i + 1))
-    done
+    wait_for 10 1 grep -q 'ioreq-echo: done' "$OUT/ioreq-echo-echo1.log" ||
+        { echo "ioreq-echo did not exit"; cat "$OUT/ioreq-echo-echo1.log"; return 1; }
     cat "$OUT/ioreq-echo-echo1.log"
     grep 'ioreq-echo: done' "$OUT/ioreq-echo-echo1.log" |
         awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); n[kv[1]] = kv[2] } }

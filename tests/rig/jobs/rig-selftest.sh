@@ -1,8 +1,8 @@
 # rig-timeout: 60
 # rig-selftest: exercises the runner itself (no guest, a few seconds): a step
-# that hits a simulated "known flake" on the first attempt makes dom0-run.sh
+# that hits a simulated "known flake" on the first attempt makes run.sh
 # retry the job once; the second attempt passes and the report says
-# "retried".  Run it after changing dom0-run.sh, lib.sh or flight.py:
+# "retried".  Run it after changing run.sh, lib.sh, dom0/host.sh or flight.py:
 #   make flight JOBS=rig-selftest
 
 flaky_once() {

@@ -23,6 +23,16 @@ trap backend_kill EXIT
 # xs_state: the device's state node, or "none".
 vg_state() { xenstore-read "$(vg_base)/state" 2>/dev/null || echo none; }
 
+# vg_connected: the device is Connected (0), or Closed ($WAIT_STOP).
+vg_connected() {
+    _st=$(vg_state)
+    case $_st in
+        4) return 0 ;;
+        6) return "$WAIT_STOP" ;;
+    esac
+    return 1
+}
+
 vg_guest_create() {
     guest_create vg1 -p || return 1
     _dom=$(cat "$OUT/.domid-vg1")
@@ -33,20 +43,14 @@ vg_guest_create() {
         "$_b/online" 1 || return 1
     _t0=$(now)
     xenstore-write "$_b/state" 1 || return 1
-    _s0=$(secs)
-    while :; do
-        _st=$(vg_state)
-        case $_st in
-            4) break ;;
-            6) echo "daemon closed the device: $(xenstore-read "$_b/error" 2>&1)"
-               cat "$VG_LOG"; return 1 ;;
-        esac
-        if [ $(($(secs) - _s0)) -ge 30 ]; then
-            echo "no Connected (state $_st) after 30s"; cat "$VG_LOG"; return 1
-        fi
-        sleep 0.2
-    done
-    echo "state 4 (Connected) after $(awk -v a="$_t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')s"
+    wait_for 30 0.2 vg_connected
+    case $? in
+        0) ;;
+        "$WAIT_STOP") echo "daemon closed the device: $(xenstore-read "$_b/error" 2>&1)"
+           cat "$VG_LOG"; return 1 ;;
+        *) echo "no Connected (state $_st) after 30s"; cat "$VG_LOG"; return 1 ;;
+    esac
+    echo "state 4 (Connected) after $(since "$_t0")s"
     xenstore-ls -f "$_b"
     # Still paused: the server's ioreq page is mapped, by the daemon's count
     # and the kernel's, and the domain's IOREQ thread runs (the counts the
@@ -108,13 +112,7 @@ vg_teardown() {
         ""|6) echo "backend node: ${_st:-removed}" ;;
         *) echo "backend node still state $_st"; _bad=1 ;;
     esac
-    _s0=$(secs)
-    while xl list | awk -v d="$_dom" 'NR > 1 && $2 == d { f = 1 } END { exit !f }'; do
-        if [ $(($(secs) - _s0)) -ge 20 ]; then
-            echo "domain $_dom still listed (zombie?):"; xl list; _bad=1; break
-        fi
-        sleep 1
-    done
+    domain_gone "$_dom" 20 || _bad=1
     _p=$(backend_pid)
     if [ -n "$_p" ] && kill -0 "$_p" 2>/dev/null; then
         echo "daemon still running (pid $_p)"

@@ -98,7 +98,7 @@ xv_no_daemon() {
     if xl create "$OUT/xnod.cfg" >"$OUT/xnod.out" 2>&1; then
         cat "$OUT/xnod.out"; echo "xl create succeeded without a vgpu backend"; xl destroy xnod; return 1
     fi
-    echo "xl create failed after $(awk -v a="$_t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')s:"
+    echo "xl create failed after $(since "$_t0")s:"
     cat "$OUT/xnod.out"
     grep -q "vgpu 0 (type refgpu-8): the vgpu backend in domain 0 did not connect within 60s" "$OUT/xnod.out" ||
         { echo "no timeout message"; return 1; }
@@ -113,7 +113,7 @@ xv_refused() {
     if xl create "$OUT/xref.cfg" >"$OUT/xref.out" 2>&1; then
         cat "$OUT/xref.out"; echo "xl create succeeded with an unknown vGPU type"; xl destroy xref; return 1
     fi
-    echo "xl create failed after $(awk -v a="$_t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')s:"
+    echo "xl create failed after $(since "$_t0")s:"
     cat "$OUT/xref.out"
     grep -q "vgpu 0 (type nosuch-type)" "$OUT/xref.out" || { echo "no vgpu error message"; return 1; }
     grep -qi "nosuch-type.*unknown\|unknown.*nosuch-type" "$OUT/xref.out" || { echo "the daemon's reason is not shown"; return 1; }
@@ -123,8 +123,8 @@ xv_refused() {
 xv_create() {
     guest_config xg1 'vgpu = [ "type=refgpu-8" ]'
     _t0=$(now)
-    t 300 sh -c '. "$RIG/lib.sh"; guest_create xg1' || { tail -30 "$XV_LOG"; return 1; }
-    echo "xl create returned after $(awk -v a="$_t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')s"
+    t 300 sh -c '. "$RIG/lib.sh"; . "$RIG/host.sh"; guest_create xg1' || { tail -30 "$XV_LOG"; return 1; }
+    echo "xl create returned after $(since "$_t0")s"
     _dom=$(cat "$OUT/.domid-xg1")
     t 30 xenstore-ls -f "$XV_BASE/$_dom" || return 1
     _st=$(t 30 xenstore-read "$XV_BASE/$_dom/0/state")
@@ -138,7 +138,7 @@ xv_create() {
     # not paused: xl unpaused it itself once the vGPU was Connected
     echo "xl list:"
     t 60 xl list xg1 || return 1
-    case $(t 60 sh -c '. "$RIG/lib.sh"; guest_state xg1') in *p*) echo "guest left paused"; return 1 ;; esac
+    case $(t 60 sh -c '. "$RIG/lib.sh"; . "$RIG/host.sh"; guest_state xg1') in *p*) echo "guest left paused"; return 1 ;; esac
 }
 
 xv_list() {
@@ -164,7 +164,7 @@ xv_destroy() {
     _dom=$(cat "$OUT/.domid-xg1")
     _t0=$(now)
     t 120 xl destroy xg1 || return 1
-    echo "xl destroy returned after $(awk -v a="$_t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')s"
+    echo "xl destroy returned after $(since "$_t0")s"
     _bad=0
     if xenstore-read "$XV_BASE/$_dom/0/state" >/dev/null 2>&1; then
         echo "backend nodes still there:"; xenstore-ls -f "$XV_BASE/$_dom"; _bad=1
@@ -174,19 +174,9 @@ xv_destroy() {
     if xenstore-read "/libxl/$_dom/device/vgpu/0/backend" >/dev/null 2>&1; then
         echo "libxl's device node still there"; _bad=1
     fi
-    _s0=$(secs)
-    while ! grep -q "dom$_dom: IOREQ server torn down" "$XV_LOG"; do
-        [ $(($(secs) - _s0)) -ge 20 ] && { echo "daemon logged no teardown of dom$_dom"; _bad=1; break; }
-        sleep 0.5
-    done
+    backend_torn_down "$_dom" 20 || { echo "daemon logged no teardown of dom$_dom"; _bad=1; }
     grep "dom$_dom" "$XV_LOG" | tail -12
-    _s0=$(secs)
-    while xl list | awk -v d="$_dom" 'NR > 1 && $2 == d { f = 1 } END { exit !f }'; do
-        if [ $(($(secs) - _s0)) -ge 20 ]; then
-            echo "domain $_dom still listed (zombie?):"; xl list; _bad=1; break
-        fi
-        sleep 1
-    done
+    domain_gone "$_dom" 20 || _bad=1
     _p=$(backend_pid)
     kill -0 "$_p" 2>/dev/null || { echo "daemon died"; _bad=1; }
     return $_bad
