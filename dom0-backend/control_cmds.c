@@ -141,7 +141,7 @@ static void new_uuid(char *out)
     }
 }
 
-static char *cmd_create(struct backend *be, const struct json *req)
+static char *cmd_create(struct backend *be, const json_t *req)
 {
     const char *type = json_get_str(req, "type"), *uuid = json_get_str(req, "uuid");
     char gen[VGPU_UUID_STR_LEN + 1], names[TYPE_NAMES_MAX], why[CONTROL_ERROR_MAX];
@@ -171,7 +171,7 @@ static char *cmd_create(struct backend *be, const struct json *req)
     return b.s;
 }
 
-static struct xen_vgpu *need_vgpu(struct backend *be, const struct json *req, char **err)
+static struct xen_vgpu *need_vgpu(struct backend *be, const json_t *req, char **err)
 {
     const char *uuid = json_get_str(req, "uuid");
     struct xen_vgpu *xv;
@@ -186,7 +186,7 @@ static struct xen_vgpu *need_vgpu(struct backend *be, const struct json *req, ch
     return xv;
 }
 
-static char *cmd_destroy(struct backend *be, const struct json *req)
+static char *cmd_destroy(struct backend *be, const json_t *req)
 {
     char *err = NULL;
     struct xen_vgpu *xv = need_vgpu(be, req, &err);
@@ -227,7 +227,7 @@ static void emit_stats(struct backend *be, struct jbuf *b, struct xen_vgpu *xv)
            vgpu_get_weight(xv->v));
 }
 
-static char *cmd_stats(struct backend *be, const struct json *req)
+static char *cmd_stats(struct backend *be, const json_t *req)
 {
     struct jbuf b = { 0 };
     bool first = true;
@@ -285,7 +285,7 @@ static char *cmd_status(struct backend *be)
     return b.s;
 }
 
-static char *cmd_set_weight(struct backend *be, const struct json *req)
+static char *cmd_set_weight(struct backend *be, const json_t *req)
 {
     char *err = NULL;
     struct xen_vgpu *xv = need_vgpu(be, req, &err);
@@ -307,7 +307,7 @@ static char *cmd_set_weight(struct backend *be, const struct json *req)
     return strdup("{\"ok\":true}\n");
 }
 
-static char *cmd_screenshot(struct backend *be, const struct json *req)
+static char *cmd_screenshot(struct backend *be, const json_t *req)
 {
     const char *path = json_get_str(req, "path");
     char *err = NULL;
@@ -336,7 +336,7 @@ static char *cmd_screenshot(struct backend *be, const struct json *req)
 char *control_handle(struct backend *be, const char *line)
 {
     char perr[CONTROL_ERROR_MAX];
-    struct json *req = json_parse(line, perr, sizeof(perr));
+    json_t *req = json_parse(line, perr, sizeof(perr));
     const char *cmd;
     char *out;
 

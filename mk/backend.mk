@@ -19,6 +19,6 @@ $(BUILD)/backend/%.o: %.c | $(DEPS_STAMP)
 
 $(BACKEND_BIN): $(BACKEND_OBJS) $(LIBCORE_plain)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) -o $@ $^ $$(pkg-config --libs $(BACKEND_XEN_LIBS)) -lpng -lpthread
+	$(Q)$(CC) -o $@ $^ $$(pkg-config --libs $(BACKEND_XEN_LIBS)) $(JSON_LIBS) -lpng -lpthread
 
 -include $(BACKEND_OBJS:.o=.d)

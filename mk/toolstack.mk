@@ -3,6 +3,10 @@
 VGPUCTL_SRCS := toolstack/vgpuctl.c toolstack/json.c toolstack/vgpu_cfg.c toolstack/vgpu_mdev.c
 VGPUCTL_OBJS := $(patsubst %.c,$(BUILD)/toolstack/%.o,$(VGPUCTL_SRCS))
 VGPUCTL_BIN  := $(BUILD)/bin/vgpuctl
+# JSON (json.c) is Debian's jansson, linked statically: a dom0 (and the
+# rig's dom0 image) then needs no libjansson4 beside the programs.
+DEPS_PACKAGES += libjansson-dev
+JSON_LIBS := -Wl,-Bstatic -ljansson -Wl,-Bdynamic
 # The core's headers (in CFLAGS_BASE): vgpuctl checks type names against
 # the core's own table (linked from libvgpucore.a).
 TOOLSTACK_CFLAGS = -std=gnu11 $(CFLAGS_BASE) $(OPT) -Itoolstack $(DEPFLAGS)
@@ -16,7 +20,7 @@ $(BUILD)/toolstack/%.o: %.c | $(DEPS_STAMP)
 
 $(VGPUCTL_BIN): $(VGPUCTL_OBJS) $(LIBCORE_plain)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) -o $@ $^ -lpthread
+	$(Q)$(CC) -o $@ $^ $(JSON_LIBS) -lpthread
 
 # vgpu-xl finds vgpu-qemu-dm next to itself (backend=mdev).
 $(BUILD)/bin/vgpu-xl $(BUILD)/bin/vgpu-qemu-dm: $(BUILD)/bin/%: toolstack/%
@@ -40,7 +44,7 @@ $(BUILD)/toolstack-test/%.o: %.c | $(DEPS_STAMP)
 	$(Q)$(CC) $(BACKEND_CFLAGS) -Itoolstack -Idom0-backend -Itests -c $< -o $@
 
 $(TOOLSTACK_TEST_BIN): $(TOOLSTACK_TEST_OBJS) $(LIBCORE_plain)
-	$(Q)$(CC) -o $@ $^ $$(pkg-config --libs $(BACKEND_XEN_LIBS)) -lpng -lcunit -lpthread
+	$(Q)$(CC) -o $@ $^ $$(pkg-config --libs $(BACKEND_XEN_LIBS)) $(JSON_LIBS) -lpng -lcunit -lpthread
 
 -include $(TOOLSTACK_TEST_OBJS:.o=.d)
 

@@ -68,12 +68,12 @@ static void usage(FILE *to)
  * Send one request, return the parsed reply (exits on transport errors).
  * With soft, a daemon that cannot be reached is not fatal: NULL, errno set.
  */
-static struct json *request_ex(const char *req, char **raw, int soft)
+static json_t *request_ex(const char *req, char **raw, int soft)
 {
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
     char *buf = NULL, perr[128];
     size_t len = 0;
-    struct json *j;
+    json_t *j;
     int fd;
 
     if (strlen(sock_path) >= sizeof(sa.sun_path)) {
@@ -135,13 +135,13 @@ static struct json *request_ex(const char *req, char **raw, int soft)
     return j;
 }
 
-static struct json *request(const char *req, char **raw)
+static json_t *request(const char *req, char **raw)
 {
     return request_ex(req, raw, 0);
 }
 
 /* Print errors / JSON; returns the exit status, or -1 to go on with a table. */
-static int settle(struct json *reply, char *raw)
+static int settle(json_t *reply, char *raw)
 {
     bool ok = false;
 
@@ -161,7 +161,7 @@ static int settle(struct json *reply, char *raw)
     return -1;
 }
 
-static double num(const struct json *o, const char *k)
+static double num(const json_t *o, const char *k)
 {
     double d = 0;
 
@@ -169,17 +169,17 @@ static double num(const struct json *o, const char *k)
     return d;
 }
 
-static const char *str(const struct json *o, const char *k)
+static const char *str(const json_t *o, const char *k)
 {
     const char *s = json_get_str(o, k);
 
     return s ? s : "-";
 }
 
-static int do_simple(const char *req, void (*table)(const struct json *))
+static int do_simple(const char *req, void (*table)(const json_t *))
 {
     char *raw = NULL;
-    struct json *reply = request(req, &raw);
+    json_t *reply = request(req, &raw);
     int rc = settle(reply, raw);
 
     if (rc < 0) {
@@ -192,14 +192,14 @@ static int do_simple(const char *req, void (*table)(const struct json *))
     return rc;
 }
 
-static void table_types(const struct json *r)
+static void table_types(const json_t *r)
 {
-    const struct json *a = json_get(r, "types");
+    const json_t *a = json_get(r, "types");
 
     printf("%-11s %8s %6s %-10s %5s  %s\n", "TYPE", "GM(MiB)", "WEIGHT", "MAX-RES", "AVAIL",
            "DESCRIPTION");
-    for (size_t i = 0; a && i < a->n; i++) {
-        const struct json *t = a->items[i];
+    for (size_t i = 0; i < json_array_size(a); i++) {
+        const json_t *t = json_array_get(a, i);
         char res[24];
 
         snprintf(res, sizeof(res), "%.0fx%.0f", num(t, "max_width"), num(t, "max_height"));
@@ -259,8 +259,8 @@ static int do_list(void)
 {
     struct vgpu_mdev_inst m[64];
     char *raw = NULL;
-    struct json *reply;
-    const struct json *a = NULL;
+    json_t *reply;
+    const json_t *a = NULL;
     int nm, rc = 0, items = 0;
 
     reply = request_ex("{\"cmd\":\"list\"}", &raw, 1);
@@ -287,28 +287,25 @@ static int do_list(void)
             return rc;
         }
         a = json_get(reply, "instances");
-        if (a && a->type != JSON_ARR)
+        if (!json_is_array(a))
             a = NULL;
     }
     if (json_out) {
         struct jbuf b = { 0 };
 
         jb_fmt(&b, "{\"ok\":true,\"daemon\":%s,\"instances\":[", reply ? "true" : "false");
-        for (size_t i = 0; a && i < a->n; i++) {
-            const struct json *t = a->items[i];
+        for (size_t i = 0; i < json_array_size(a); i++) {
+            const json_t *t = json_array_get(a, i);
 
             if (items++)
                 jb_raw(&b, ",");
-            if (t->type == JSON_OBJ && !json_get(t, "backend")) {
-                struct jbuf tb = { 0 };
+            if (json_is_object(t) && !json_get(t, "backend")) {
+                json_t *o = json_copy((json_t *)t);     /* the daemon's, plus its backend */
 
-                jb_json(&tb, t);        /* "{...}": add the backend before the "}" */
-                if (tb.s && tb.len > 1) {
-                    tb.s[--tb.len] = '\0';
-                    jb_raw(&b, tb.s);
-                    jb_raw(&b, t->n ? ",\"backend\":\"daemon\"}" : "\"backend\":\"daemon\"}");
-                }
-                jb_free(&tb);
+                if (o)
+                    json_object_set_new(o, "backend", json_string("daemon"));
+                jb_json(&b, o);
+                json_decref(o);
             } else {
                 jb_json(&b, t);
             }
@@ -345,10 +342,10 @@ static int do_list(void)
         jb_free(&b);
     } else {
         printf(LIST_FMT, "UUID", "TYPE", "DOMID", "BDF", "STATE", "BACKEND");
-        for (size_t i = 0; a && i < a->n; i++) {
-            const struct json *t = a->items[i];
-            const struct json *d = json_get(t, "domid");
-            int domid = d && d->type == JSON_NUM ? (int)d->num : -1;
+        for (size_t i = 0; i < json_array_size(a); i++) {
+            const json_t *t = json_array_get(a, i);
+            const json_t *d = json_get(t, "domid");
+            int domid = json_is_number(d) ? (int)json_number_value(d) : -1;
 
             list_row(str(t, "uuid"), str(t, "type"), domid, str(t, "bdf"), str(t, "state"),
                      "daemon");
@@ -365,14 +362,14 @@ static int do_list(void)
     return rc;
 }
 
-static void table_stats(const struct json *r)
+static void table_stats(const json_t *r)
 {
-    const struct json *a = json_get(r, "stats");
+    const json_t *a = json_get(r, "stats");
 
     printf("%-36s %7s %7s %9s %10s %7s %6s %8s %8s %6s %6s\n", "UUID", "RENDER%", "COPY%",
            "WORKLOADS", "COMMANDS", "REJECTS", "RESETS", "IRQS", "MMIO", "CFG", "WEIGHT");
-    for (size_t i = 0; a && i < a->n; i++) {
-        const struct json *t = a->items[i], *busy = json_get(t, "busy_pct");
+    for (size_t i = 0; i < json_array_size(a); i++) {
+        const json_t *t = json_array_get(a, i), *busy = json_get(t, "busy_pct");
 
         printf("%-36s %7.2f %7.2f %9.0f %10.0f %7.0f %6.0f %8.0f %8.0f %6.0f %6.0f\n",
                str(t, "uuid"), num(busy, "render"), num(busy, "copy"), num(t, "workloads"),
@@ -381,9 +378,9 @@ static void table_stats(const struct json *r)
     }
 }
 
-static void table_status(const struct json *r)
+static void table_status(const json_t *r)
 {
-    const struct json *s = json_get(r, "status");
+    const json_t *s = json_get(r, "status");
 
     printf("pid              %.0f\n", num(s, "pid"));
     printf("domains          %.0f\n", num(s, "domains"));
@@ -398,12 +395,12 @@ static void table_status(const struct json *r)
     printf("rss              %.0f KiB\n", num(s, "rss_kib"));
 }
 
-static void table_created(const struct json *r)
+static void table_created(const json_t *r)
 {
     printf("%s\n", str(r, "uuid"));
 }
 
-static void table_screenshot(const struct json *r)
+static void table_screenshot(const json_t *r)
 {
     printf("%s: %.0fx%.0f\n", str(r, "path"), num(r, "width"), num(r, "height"));
 }
