@@ -48,7 +48,8 @@ double bench_median(const struct bench_metric *m);
  * it.  NaN bounds with fewer than 6 runs. */
 void bench_interval95(const struct bench_metric *m, double *lo, double *hi);
 /* Judge m by its interval: a GOAL_MIN figure is met only when the lower
- * bound is, a GOAL_MAX one when the upper bound is. */
+ * bound is, a GOAL_MAX one when the upper bound is; missed when the other
+ * bound misses too, else "UNDECIDED" (the run was too noisy to tell). */
 void bench_judge_by_interval(struct bench_metric *m);
 
 double bench_now(void);                 /* seconds, monotonic */

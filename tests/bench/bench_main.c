@@ -111,10 +111,15 @@ static const char *verdict(const struct bench_metric *m)
     if (isnan(med))
         return "MISSING";
     if (m->by_interval) {
+        /* Met when the whole interval meets the goal, missed when none of
+         * it does; an interval across the goal (a noisy run) decides
+         * nothing, and says so. */
         bench_interval95(m, &lo, &hi);
         if (isnan(lo))
             return "MISSING";
-        med = m->kind == GOAL_MIN ? lo : hi;
+        if (m->kind == GOAL_MIN)
+            return lo >= m->goal ? "met" : hi < m->goal ? "MISSED" : "UNDECIDED";
+        return hi <= m->goal ? "met" : lo > m->goal ? "MISSED" : "UNDECIDED";
     }
     if (m->kind == GOAL_MIN)
         return med >= m->goal ? "met" : "MISSED";

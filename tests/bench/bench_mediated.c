@@ -42,7 +42,7 @@
 #define WIDTH 1024u                         /* pixels; 4 KiB per row */
 #define PITCH (WIDTH * 4)
 #define BLOCK_S 0.03                        /* one block of jobs per path */
-#define PAIRS 64                            /* block pairs per size at --scale 1 */
+#define PAIRS 96                            /* block pairs per size at --scale 1 */
 #define MEM_BYTES (192u << 20)
 /* The job touches 1 MiB + 2 * rows * PITCH of it. */
 #define MAX_ROWS ((MEM_BYTES - (2u << 20)) / (2 * PITCH))
