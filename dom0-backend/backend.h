@@ -20,6 +20,7 @@
 
 #include "vgpu.h"
 #include "guest_mem.h"
+#include "vnc_display.h"
 
 struct backend;
 struct xen_domain;
@@ -41,6 +42,9 @@ struct xen_vgpu {
     uint64_t intx_changes, msis;
     uint64_t created_ns;
     bool persistent;            /* reserved with vgpuctl: outlives its domain */
+    /* The VNC view (vgpu= vnc=1): its display thread runs while xv is
+     * linked to a domain, started after the link, joined before the unlink. */
+    struct vnc_display *vnc;
     struct xen_vgpu *next;
 };
 
@@ -117,9 +121,10 @@ struct backend {
 /* domain.c: the IOREQ server of a domain and its lifetime. */
 struct xen_domain *xen_domain_get(struct backend *be, domid_t domid, int *err);
 struct xen_domain *xen_domain_find(struct backend *be, domid_t domid);
+/* vnc (NULL: none) as read from the device's backend node. */
 int xen_domain_add_vgpu(struct xen_domain *d, unsigned int devid, const char *type,
                         const char *uuid, uint8_t bus, uint8_t dev, uint8_t fn,
-                        char *why, size_t whylen);
+                        const struct vgpu_vnc_config *vnc, char *why, size_t whylen);
 struct xen_vgpu *xen_domain_find_vgpu(struct xen_domain *d, unsigned int devid);
 void xen_domain_remove_vgpu(struct xen_domain *d, struct xen_vgpu *xv);
 /* Tears down every vGPU, the server and the handles, and frees d. */

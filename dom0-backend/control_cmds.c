@@ -85,10 +85,21 @@ static void emit_instance(struct jbuf *b, const struct xen_vgpu *xv)
         char bdf[sizeof("bb:dd.f")];
 
         snprintf(bdf, sizeof(bdf), "%02x:%02x.%u", xv->bus, xv->dev, xv->fn & 7u);  /* fn < 8 */
-        jb_fmt(b, ",\"domid\":%u,\"devid\":%u,\"bdf\":\"%s\",\"state\":\"running\"}",
+        jb_fmt(b, ",\"domid\":%u,\"devid\":%u,\"bdf\":\"%s\",\"state\":\"running\"",
                xv->dom->domid, xv->devid, bdf);
     } else {
-        jb_raw(b, ",\"domid\":null,\"devid\":null,\"bdf\":null,\"state\":\"reserved\"}");
+        jb_raw(b, ",\"domid\":null,\"devid\":null,\"bdf\":null,\"state\":\"reserved\"");
+    }
+    /* Where a VNC viewer connects, "ADDR:PORT" ("[ADDR]:PORT" for IPv6). */
+    if (xv->vnc) {
+        char addr[96];
+
+        vnc_display_address(xv->vnc, addr, sizeof(addr));
+        jb_raw(b, ",\"vnc\":");
+        jb_str(b, addr);
+        jb_raw(b, "}");
+    } else {
+        jb_raw(b, ",\"vnc\":null}");
     }
 }
 

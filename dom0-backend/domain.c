@@ -283,7 +283,7 @@ static struct xen_vgpu *take_reserved(struct backend *be, const char *uuid)
 
 int xen_domain_add_vgpu(struct xen_domain *d, unsigned int devid, const char *type,
                         const char *uuid, uint8_t bus, uint8_t dev, uint8_t fn,
-                        char *why, size_t whylen)
+                        const struct vgpu_vnc_config *vnc, char *why, size_t whylen)
 {
     struct xen_vgpu *xv, *o;
     bool reserved = false;
@@ -342,11 +342,27 @@ int xen_domain_add_vgpu(struct xen_domain *d, unsigned int devid, const char *ty
     log_domain_bind_vgpu(vgpu_get_id(xv->v), d->domid);
     os_info("dom%u: vgpu %u (%s, %s%s) at %02x:%02x.%u", d->domid, devid, type, uuid,
             reserved ? ", reserved" : "", bus, dev, fn);
+    /* The display thread of its own, once the vGPU is served: it reads
+     * frames under the vGPU's lock only, never on a lane. */
+    if (vnc && vnc->enabled) {
+        rc = vnc_display_start(xv->v, vnc, &xv->vnc);
+        if (rc) {
+            snprintf(why, whylen, "VNC on %s port %d: %s", vnc->listen, vnc->port,
+                     rc == -EADDRINUSE ? "cannot listen (port in use or address not local)"
+                                       : strerror(-rc));
+            xen_domain_remove_vgpu(d, xv);
+            return rc;
+        }
+    }
     return 0;
 }
 
 void xen_domain_remove_vgpu(struct xen_domain *d, struct xen_vgpu *xv)
 {
+    /* The display thread first: after this no viewer reads the vGPU and
+     * its port is free. */
+    vnc_display_stop(xv->vnc);
+    xv->vnc = NULL;
     /* Off the lanes' list first: from here no IOREQ reaches xv, so the
      * reset or destroy below has it to itself. */
     xen_domain_unlink_vgpu(d, xv);

@@ -89,8 +89,50 @@ static void fail_dev(struct backend *be, const char *dir, const char *why)
     set_state(be, dir, XB_CLOSED);
 }
 
+/* The VNC keys vgpu-xl wrote (vnc, vnclisten, vncport, vncpasswd), checked
+ * as vgpuctl check-config checks the vgpu= entry.  0, or -EINVAL with why. */
+static int read_vnc(struct backend *be, const char *dir, struct vgpu_vnc_config *c, char *why,
+                    size_t whylen)
+{
+    static const char *const keys[] = { "vnc", "vnclisten", "vncport", "vncpasswd" };
+
+    vgpu_vnc_default(c);
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        char *val = xs_read_str(be, dir, keys[i]);
+        int rc = val ? vgpu_vnc_set(c, keys[i], val, why, whylen) : 0;
+
+        free(val);
+        if (rc < 0)
+            return -EINVAL;
+    }
+    return vgpu_vnc_finish(c, why, whylen) ? -EINVAL : 0;
+}
+
+/* Where tools find the vGPU's VNC: vnc-listen and vnc-port in its node. */
+static void publish_vnc(struct backend *be, const char *dir, const struct xen_vgpu *xv)
+{
+    char port[16];
+
+    if (!xv || !xv->vnc)
+        return;
+    snprintf(port, sizeof(port), "%d", vnc_display_port(xv->vnc));
+    xs_write_str(be, dir, "vnc-listen", vnc_display_listen(xv->vnc));
+    xs_write_str(be, dir, "vnc-port", port);
+}
+
+static void unpublish_vnc(struct backend *be, const char *dir)
+{
+    char path[256];
+
+    snprintf(path, sizeof(path), "%s/vnc-listen", dir);
+    xs_rm(be->xs, XBT_NULL, path);
+    snprintf(path, sizeof(path), "%s/vnc-port", dir);
+    xs_rm(be->xs, XBT_NULL, path);
+}
+
 static void connect_dev(struct backend *be, domid_t domid, unsigned int devid, const char *dir)
 {
+    struct vgpu_vnc_config vnc;
     char *type = xs_read_str(be, dir, "type"), *uuid = xs_read_str(be, dir, "uuid");
     char *bdf = xs_read_str(be, dir, "bdf"), why[256] = "";
     uint8_t bus, dev, fn;
@@ -108,19 +150,24 @@ static void connect_dev(struct backend *be, domid_t domid, unsigned int devid, c
         fail_dev(be, dir, why);
         goto out;
     }
+    if (read_vnc(be, dir, &vnc, why, sizeof(why))) {
+        fail_dev(be, dir, why);
+        goto out;
+    }
     d = xen_domain_get(be, domid, &rc);
     if (!d) {
         snprintf(why, sizeof(why), "cannot serve dom%u: %s", domid, strerror(-rc));
         fail_dev(be, dir, why);
         goto out;
     }
-    rc = xen_domain_add_vgpu(d, devid, type, uuid, bus, dev, fn, why, sizeof(why));
+    rc = xen_domain_add_vgpu(d, devid, type, uuid, bus, dev, fn, &vnc, why, sizeof(why));
     if (rc) {
         fail_dev(be, dir, why);
         if (!d->devs)
             xen_domain_destroy(d);
         goto out;
     }
+    publish_vnc(be, dir, xen_domain_find_vgpu(d, devid));
     xs_write_str(be, dir, "error", "");
     set_state(be, dir, XB_CONNECTED);
 out:
@@ -133,8 +180,10 @@ static void disconnect_dev(struct backend *be, struct xen_domain *d, struct xen_
                            const char *dir, bool node_exists)
 {
     xen_domain_remove_vgpu(d, xv);
-    if (node_exists)
+    if (node_exists) {
+        unpublish_vnc(be, dir);
         set_state(be, dir, XB_CLOSED);
+    }
     if (!d->devs)
         xen_domain_destroy(d);
 }
@@ -253,6 +302,7 @@ void xs_backend_fini(struct backend *be)
             char dir[160];
 
             snprintf(dir, sizeof(dir), "%s/%u/%u", be->xs_base, d->domid, xv->devid);
+            unpublish_vnc(be, dir);
             set_state(be, dir, XB_CLOSED);
         }
         xen_domain_destroy(d);

@@ -11,6 +11,7 @@ BENCH_OBJS := $(patsubst %.c,$(BUILD)/bench-obj/%.o,$(BENCH_SRCS)) \
               $(patsubst %.c,$(BUILD)/toolstack-test/%.o,$(BENCH_DAEMON_SRCS)) \
               $(filter $(BUILD)/toolstack-test/dom0-backend/% \
                        $(BUILD)/toolstack-test/toolstack/json.o \
+                       $(BUILD)/toolstack-test/toolstack/vgpu_cfg.o \
                        $(BUILD)/toolstack-test/tests/daemon/%,$(TOOLSTACK_TEST_OBJS))
 BENCH_BIN  := $(BUILD)/bin/vgpu-bench
 BENCH_ARGS ?=
@@ -37,7 +38,8 @@ $(BUILD)/bench-obj/%.o: %.c
 
 $(BENCH_BIN): $(BENCH_OBJS) $(LIBCORE_plain)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) -o $@ $^ $$(pkg-config --libs $(BACKEND_XEN_LIBS)) $(JSON_LIBS) -lpng -lpthread -lm
+	$(Q)$(CC) -o $@ $^ $$(pkg-config --libs $(BACKEND_XEN_LIBS) libvncserver) $(JSON_LIBS) \
+	    -lpng -lpthread -lm
 
 -include $(BENCH_OBJS:.o=.d)
 

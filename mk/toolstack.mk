@@ -34,7 +34,7 @@ $(BUILD)/bin/vgpu-xl $(BUILD)/bin/vgpu-qemu-dm: $(BUILD)/bin/%: toolstack/%
 TOOLSTACK_TEST_SRCS := tests/toolstack/test_toolstack.c tests/toolstack/test_config.c \
                        tests/toolstack/test_threads.c tests/daemon/fake_domain.c \
                        tests/testhost/testhost.c tests/common/cunit_main.c toolstack/json.c \
-                       toolstack/vgpu_cfg.c toolstack/vgpu_mdev.c \
+                       toolstack/vgpu_cfg.c toolstack/vgpu_mdev.c tests/toolstack/test_vnc.c \
                        $(filter-out dom0-backend/main.c,$(wildcard dom0-backend/*.c))
 TOOLSTACK_TEST_OBJS := $(patsubst %.c,$(BUILD)/toolstack-test/%.o,$(TOOLSTACK_TEST_SRCS))
 TOOLSTACK_TEST_BIN  := $(BUILD)/plain/toolstack-tests
@@ -44,7 +44,8 @@ $(BUILD)/toolstack-test/%.o: %.c | $(DEPS_STAMP)
 	$(Q)$(CC) $(BACKEND_CFLAGS) -Itoolstack -Idom0-backend -Itests -c $< -o $@
 
 $(TOOLSTACK_TEST_BIN): $(TOOLSTACK_TEST_OBJS) $(LIBCORE_plain)
-	$(Q)$(CC) -o $@ $^ $$(pkg-config --libs $(BACKEND_XEN_LIBS)) $(JSON_LIBS) -lpng -lcunit -lpthread
+	$(Q)$(CC) -o $@ $^ $$(pkg-config --libs $(BACKEND_XEN_LIBS) libvncserver libvncclient) \
+	    $(JSON_LIBS) -lpng -lcunit -lpthread
 
 -include $(TOOLSTACK_TEST_OBJS:.o=.d)
 

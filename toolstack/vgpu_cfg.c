@@ -5,6 +5,7 @@
  * `;`, values that are quoted strings, numbers or `[ ... ]` lists, `#`
  * comments.  Other settings are skipped, not interpreted.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,12 +60,101 @@ static int valid_type(const char *s)
     return 1;
 }
 
+void vgpu_vnc_default(struct vgpu_vnc_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    snprintf(c->listen, sizeof(c->listen), "%s", VGPU_VNC_DEFAULT_LISTEN);
+}
+
+/* A decimal in [lo, hi], nothing else. */
+static int parse_uint(const char *s, long lo, long hi, int *out)
+{
+    char *end;
+    long l;
+
+    if (!isdigit((unsigned char)*s))
+        return -1;
+    l = strtol(s, &end, 10);
+    if (*end || l < lo || l > hi)
+        return -1;
+    *out = (int)l;
+    return 0;
+}
+
+static int valid_passwd(const char *s)
+{
+    if (!*s || strlen(s) > VGPU_VNC_PASSWD_MAX)
+        return 0;
+    for (; *s; s++)
+        if (!isgraph((unsigned char)*s) || strchr(",\"'", *s))
+            return 0;
+    return 1;
+}
+
+int vgpu_vnc_set(struct vgpu_vnc_config *c, const char *key, const char *val, char *err,
+                 size_t errlen)
+{
+    unsigned char a[sizeof(struct in6_addr)];
+    int n;
+
+    if (!strcmp(key, "vnc")) {
+        if (strcmp(val, "0") && strcmp(val, "1"))
+            return set_err(err, errlen, "vgpu vnc '%s' is not 0 or 1%s", val, "");
+        c->enabled = val[0] == '1';
+    } else if (!strcmp(key, "vnclisten")) {
+        if (strlen(val) >= sizeof(c->listen) ||
+            (inet_pton(AF_INET, val, a) != 1 && inet_pton(AF_INET6, val, a) != 1))
+            return set_err(err, errlen,
+                           "vgpu vnclisten '%s' is not an IPv4 or IPv6 address (e.g. "
+                           "127.0.0.1, ::1, 0.0.0.0)%s", val, "");
+        snprintf(c->listen, sizeof(c->listen), "%s", val);
+        c->given |= VGPU_VNC_GIVEN_OTHER;
+    } else if (!strcmp(key, "vncport")) {
+        if (parse_uint(val, 0, 65535, &n))
+            return set_err(err, errlen,
+                           "vgpu vncport '%s' is not a TCP port (1-65535, or 0 for the first "
+                           "free one from 5900)%s", val, "");
+        c->port = n;
+        c->given |= VGPU_VNC_GIVEN_PORT;
+    } else if (!strcmp(key, "vncdisplay")) {
+        if (parse_uint(val, 0, 65535 - VGPU_VNC_BASE_PORT, &n))
+            return set_err(err, errlen,
+                           "vgpu vncdisplay '%s' is not a display number (0-59635: port 5900 "
+                           "+ N)%s", val, "");
+        c->port = VGPU_VNC_BASE_PORT + n;
+        c->given |= VGPU_VNC_GIVEN_DISPLAY;
+    } else if (!strcmp(key, "vncpasswd")) {
+        if (!valid_passwd(val))
+            return set_err(err, errlen,
+                           "vgpu vncpasswd must be 1-8 printable characters without spaces, "
+                           "commas or quotes (VNC authentication uses 8)%s%s", "", "");
+        snprintf(c->passwd, sizeof(c->passwd), "%s", val);
+        c->given |= VGPU_VNC_GIVEN_OTHER;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+int vgpu_vnc_finish(const struct vgpu_vnc_config *c, char *err, size_t errlen)
+{
+    if ((c->given & VGPU_VNC_GIVEN_PORT) && (c->given & VGPU_VNC_GIVEN_DISPLAY))
+        return set_err(err, errlen, "vgpu vncport and vncdisplay both given: use one%s%s", "",
+                       "");
+    if (c->given && !c->enabled)
+        return set_err(err, errlen,
+                       "vgpu vnclisten/vncport/vncdisplay/vncpasswd given without vnc=1%s%s",
+                       "", "");
+    return 0;
+}
+
 int vgpu_cfg_parse_entry(const char *spec, unsigned int index, struct vgpu_cfg_entry *out,
                          char *err, size_t errlen)
 {
     char buf[512], *save = NULL, *item;
 
     memset(out, 0, sizeof(*out));
+    vgpu_vnc_default(&out->vnc);
     if (strlen(spec) >= sizeof(buf))
         return set_err(err, errlen, "vgpu entry too long: %.40s%s...", spec, "");
     strcpy(buf, spec);
@@ -107,13 +197,26 @@ int vgpu_cfg_parse_entry(const char *spec, unsigned int index, struct vgpu_cfg_e
                 return set_err(err, errlen,
                                "vgpu backend '%s' unknown (known: daemon, mdev)%s", val, "");
         } else {
-            return set_err(err, errlen,
-                           "unknown vgpu key '%s' (known: type, bdf, uuid, backend)%s", key, "");
+            int rc = vgpu_vnc_set(&out->vnc, key, val, err, errlen);
+
+            if (rc < 0)
+                return -1;
+            if (!rc)
+                return set_err(err, errlen,
+                               "unknown vgpu key '%s' (known: type, bdf, uuid, backend, vnc, "
+                               "vnclisten, vncport, vncdisplay, vncpasswd)%s", key, "");
         }
     }
     if (!out->type[0])
         return set_err(err, errlen, "vgpu entry '%s' has no type=%s", spec, "");
+    if (vgpu_vnc_finish(&out->vnc, err, errlen))
+        return -1;
     if (out->backend == VGPU_BACKEND_MDEV) {
+        /* QEMU shows an mdev's display itself (display=on, the domain's vnc=). */
+        if (out->vnc.enabled)
+            return set_err(err, errlen,
+                           "vgpu vnc=1 is the daemon's (backend=daemon); with backend=mdev the "
+                           "display is QEMU's: set vnc=1 in the domain config%s%s", "", "");
         /* QEMU's addr=DD.F places a device on its root bus only. */
         if (out->bdf_given && strncmp(out->bdf, "00:", 3))
             return set_err(err, errlen,

@@ -16,12 +16,38 @@ enum vgpu_backend {
     VGPU_BACKEND_MDEV,          /* vgpu_mdev.ko + the domain's QEMU (vfio-pci) */
 };
 
+/* The daemon's VNC view of a vGPU's display (docs/vgpu-config.md, "VNC").
+ * The same keys arrive as backend nodes in xenstore. */
+#define VGPU_VNC_PASSWD_MAX 8           /* VNC authentication uses 8 characters */
+#define VGPU_VNC_DEFAULT_LISTEN "127.0.0.1"
+#define VGPU_VNC_BASE_PORT 5900         /* vncdisplay=N is port 5900 + N */
+struct vgpu_vnc_config {
+    int enabled;                        /* vnc=1 */
+    char listen[64];                    /* IPv4 or IPv6 literal */
+    int port;                           /* 0: the first free port from 5900 */
+    char passwd[VGPU_VNC_PASSWD_MAX + 1];   /* "": no authentication */
+    unsigned int given;                 /* VGPU_VNC_GIVEN_* of the keys set */
+};
+#define VGPU_VNC_GIVEN_PORT    (1u << 0)
+#define VGPU_VNC_GIVEN_DISPLAY (1u << 1)
+#define VGPU_VNC_GIVEN_OTHER   (1u << 2)    /* vnclisten or vncpasswd */
+
+/* Off, listening on 127.0.0.1 at the first free port once enabled. */
+void vgpu_vnc_default(struct vgpu_vnc_config *c);
+/* Apply one key=val: vnc (0/1), vnclisten, vncport, vncdisplay, vncpasswd.
+ * 1 if applied, 0 if key is not a VNC key, -1 with err set. */
+int vgpu_vnc_set(struct vgpu_vnc_config *c, const char *key, const char *val, char *err,
+                 size_t errlen);
+/* After the last key: the keys fit together.  0, or -1 with err set. */
+int vgpu_vnc_finish(const struct vgpu_vnc_config *c, char *err, size_t errlen);
+
 struct vgpu_cfg_entry {
     char type[64];
     char bdf[16];               /* BB:DD.F; "" for mdev without bdf= (QEMU places it) */
     char uuid[40];
     int bdf_given, uuid_given;
     enum vgpu_backend backend;
+    struct vgpu_vnc_config vnc;
 };
 
 /* "daemon" / "mdev". */

@@ -238,16 +238,17 @@ static int scan_mdev(struct vgpu_mdev_inst *v, unsigned int max)
     return n;
 }
 
-#define LIST_FMT "%-36s %-10s %5s %-7s %-8s %s\n"
+/* VNC last: where a viewer connects ("-" when the vGPU has no VNC). */
+#define LIST_FMT "%-36s %-10s %5s %-7s %-8s %-7s %s\n"
 
 static void list_row(const char *uuid, const char *type, int domid, const char *bdf,
-                     const char *state, const char *backend)
+                     const char *state, const char *backend, const char *vnc)
 {
     char dom[16] = "-";
 
     if (domid >= 0)
         snprintf(dom, sizeof(dom), "%d", domid);
-    printf(LIST_FMT, uuid, type, dom, bdf, state, backend);
+    printf(LIST_FMT, uuid, type, dom, bdf, state, backend, vnc);
 }
 
 /*
@@ -341,19 +342,19 @@ static int do_list(void)
         }
         jb_free(&b);
     } else {
-        printf(LIST_FMT, "UUID", "TYPE", "DOMID", "BDF", "STATE", "BACKEND");
+        printf(LIST_FMT, "UUID", "TYPE", "DOMID", "BDF", "STATE", "BACKEND", "VNC");
         for (size_t i = 0; i < json_array_size(a); i++) {
             const json_t *t = json_array_get(a, i);
             const json_t *d = json_get(t, "domid");
             int domid = json_is_number(d) ? (int)json_number_value(d) : -1;
 
             list_row(str(t, "uuid"), str(t, "type"), domid, str(t, "bdf"), str(t, "state"),
-                     "daemon");
+                     "daemon", str(t, "vnc"));
             items++;
         }
         for (int i = 0; i < nm; i++, items++)
             list_row(m[i].uuid, m[i].type, m[i].domid, m[i].bdf[0] ? m[i].bdf : "-",
-                     m[i].bound ? "bound" : "created", "mdev");
+                     m[i].bound ? "bound" : "created", "mdev", "-");
         if (!items)
             printf("(no vGPU instances)\n");
     }
@@ -448,6 +449,14 @@ static int do_check_config(const char *path)
                 jb_raw(&b, "null");
             jb_raw(&b, ",\"backend\":");
             jb_str(&b, vgpu_backend_name(e[i].backend));
+            if (e[i].vnc.enabled) {
+                jb_raw(&b, ",\"vnc\":{\"listen\":");
+                jb_str(&b, e[i].vnc.listen);
+                jb_fmt(&b, ",\"port\":%d,\"password\":%s}", e[i].vnc.port,
+                       e[i].vnc.passwd[0] ? "true" : "false");
+            } else {
+                jb_raw(&b, ",\"vnc\":null");
+            }
             jb_raw(&b, "}");
         }
         jb_raw(&b, "]}\n");
@@ -455,10 +464,13 @@ static int do_check_config(const char *path)
         jb_free(&b);
         return 0;
     }
-    /* One line per entry, shell-friendly: type=T bdf=B|- uuid=U|- backend=daemon|mdev */
+    /* One line per entry, shell-friendly: type=T bdf=B|- uuid=U|- backend=daemon|mdev
+     * vnc=0|1 vnclisten=A vncport=P (0: first free) vncpasswd=W|- (vgpu-xl reads it). */
     for (int i = 0; i < n; i++)
-        printf("type=%s bdf=%s uuid=%s backend=%s\n", e[i].type, e[i].bdf[0] ? e[i].bdf : "-",
-               e[i].uuid_given ? e[i].uuid : "-", vgpu_backend_name(e[i].backend));
+        printf("type=%s bdf=%s uuid=%s backend=%s vnc=%d vnclisten=%s vncport=%d vncpasswd=%s\n",
+               e[i].type, e[i].bdf[0] ? e[i].bdf : "-", e[i].uuid_given ? e[i].uuid : "-",
+               vgpu_backend_name(e[i].backend), e[i].vnc.enabled, e[i].vnc.listen,
+               e[i].vnc.port, e[i].vnc.passwd[0] ? e[i].vnc.passwd : "-");
     return 0;
 }
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "fake_domain.h"
+#include "hw_regs.h"
 #include "pci_cfg.h"
 
 #define IOPAGE_SIZE 4096
@@ -185,10 +186,13 @@ void fake_domain_destroy(struct fake_domain *f)
     struct xen_domain *d = f->d, **pp;
     unsigned int nr_vcpus = d->nr_vcpus;
 
-    /* As xen_domain_destroy: vGPUs off the lanes, then the lanes joined. */
+    /* As xen_domain_destroy: display threads joined, vGPUs off the lanes,
+     * then the lanes joined. */
     while (d->devs) {
         struct xen_vgpu *xv = d->devs;
 
+        vnc_display_stop(xv->vnc);
+        xv->vnc = NULL;
         xen_domain_unlink_vgpu(d, xv);
         free(xv);
     }
@@ -228,4 +232,22 @@ uint64_t fake_vcpu_io(struct fake_domain *f, unsigned int vcpu, uint8_t type, ui
         abort();
     r->state = STATE_IOREQ_NONE;
     return r->data;
+}
+
+void fake_guest_light_plane(struct fake_domain *f, struct vgpu *v, uint64_t bar0, uint32_t w,
+                            uint32_t h)
+{
+    uint64_t gm = vgpu_gm_base(v), gtt = bar0 + RGPU_GTT_BASE + (gm >> VGPU_PAGE_SHIFT) * 8;
+    uint64_t pages = ((uint64_t)w * h * 4 + VGPU_PAGE_SIZE - 1) / VGPU_PAGE_SIZE;
+
+    for (uint64_t page = 0; page < pages; page++)
+        fake_vcpu_io(f, 0, IOREQ_TYPE_COPY, IOREQ_WRITE, gtt + page * 8, 8,
+                     (page << VGPU_PAGE_SHIFT) | RGPU_PTE_VALID);
+    fake_vcpu_io(f, 0, IOREQ_TYPE_COPY, IOREQ_WRITE, bar0 + RGPU_PIPE_CONF, 4, RGPU_PIPE_ENABLE);
+    fake_vcpu_io(f, 0, IOREQ_TYPE_COPY, IOREQ_WRITE, bar0 + RGPU_PLANE_SURF, 4, (uint32_t)gm);
+    fake_vcpu_io(f, 0, IOREQ_TYPE_COPY, IOREQ_WRITE, bar0 + RGPU_PLANE_STRIDE, 4, w * 4);
+    fake_vcpu_io(f, 0, IOREQ_TYPE_COPY, IOREQ_WRITE, bar0 + RGPU_PLANE_SIZE, 4,
+                 (w - 1) | (h - 1) << 16);
+    fake_vcpu_io(f, 0, IOREQ_TYPE_COPY, IOREQ_WRITE, bar0 + RGPU_PLANE_CTL, 4,
+                 RGPU_PLANE_ENABLE | RGPU_PLANE_FMT_XRGB8888);
 }

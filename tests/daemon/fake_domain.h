@@ -37,4 +37,11 @@ struct xen_domain *fake_domain_xen(struct fake_domain *f);
 uint64_t fake_vcpu_io(struct fake_domain *f, unsigned int vcpu, uint8_t type, uint8_t dir,
                       uint64_t addr, uint32_t size, uint64_t data);
 
+/* The guest maps a w x h XRGB8888 surface at the start of v's graphics
+ * memory, backed by guest memory from address 0 (pixel (x, y) at guest
+ * address (y * w + x) * 4), and lights the plane: all by trapped writes
+ * from vCPU 0 through the domain's lane. */
+void fake_guest_light_plane(struct fake_domain *f, struct vgpu *v, uint64_t bar0, uint32_t w,
+                            uint32_t h);
+
 #endif /* FAKE_DOMAIN_H */

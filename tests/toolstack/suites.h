@@ -7,5 +7,6 @@
 
 void register_config_suites(void);   /* test_config.c */
 void register_thread_suites(void);   /* test_threads.c */
+void register_vnc_suites(void);      /* test_vnc.c */
 
 #endif

@@ -48,6 +48,58 @@ static void test_cfg_entry(void)
     CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=a b", 0, &e, err, sizeof(err)), -1);
 }
 
+/* The daemon's VNC keys: defaults, each key's values, and the keys that
+ * do not fit together; the daemon applies the same checks to the nodes. */
+static void test_cfg_vnc(void)
+{
+    struct vgpu_cfg_entry e;
+    char err[256];
+
+    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8", 0, &e, err, sizeof(err)), 0);
+    CU_ASSERT_FALSE(e.vnc.enabled);
+    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,vnc=1", 0, &e, err, sizeof(err)), 0);
+    CU_ASSERT_TRUE(e.vnc.enabled);
+    CU_ASSERT_STRING_EQUAL(e.vnc.listen, "127.0.0.1");      /* localhost by default */
+    CU_ASSERT_EQUAL(e.vnc.port, 0);                         /* first free from 5900 */
+    CU_ASSERT_STRING_EQUAL(e.vnc.passwd, "");
+    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,vnc=1,vnclisten=::1,vncdisplay=3,"
+                                         "vncpasswd=s3cr3t!", 0, &e, err, sizeof(err)), 0);
+    CU_ASSERT_STRING_EQUAL(e.vnc.listen, "::1");
+    CU_ASSERT_EQUAL(e.vnc.port, 5903);
+    CU_ASSERT_STRING_EQUAL(e.vnc.passwd, "s3cr3t!");
+    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,vnc=1,vnclisten=0.0.0.0,vncport=6001", 0,
+                                         &e, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(e.vnc.port, 6001);
+
+    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,vnc=yes", 0, &e, err, sizeof(err)), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "vnc 'yes'"));
+    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,vnc=1,vnclisten=localhost", 0, &e, err,
+                                         sizeof(err)), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "vnclisten 'localhost'"));
+    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,vnc=1,vncport=65536", 0, &e, err,
+                                         sizeof(err)), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "vncport '65536'"));
+    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,vnc=1,vncport=-1", 0, &e, err,
+                                         sizeof(err)), -1);
+    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,vnc=1,vncdisplay=x", 0, &e, err,
+                                         sizeof(err)), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "vncdisplay 'x'"));
+    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,vnc=1,vncpasswd=123456789", 0, &e, err,
+                                         sizeof(err)), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "vncpasswd"));
+    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,vnc=1,vncpasswd=a b", 0, &e, err,
+                                         sizeof(err)), -1);
+    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,vnc=1,vncport=5901,vncdisplay=1", 0, &e,
+                                         err, sizeof(err)), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "both given"));
+    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,vncport=5901", 0, &e, err, sizeof(err)),
+                    -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "without vnc=1"));
+    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,backend=mdev,vnc=1", 0, &e, err,
+                                         sizeof(err)), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "backend=mdev"));
+}
+
 static void test_cfg_xl(void)
 {
     struct vgpu_cfg_entry e[VGPU_CFG_MAX];
@@ -359,6 +411,7 @@ void register_config_suites(void)
     CU_add_test(s, "entry", test_cfg_entry);
     CU_add_test(s, "xl", test_cfg_xl);
     CU_add_test(s, "backend", test_cfg_backend);
+    CU_add_test(s, "vnc keys", test_cfg_vnc);
     s = CU_add_suite("vgpu-config offline checks", NULL, NULL);
     CU_add_test(s, "known types", test_check_known_types);
     CU_add_test(s, "unknown type", test_check_unknown_type);

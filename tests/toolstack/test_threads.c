@@ -274,7 +274,6 @@ static void test_screenshot_of_served_vgpu(void)
     struct test_vgpu t;
     char uuid[VGPU_UUID_STR_LEN + 1], path[] = "/tmp/vgpu-shot-XXXXXX", req[256];
     unsigned char magic[sizeof(png_magic)] = { 0 };
-    uint64_t gm, gtt;
     json_t *j;
     double w = 0, h = 0;
     FILE *png;
@@ -284,18 +283,7 @@ static void test_screenshot_of_served_vgpu(void)
     f = fake_domain_create(&be, 4, 1);
     CU_ASSERT_PTR_NOT_NULL_FATAL(f);
     CU_ASSERT_EQUAL(fake_domain_attach(f, t.v, uuid_of(&t, uuid), DEV, BAR0_A), 0);
-    /* The guest maps its surface and lights the plane, all by trapped
-     * writes through the domain's lane. */
-    gm = vgpu_gm_base(t.v);
-    gtt = BAR0_A + RGPU_GTT_BASE + (gm >> VGPU_PAGE_SHIFT) * 8;
-    for (uint64_t page = 0; page < W * H * 4 / VGPU_PAGE_SIZE; page++)
-        fake_vcpu_io(f, 0, IOREQ_TYPE_COPY, IOREQ_WRITE, gtt + page * 8, 8,
-                     (page << VGPU_PAGE_SHIFT) | RGPU_PTE_VALID);
-    mmio_write(f, 0, BAR0_A + RGPU_PIPE_CONF, RGPU_PIPE_ENABLE);
-    mmio_write(f, 0, BAR0_A + RGPU_PLANE_SURF, (uint32_t)gm);
-    mmio_write(f, 0, BAR0_A + RGPU_PLANE_STRIDE, W * 4);
-    mmio_write(f, 0, BAR0_A + RGPU_PLANE_SIZE, (W - 1) | (H - 1) << 16);
-    mmio_write(f, 0, BAR0_A + RGPU_PLANE_CTL, RGPU_PLANE_ENABLE | RGPU_PLANE_FMT_XRGB8888);
+    fake_guest_light_plane(f, t.v, BAR0_A, W, H);
 
     fd = mkstemp(path);
     CU_ASSERT_TRUE_FATAL(fd >= 0);

@@ -534,6 +534,7 @@ static void register_all(void)
     CU_add_test(s, "writer", test_json_writer);
     register_config_suites();
     register_thread_suites();
+    register_vnc_suites();
     s = CU_add_suite("guest-memory", NULL, NULL);
     CU_add_test(s, "map cache", test_mapcache);
     CU_add_test(s, "grants", test_guest_mem_grants);
