@@ -23,6 +23,11 @@ Environment, for experiments with the emulated host (docs/rig.md):
   RIG_CPU         -cpu of the Xen host (default max,-smap,-smep)
   RIG_QEMU        the L0 emulator (default qemu-system-x86_64 from PATH)
   RIG_QEMU_DATA   colon-separated firmware directories for it (-L)
+  RIG_JOB_*       job parameters: written to the share's rig/job.env, which
+                  lib.sh reads in the host (e.g. RIG_JOB_MINUTES for
+                  rig-torture), with the Xen host's variant (RIG_HOST_CPU,
+                  RIG_HOST_SMP, RIG_HOST_XEN_EXTRA)
+  RIG_JOB_TIMEOUT every job's timeout in seconds, instead of its rig-timeout
 
 Exit status: 0 if every job passed, 1 otherwise, 2 on usage errors.
 Standard library only.
@@ -140,6 +145,8 @@ class Flight:
                 f.write("\n".join(self.args.guest_cfg) + "\n")
         with open(os.path.join(rig, "jobs.list"), "w") as f:
             f.write("\n".join(self.jobs) + "\n")
+        with open(os.path.join(rig, "job.env"), "w") as f:
+            f.write(job_env(os.environ))
         shutil.copy(os.path.join(self.cache, "vmlinuz"), os.path.join(rig, "guest-vmlinuz"))
         build_initramfs(os.path.join(self.cache, "busybox"), os.path.join(HERE, "guest"),
                         os.path.join(rig, "guest-initrd.gz"),
@@ -253,6 +260,8 @@ class Flight:
         ]
 
     def job_timeout(self, job):
+        if os.environ.get("RIG_JOB_TIMEOUT"):
+            return int(os.environ["RIG_JOB_TIMEOUT"])
         with open(os.path.join(HERE, "jobs", job + ".sh")) as f:
             for line in f:
                 if line.startswith("# rig-timeout:"):
@@ -562,6 +571,21 @@ def main():
         return 2
     lock = vm_lock()  # noqa: F841 (held for the process lifetime: every boot)
     return Flight(args).run(groups)
+
+
+def shell_quote(v):
+    return "'" + v.replace("'", "'\\''") + "'"
+
+
+def job_env(env):
+    """rig/job.env for the host (read by lib.sh): the job parameters
+    (RIG_JOB_* from the environment) and the Xen host's variant, so a job
+    such as rig-torture can say what it measured."""
+    out = {k: v for k, v in env.items() if k.startswith("RIG_JOB_")}
+    out["RIG_HOST_CPU"] = env.get("RIG_CPU", "max,-smap,-smep")
+    out["RIG_HOST_SMP"] = env.get("RIG_SMP", "2")
+    out["RIG_HOST_XEN_EXTRA"] = env.get("RIG_XEN_EXTRA", "").strip()
+    return "".join("%s=%s\n" % (k, shell_quote(out[k])) for k in sorted(out))
 
 
 def job_host(job):

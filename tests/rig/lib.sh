@@ -16,6 +16,8 @@
 # step has not passed, the remaining steps of the job are recorded blocked.
 
 BROKEN=75
+# Job parameters and the host's variant from flight.py (RIG_JOB_*, RIG_HOST_*).
+[ -f /share/rig/job.env ] && . /share/rig/job.env
 
 # Shell builtins only: under the rig's dom0 fault (docs/rig.md) freshly
 # started programs are what crashes, so polling loops start as few as they can.

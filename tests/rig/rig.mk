@@ -18,7 +18,7 @@ RIG_DEPS_PACKAGES := qemu-system-x86 debootstrap e2fsprogs libxen-dev pkg-config
 RIG_XEN_LIBS := xendevicemodel xenforeignmemory xenevtchn xencontrol
 # gnu11: Xen's public headers use anonymous unions (hvm/save.h refuses -std=c11).
 RIG_CFLAGS := -std=gnu11 $(CFLAGS_BASE) -O2 -g
-RIG_PROGS := $(BUILD)/rig/ioreq-echo $(BUILD)/rig/qmp-screendump
+RIG_PROGS := $(BUILD)/rig/ioreq-echo $(BUILD)/rig/qmp-screendump $(BUILD)/rig/dom0-stress
 # Programs for the rig's guests: static (the guest initramfs has no libc),
 # packed by flight.py into the guest initramfs as /bin/<name>, with the
 # guest's interrupt driver rgpu_uio.ko built for the image's kernel (make kernel);
@@ -54,6 +54,11 @@ $(BUILD)/rig/guest-bin/%: $(RIG_DIR)/guest-bin/%.c guest/rgpu_guest.c \
 		core/hw_cmds.h core/pci_cfg.h core/le_bytes.h
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(GUEST_STATIC_CFLAGS) $(filter %.c,$^) -o $@
+
+# rig-torture's self-checking dom0 process: plain C, no Xen library.
+$(BUILD)/rig/dom0-stress: $(RIG_DIR)/dom0-stress.c
+	$(Q)mkdir -p $(@D)
+	$(Q)gcc $(RIG_CFLAGS) $< -o $@
 
 $(BUILD)/rig/%: $(RIG_DIR)/%.c | rig-deps
 	$(Q)mkdir -p $(@D)

@@ -236,7 +236,7 @@ def write(flight_dir, report, prev):
     for j in report["jobs"]:
         md.append("\n## Job %s: %s\n" % (j["name"], j["result"]))
         if "retried" in j:
-            md.append("Retried once on the known rig flake: `%s`. First attempt: %s.\n" % (
+            md.append("Retried once on a fault the rig proved its own (docs/rig.md §6): `%s`. First attempt: %s.\n" % (
                 j["retried"], ", ".join("%s %s" % (s["name"], s["result"])
                                         for s in j.get("first_attempt", []))))
         hostdir = "" if len(report.get("hosts", [])) < 2 else "host-%s/" % j.get("host", "xen")

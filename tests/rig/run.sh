@@ -30,7 +30,7 @@ boot_result() {
 run_job() {
     script="$RIG/jobs/$JOB.sh"
     to=$(sed -n 's/^# rig-timeout: *\([0-9]*\).*/\1/p' "$script" | head -1)
-    to=${to:-300}
+    to=${RIG_JOB_TIMEOUT:-${to:-300}}
     rm -rf "$OUT"; mkdir -p "$OUT"
     # The job runs in its own shell under `timeout`, which signals the whole
     # process group, background helpers included.
@@ -58,7 +58,10 @@ if host_boot; then
         progress "job start"
         n0=$(($(dmesg | wc -l) + 1))
         run_job
-        if host_flake "$n0"; then
+        if host_flake "$n0" && grep -q '^# rig-retry: no' "$RIG/jobs/$JOB.sh"; then
+            # A job that counts the rig's faults (rig-torture) is never retried.
+            mv "$OUT/flake" "$OUT/flake-not-retried"
+        elif [ -f "$OUT/flake" ]; then
             # Known rig flake (not our code): one retry, reported as such.
             progress "known flake, retrying once: $(cat "$OUT/flake")"
             rm -rf "$OUT.try1"; mv "$OUT" "$OUT.try1"

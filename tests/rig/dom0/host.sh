@@ -6,17 +6,24 @@
 
 RIG_CONSOLE=/dev/hvc0
 
-# The known rig flake (docs/rig.md): QEMU TCG's nested SVM now and then
-# enters an HVM guest with Xen's own CS:RIP (e008:, the instruction after
-# VMRUN in Xen's SVM entry path), the guest cannot fetch it and triple
-# faults.  Xen logs "dNvM Triple fault - invoking HVM shutdown action 1" and
-# a register dump whose RIP is in Xen's code segment e008.
+# Which failures the rig retries (docs/rig.md, "What the rig retries"): only
+# those it can prove are its own.  A guest triple fault is one only when the
+# project's device cannot have caused it: the guest has no device model of
+# the project's (guest_has_device), or the dump is the known TCG flake (Xen's
+# own CS e008 in the guest's state: QEMU TCG's nested SVM entered the guest
+# with Xen's CS:RIP) and the guest had not yet used its device (no
+# DEVICES_MARK on its console).  Everything else fails the job and keeps its
+# evidence.
 FLAKE_RE='Triple fault'
-# The diagnosed flake dumps Xen's own CS (e008).  A triple fault with a guest
-# RIP has also been seen once mid-workload in ~6 xen-vgpu runs under TCG; it
-# is retried too, but named differently in the report (docs/rig.md), so a
-# systematic fault still fails the job on its second run.
 FLAKE_RIP_RE='RIP: +[0-9a-f]+:'
+# guest/init prints this right before the guest's own drivers and programs
+# first use its devices: before it only firmware and the kernel's PCI scan
+# read and size config space, with bus mastering off, so the device cannot
+# have written guest memory.
+DEVICES_MARK='RIG-GUEST: devices in use from here'
+# dom0 processes of the project: a crash of one is a bug, never the rig's
+# (comm names, at most 15 characters).
+OUR_PROGS='vgpu|ioreq-echo|rgpu|vfio-abuse|qmp-screendump|mdpy-bands|mmio-bench|dom0-stress'
 
 # ---------------------------------------------------------------- runner hooks
 # host_boot: the boot's shared step, xen-daemons (rig-init ran
@@ -77,20 +84,35 @@ host_timed_out() {
 
 # host_flake DMESG-LINE: after an attempt, if a step did not pass: was it
 # one of the rig's known faults?  Then $OUT/flake says which, and run.sh
-# retries the job once.  The guest flake the job (or host_timed_out) found
-# already; the second fault: under TCG, dom0 userspace processes of the rig
-# itself (sh, grep, xl, qemu's device model) now and then segfault in libc
-# (seen in ~1 of 10 flights; docs/rig.md).  DMESG-LINE is dom0's kernel log
-# line where the attempt began.  Our own programs crashing is never
-# excused: that is a bug to fix.
-OUR_PROGS='vgpu-backend|vgpuctl|ioreq-echo|rgpu-|vfio-abuse'
+# retries the job once.  A guest triple fault the job (or host_timed_out)
+# classified already (check_flake); the second fault: under TCG, dom0
+# userspace processes of the rig itself (sh, grep, xl, qemu's device model)
+# now and then crash in libc or ld.so (docs/rig.md): a failed job during
+# which one did is retried, the crash line kept as its signature
+# (dom0_crash_lines: user-space crashes only, never a kernel oops, never
+# one of the project's programs).  Not when the job also had a triple fault
+# the rig could not excuse ($OUT/triple-fault): that evidence must fail it.
+# DMESG-LINE is dom0's kernel log line where the attempt began.
 host_flake() {
     [ -f "$OUT/flake" ] && return 0
     grep -q -v '	pass	' "$OUT/steps.tsv" 2>/dev/null || return 1
-    dmesg | tail -n +"$1" | grep -E ' segfault at |general protection fault' |
-        grep -vE "($OUR_PROGS)\[" | head -1 >"$OUT/.segv"
+    [ -s "$OUT/triple-fault" ] && return 1
+    dmesg | tail -n +"$1" | dom0_crash_lines | head -1 >"$OUT/.segv"
     [ -s "$OUT/.segv" ] || return 1
-    echo "dom0 process crashed under TCG: $(sed 's/^\[[^]]*\] *//' "$OUT/.segv" | cut -c1-100)" >"$OUT/flake"
+    echo "dom0 process crashed under TCG: $(sed 's/^\[[^]]*\] *//' "$OUT/.segv" | cut -c1-160)" >"$OUT/flake"
+}
+
+# dom0_user_crash_lines: every user-space crash line of a kernel log
+# (stdin): "NAME[PID]: segfault at ..." and "traps: NAME[PID] general
+# protection fault|trap ...".  A kernel oops ("general protection fault,
+# probably for non-canonical address", "BUG:") has no NAME[PID].
+dom0_user_crash_lines() {
+    grep -aE '^(\[[ 0-9.]+\] )?(traps: )?[^ []([^[]*[^ []|)\[[0-9]+\]:? (segfault at |general protection fault|trap )'
+}
+
+# dom0_crash_lines: those of them of processes that are not the project's.
+dom0_crash_lines() {
+    dom0_user_crash_lines | grep -avE "^(\[[ 0-9.]+\] )?(traps: )?($OUR_PROGS)[^[]*\["
 }
 
 host_end() { dmesg >"$R/dom0-dmesg.log" 2>&1; }
@@ -151,20 +173,71 @@ guest_state() {
     echo "$_l" | awk -v n="$1" '$1 == n { print $5; f = 1 } END { if (!f) print "gone" }'
 }
 
-# check_flake NAME: if Xen logged the known flake for the guest, note it for
-# run.sh (which retries the job once) and return 0.
+# guest_device NAME: the job gave NAME a device outside its xl config (e.g.
+# the vGPU's xenstore nodes written by the job itself).
+guest_device() { : >"$OUT/.device-$1"; }
+
+# guest_has_device NAME: NAME has a device of the project or a passthrough
+# one (vgpu=, a device model override or its arguments, or guest_device).
+# The null IOREQ server ioreq-echo maps no guest memory and does not count.
+# A guest without a config here is not proven device-free.
+guest_has_device() {
+    [ -f "$OUT/.device-$1" ] && return 0
+    [ -f "$OUT/$1.cfg" ] || return 0
+    grep -qE '^[[:space:]]*(vgpu|device_model_override|device_model_args[a-z_]*)[[:space:]]*=' \
+        "$OUT/$1.cfg" 2>/dev/null
+}
+
+# triple_fault_verdict DOMID DEVICE CONSOLE: reads Xen's log (xl dmesg) on
+# stdin; nothing and status 1 when domain DOMID did not triple-fault.
+# Otherwise three lines: "retry KIND" or "fail KIND", Xen's triple fault
+# line and the dump's RIP line.  DEVICE is "device" or "none" (the guest
+# has a device, guest_has_device), CONSOLE the guest's serial log.
+triple_fault_verdict() {
+    _ev=$(awk -v dv="d${1}v" -v tf="$FLAKE_RE" -v rip="$FLAKE_RIP_RE" '
+        function strip(l) { sub(/^\(XEN\) *(\[[^]]*\] *)?/, "", l); return l }
+        index($0, dv) && $0 ~ tf { armed = 8; line = strip($0); next }
+        armed > 0 { armed--; if ($0 ~ rip) { print line; print strip($0); found = 1; exit } }
+        END { if (!found && line != "") { print line; print "(no register dump)" } }')
+    [ -n "$_ev" ] || return 1
+    case $_ev in
+        *"RIP:"*e008:*) _xen=1 ;;
+        *) _xen= ;;
+    esac
+    if [ "$2" = none ]; then
+        if [ -n "$_xen" ]; then echo "retry known TCG flake (Xen's CS in the dump), guest without a device"
+        else echo "retry guest triple fault (no Xen CS in the dump), guest without a device"; fi
+    elif grep -aq -- "$DEVICES_MARK" "$3" 2>/dev/null; then
+        echo "fail guest triple fault after the guest used its device: not excused"
+    elif [ -n "$_xen" ]; then
+        echo "retry known TCG flake (Xen's CS in the dump) before the guest used its device"
+    else
+        echo "fail guest triple fault (no Xen CS in the dump) in a guest with a device: not excused"
+    fi
+    echo "$_ev"
+}
+
+# check_flake NAME: if Xen logged a triple fault of the guest, classify it
+# (triple_fault_verdict).  One the rig can prove is its own is written to
+# $OUT/flake (run.sh retries the job once) and 0 returned; any other goes
+# to $OUT/triple-fault and a note, and stops the dom0-crash retry.
 check_flake() {
     _d=$(cat "$OUT/.domid-$1" 2>/dev/null)
     [ -n "$_d" ] || return 1
-    xl dmesg | awk -v dv="d${_d}v" -v tf="$FLAKE_RE" -v rip="$FLAKE_RIP_RE" '
-        index($0, dv) && $0 ~ tf { armed = 8; line = $0; next }
-        armed > 0 { armed--; if ($0 ~ rip) { print line; print; exit } }' >"$OUT/.flake-lines"
-    if [ -s "$OUT/.flake-lines" ]; then
-        _kind="known TCG flake (Xen's CS in the dump)"
-        grep -q 'RIP: *e008:' "$OUT/.flake-lines" || _kind="unclassified guest triple fault under TCG"
-        echo "$_kind: guest $1 (d$_d): $(head -1 "$OUT/.flake-lines" | sed 's/^(XEN) *\[[^]]*\] *//'), $(sed -n 's/^(XEN) *\[[^]]*\] *//; 2p' "$OUT/.flake-lines")" >"$OUT/flake"
+    _dev=none
+    guest_has_device "$1" && _dev=device
+    xl dmesg | triple_fault_verdict "$_d" "$_dev" "$OUT/guest-$1.console" >"$OUT/.flake-lines" ||
+        return 1
+    read -r _verdict _kind <"$OUT/.flake-lines"
+    _what="$_kind: guest $1 (d$_d): $(sed -n 2p "$OUT/.flake-lines"), $(sed -n 3p "$OUT/.flake-lines")"
+    if [ "$_verdict" = retry ]; then
+        echo "$_what" >"$OUT/flake"
         return 0
     fi
+    # once per fault: a job may look at the same guest more than once
+    grep -qxF -- "$_what" "$OUT/triple-fault" 2>/dev/null && return 1
+    echo "$_what" >>"$OUT/triple-fault"
+    note "$_what"
     return 1
 }
 
@@ -249,9 +322,11 @@ _guest_reaped() {
         return 0
     fi
     # The known TCG flake (a triple fault with Xen's CS in the dump) as the
-    # guest powers off, its work done and reported: the rig's fault, not the
-    # job's.  Kept as evidence and noted; no retry, since nothing of the job
-    # was lost.
+    # guest powers off, its work done and reported, in a guest whose device
+    # cannot be involved (check_flake): the rig's fault.  Kept as evidence
+    # and noted; no retry, since nothing of the job was lost.  With the
+    # device in use it fails (check_flake noted it): a device model writing
+    # pages the guest freed at its close would look just so.
     if [ "$_why" != 0 ] && check_flake "$_g" && grep -q 'RIP: *e008:' "$OUT/.flake-lines"; then
         mv "$OUT/flake" "$OUT/flake-at-shutdown"
         echo "$_g triple-faulted on the way down: $(cat "$OUT/flake-at-shutdown")"
@@ -259,17 +334,23 @@ _guest_reaped() {
         xl destroy "$_g"
         return 0
     fi
+    if [ "$_why" != 0 ] && grep -q "guest $_g (d" "$OUT/triple-fault" 2>/dev/null; then
+        echo "$_g triple-faulted on the way down: $(grep "guest $_g (d" "$OUT/triple-fault")"
+        return "$WAIT_STOP"
+    fi
     return 1
 }
 
 # echo_server_start GUEST: the null IOREQ server $BIN/ioreq-echo
-# (tests/rig/ioreq-echo.c) takes 00:05.0 of GUEST, created paused; once it
+# (tests/rig/ioreq-echo.c) takes 00:05.0 of GUEST, created paused (it ends
+# with the domain, or after $ECHO_TIMEOUT seconds, default 600); once it
 # is enabled the guest is unpaused (its firmware scans PCI at once and must
 # find the function there).  Log: $OUT/ioreq-echo-GUEST.log.
 echo_server_start() {
     guest_create "$1" -p || return 1
-    "$BIN/ioreq-echo" -r "$OUT/.echo-ready-$1" -t 600 "$(cat "$OUT/.domid-$1")" \
+    "$BIN/ioreq-echo" -r "$OUT/.echo-ready-$1" -t "${ECHO_TIMEOUT:-600}" "$(cat "$OUT/.domid-$1")" \
         >"$OUT/ioreq-echo-$1.log" 2>&1 &
+    echo $! >"$OUT/.echo-pid-$1"
     wait_for 10 0.5 test -f "$OUT/.echo-ready-$1" ||
         { echo "ioreq-echo not ready after 10s"; cat "$OUT/ioreq-echo-$1.log"; return 1; }
     cat "$OUT/ioreq-echo-$1.log"
