@@ -36,8 +36,10 @@ trap 'stream_stop; backend_kill' EXIT
 event() { printf '%s\t%s\t%s\t%s\n' "$(now)" "$1" "$2" "$3" >>"$4"; }
 slots() { _i=1; while [ "$_i" -le "$NG" ]; do echo "$_i"; _i=$((_i + 1)); done; }
 slot_guest() { read -r _sg <"$OUT/.slot-$1"; echo "$_sg"; }
-rounds() { grep -ac 'RIG-GUEST: torture round' "$OUT/guest-$1.console" 2>/dev/null; }
-bad_rounds() { grep -ac 'RIG-GUEST: torture round [0-9]* rc=[1-9]' "$OUT/guest-$1.console" 2>/dev/null; }
+# (0, not nothing, when the console is not there yet)
+count() { _cn=$(grep -ac -- "$1" "$OUT/guest-$2.console" 2>/dev/null); echo "${_cn:-0}"; }
+rounds() { count 'RIG-GUEST: torture round' "$1"; }
+bad_rounds() { count 'RIG-GUEST: torture round [0-9]* rc=[1-9]' "$1"; }
 
 setup() {
     : >"$EV"; : >"$EVS"
@@ -276,7 +278,7 @@ summarize() {
         { k[$2]++; m = int(($1 - t0) / 60); if (m < 0) m = 0; pm[m, $2]++; tot++
           if ($2 == "crash") who[$3]++ }
         END {
-            T = (t1 - t0) / 60
+            T = (t1 - t0) / 60; if (T < 1 / 60) T = 1 / 60
             while ((getline l < mins) > 0) { split(l, a, "\t"); probes[a[1]] += a[2]; np += a[2] }
             w = ""; for (x in who) w = w (w ? ", " : "") x " " who[x]
             printf "rig-torture: %.1f min, %d guests (%s), %s: crash %d%s, wrong %d, hang %d, guest-fault %d: %d events, %.2f/min", T, n, kind, var, k["crash"], (w ? " (" w ")" : ""), k["wrong"], k["hang"], k["guest-fault"], tot, tot / T
