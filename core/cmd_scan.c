@@ -483,7 +483,9 @@ static struct vgpu_workload *finish(struct scan *s, bool ok, struct vgpu_scan_re
 {
     struct vgpu_workload *w = s->w;
 
-    os_free_large(s->stage);
+    /* Keep the staging pages for the vGPU's next scan (scan_stream resets
+     * each level; what they still hold is this vGPU's own stream). */
+    os_free_large(__atomic_exchange_n(&s->v->spare_stage, (void *)s->stage, __ATOMIC_ACQ_REL));
     s->stage = NULL;
     res->error = ok ? RGPU_ERR_NONE : (s->error ? s->error : RGPU_ERR_LENGTH);
     res->error_addr = s->error_addr;
@@ -519,7 +521,8 @@ drop:
     return NULL;
 }
 
-/* Start a scan with the vGPU's spare workload and its buffer, if it has one. */
+/* Start a scan with the vGPU's spare workload and its buffer, and its
+ * staging pages, if it has them. */
 static void scan_init(struct scan *s, struct vgpu *v, u32 engine)
 {
     memset(s, 0, sizeof(*s));
@@ -530,7 +533,9 @@ static void scan_init(struct scan *s, struct vgpu *v, u32 engine)
         s->out = s->w->dwords;
         s->out_cap = s->w->cap;
     }
-    s->stage = os_alloc_large(sizeof(*s->stage) * (RGPU_MAX_BATCH_DEPTH + 1));
+    s->stage = __atomic_exchange_n(&v->spare_stage, NULL, __ATOMIC_ACQUIRE);
+    if (!s->stage)
+        s->stage = os_alloc_large(sizeof(*s->stage) * (RGPU_MAX_BATCH_DEPTH + 1));
 }
 
 struct vgpu_workload *vgpu_scan_ring(struct vgpu *v, u32 engine, u32 head, u32 tail,

@@ -61,6 +61,7 @@ static void vgpu_free(struct vgpu *v)
         v->spare_workload->owner = NULL;
         vgpu_workload_free(v->spare_workload);
     }
+    os_free_large(v->spare_stage);
     vgpu_gtt_fini(v);
     os_free(v->vregs);
     os_mutex_destroy(v->lock);

@@ -330,6 +330,10 @@ struct vgpu {
     /* The last freed workload, whose buffer the next scan reuses (cmd_scan.c;
      * exchanged atomically: workloads are freed under different locks). */
     struct vgpu_workload *spare_workload;
+    /* The scanner's staging pages, kept for the next scan as the workload
+     * buffer is (cmd_scan.c: a fresh zeroed 13 KiB per submission was half
+     * of what a submission cost the submitting thread). */
+    void *spare_stage;
     u32 weight;
     u64 frame;                  /* vblanks since the pipe was enabled */
     u64 track_addr;             /* debug tracked page (RGPU_REG_TRACK_*) */
