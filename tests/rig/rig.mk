@@ -12,13 +12,15 @@
 
 RIG_DIR := tests/rig
 # Host packages: image build (debootstrap), boot (qemu), test programs (libxen-dev).
-# Guest boot disk (guestdisk.py): dosfstools, mtools, syslinux.
+# Guest boot disk (guestdisk.py): dosfstools, mtools, syslinux. rgb-diff: libjpeg-dev.
 RIG_DEPS_PACKAGES := qemu-system-x86 debootstrap e2fsprogs libxen-dev pkg-config gcc \
-                     python3 coreutils dosfstools mtools syslinux syslinux-common
+                     python3 coreutils dosfstools mtools syslinux syslinux-common \
+                     libjpeg-dev
 RIG_XEN_LIBS := xendevicemodel xenforeignmemory xenevtchn xencontrol
 # gnu11: Xen's public headers use anonymous unions (hvm/save.h refuses -std=c11).
 RIG_CFLAGS := -std=gnu11 $(CFLAGS_BASE) -O2 -g
-RIG_PROGS := $(BUILD)/rig/ioreq-echo $(BUILD)/rig/qmp-screendump $(BUILD)/rig/dom0-stress
+RIG_PROGS := $(BUILD)/rig/ioreq-echo $(BUILD)/rig/qmp-screendump $(BUILD)/rig/dom0-stress \
+             $(BUILD)/rig/rgb-diff
 # Programs for the rig's guests: static (the guest initramfs has no libc),
 # packed by flight.py into the guest initramfs as /bin/<name>, with the
 # guest's interrupt driver rgpu_uio.ko built for the image's kernel (make kernel);
@@ -63,6 +65,12 @@ $(BUILD)/rig/dom0-stress: $(RIG_DIR)/dom0-stress.c
 $(BUILD)/rig/%: $(RIG_DIR)/%.c | rig-deps
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(RIG_CFLAGS) $< -o $@ $$(pkg-config --cflags --libs $(RIG_XEN_LIBS))
+
+# A PNG against vncsnapshot's JPEG (the display checks): dom0 has libpng16
+# and libjpeg62-turbo (vncsnapshot's) from tests/rig/packages.list.
+$(BUILD)/rig/rgb-diff: $(RIG_DIR)/rgb-diff.c | rig-deps
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(RIG_CFLAGS) $< -o $@ -lpng -ljpeg
 
 e2e: rig
 	$(Q)python3 $(RIG_DIR)/flight.py --flight smoke --build $(BUILD)

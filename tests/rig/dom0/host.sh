@@ -421,7 +421,34 @@ backend_torn_down() {
     wait_for "$2" 0.5 grep -q "dom$1: IOREQ server torn down" "$BACKEND_LOG"
 }
 
-# backend_xen_vmas: the daemon's mappings of guest memory as the dom0
+# vnc_address UUID: where the daemon's VNC view of the vGPU listens
+# (ADDR:PORT, the VNC column of `vgpuctl list`); fails without one.
+vnc_address() {
+    _a=$("$BIN/vgpuctl" list | awk -v u="$1" '$1 == u { print $NF }')
+    case $_a in *:[0-9]*) echo "$_a" ;; *) echo "vgpu $1 has no VNC (list: '$_a')" >&2; return 1 ;; esac
+}
+
+# vnc_picture_equal UUID PNG NAME: a real VNC client, Debian's vncsnapshot,
+# takes the vGPU's screen from the daemon's VNC into $OUT/NAME.jpg; its
+# decoded pixels must be PNG's (a `vgpuctl screenshot` of the same held
+# picture).  vncsnapshot writes only JPEG: at its quality 100 (no chroma
+# subsampling, quantisers 1) a channel comes back within 1 of what the
+# server sent, which is the tolerance; the daemon itself sends lossless
+# encodings (-nojpeg asks for that too).
+vnc_picture_equal() {
+    _addr=$(vnc_address "$1") || return 1
+    echo "vncsnapshot of vgpu $1 at $_addr"
+    timeout 120 vncsnapshot -quiet -nojpeg -quality 100 "${_addr%:*}::${_addr##*:}" \
+        "$OUT/$3.jpg" </dev/null || { echo "vncsnapshot failed"; return 1; }
+    "$BIN/rgb-diff" "$2" "$OUT/$3.jpg" 1
+}
+
+# vnc_port_closed PORT: nothing listens on TCP PORT any more (dom0's ss).
+vnc_port_closed() {
+    ! ss -Hltn "sport = :$1" | grep -q .
+}
+
+
 # kernel sees them: VMAs of /dev/xen/privcmd (foreign frames, the ioreq
 # page) and /dev/xen/gntdev (grants).  libxencall's hypercall buffers come
 # from /dev/xen/hypercall and are not counted.

@@ -53,4 +53,7 @@ else
 fi
 echo "RIG-GUEST: grant run rc=$t"
 [ $t = 0 ] || rc=1
+# A picture held on the plane for dom0's VNC check (the job's vnc-picture
+# step): rgpu-demo draws it, prints `demo done`, keeps it shown 40 s.
+/bin/rgpu-demo 0 40 || rc=1
 exit $rc

@@ -9,6 +9,10 @@
 # every scenario again with DMA by grant (the daemon maps the guest's grants).  Then the guest powers off and
 # the job checks that the daemon tore the domain down cleanly (no zombie
 # domain: foreign mappings released), stays up, and exits 0 on SIGTERM.
+# The vGPU has the daemon's VNC (vnc=1): before the guest finishes,
+# rgpu-demo holds a picture on the plane and a real VNC client
+# (vncsnapshot) must see exactly what `vgpuctl screenshot` sees; after the
+# domain is gone its port must be closed.
 
 VG_TYPE=refgpu-8
 VG_UUID=5a1d0e7c-0b1e-4c5e-9a47-6f2d3c4b5a69
@@ -40,7 +44,7 @@ vg_guest_create() {
     # The device's parameters first, state last: the daemon acts on state 1.
     xenstore-write "$_b/type" "$VG_TYPE" "$_b/uuid" "$VG_UUID" "$_b/bdf" "$VG_BDF" \
         "$_b/frontend" "/local/domain/$_dom/device/vgpu/0" "$_b/frontend-id" "$_dom" \
-        "$_b/online" 1 || return 1
+        "$_b/vnc" 1 "$_b/vnclisten" 127.0.0.1 "$_b/vncport" 0 "$_b/online" 1 || return 1
     _t0=$(now)
     xenstore-write "$_b/state" 1 || return 1
     wait_for 30 0.2 vg_connected
@@ -52,6 +56,11 @@ vg_guest_create() {
     esac
     echo "state 4 (Connected) after $(since "$_t0")s"
     xenstore-ls -f "$_b"
+    # The daemon published its VNC where tools look, and vgpuctl agrees.
+    _p=$(xenstore-read "$_b/vnc-port") || { echo "no vnc-port published"; return 1; }
+    [ "$(vnc_address "$VG_UUID")" = "$(xenstore-read "$_b/vnc-listen"):$_p" ] ||
+        { echo "vgpuctl list and xenstore disagree on the VNC address"; "$BIN/vgpuctl" list; return 1; }
+    echo "$_p" >"$OUT/.vnc-port"
     # Still paused: the server's ioreq page is mapped, by the daemon's count
     # and the kernel's, and the domain's IOREQ thread runs (the counts the
     # teardown expects back at baseline).
@@ -95,6 +104,14 @@ vg_results() {
 # The domain is gone: the daemon noticed, freed the vGPU and its server,
 # removed the backend nodes, and released every foreign mapping (a mapping
 # left behind keeps the domain a zombie in `xl list`).
+# rgpu-demo (the guest script's last run) holds its picture: the daemon's
+# screenshot and a VNC client's picture must match (PNG and JPEG kept).
+vg_vnc_picture() {
+    guest_wait vg1 'RIG-GUEST: demo done' 400 || return 1
+    "$BIN/vgpuctl" screenshot "$VG_UUID" "$OUT/xen-vgpu-screenshot.png" || return 1
+    vnc_picture_equal "$VG_UUID" "$OUT/xen-vgpu-screenshot.png" xen-vgpu-vnc
+}
+
 vg_teardown() {
     _dom=$(cat "$OUT/.domid-vg1")
     _bad=0
@@ -113,6 +130,9 @@ vg_teardown() {
         *) echo "backend node still state $_st"; _bad=1 ;;
     esac
     domain_gone "$_dom" 20 || _bad=1
+    # The vGPU's VNC went with it: the port is free.
+    vnc_port_closed "$(cat "$OUT/.vnc-port")" ||
+        { echo "VNC port $(cat "$OUT/.vnc-port") still listening"; _bad=1; }
     _p=$(backend_pid)
     if [ -n "$_p" ] && kill -0 "$_p" 2>/dev/null; then
         echo "daemon still running (pid $_p)"
@@ -135,6 +155,7 @@ step daemon-start backend_start
 step daemon-baseline backend_holdings base
 step guest-create vg_guest_create
 step guest-boot guest_wait vg1 'RIG-GUEST: init up' 400
+step vnc-picture vg_vnc_picture
 step guest-workload vg_results
 step guest-stop guest_gone vg1 60
 step teardown vg_teardown
