@@ -34,6 +34,9 @@
 
 #define TILE 32                         /* compared and marked per TILE x TILE pixels */
 #define POLL_USEC (1000000 / RGPU_REFRESH_HZ / 2)
+/* Nobody watching: only the plane's size is followed, 10 times a second (a
+ * viewer connecting wakes the loop at once: the listening socket is in it). */
+#define IDLE_POLL_USEC 100000
 #define DISPLAY_NICE 10                 /* below the IOREQ lanes' 0 */
 #define BLANK_W 640                     /* shown until the guest lights its plane */
 #define BLANK_H 480
@@ -240,9 +243,11 @@ static void *display_main(void *arg)
         os_warn("vgpu %u: cannot lower the VNC thread's priority: %s", vgpu_get_id(vd->v),
                 strerror(errno));
     while (!__atomic_load_n(&vd->stop, __ATOMIC_ACQUIRE)) {
+        bool watched = vd->screen->clientHead != NULL;
+
         /* Sends what is pending to every viewer, then waits on the
          * sockets for up to half a refresh period. */
-        rfbProcessEvents(vd->screen, POLL_USEC);
+        rfbProcessEvents(vd->screen, watched ? POLL_USEC : IDLE_POLL_USEC);
         refresh(vd, vd->screen->clientHead != NULL);
     }
     return NULL;
