@@ -38,7 +38,7 @@ $(BUILD)/bench-obj/%.o: %.c
 
 $(BENCH_BIN): $(BENCH_OBJS) $(LIBCORE_plain)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) -o $@ $^ $$(pkg-config --libs $(BACKEND_XEN_LIBS) libvncserver) $(JSON_LIBS) \
+	$(Q)$(CC) -o $@ $^ $$(pkg-config --libs $(BACKEND_XEN_LIBS) libvncserver libvncclient) $(JSON_LIBS) \
 	    -lpng -lpthread -lm
 
 -include $(BENCH_OBJS:.o=.d)

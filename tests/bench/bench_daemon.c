@@ -6,7 +6,10 @@
  * and every round trip is timed, in one run: alone; while a neighbour
  * domain storms traps as fast as one vCPU can (register writes and GTT PTE
  * writes, 7:1); while the neighbour's display is encoded to PNG by
- * `screenshot` requests on the control path, back to back.  Then the same
+ * `screenshot` requests on the control path, back to back; while a VNC
+ * viewer (libvncclient) watches the measured domain's own display, which
+ * the guest redraws in part before every vblank, so the vGPU's display
+ * thread copies, compares, encodes and sends a frame per vblank.  Then the same
  * with the storm on a sibling vCPU of the measured domain, once with a
  * lane per domain and once with a lane per vCPU (the threading choice).
  *
@@ -22,6 +25,8 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <time.h>
+
+#include <rfb/rfbclient.h>
 
 #include "backend.h"
 #include "control.h"
@@ -46,7 +51,7 @@
 
 static struct backend be;
 
-enum load { LOAD_NONE, LOAD_STORM, LOAD_SHOTS };
+enum load { LOAD_NONE, LOAD_STORM, LOAD_SHOTS, LOAD_VNC };
 
 struct neighbour {
     enum load what;
@@ -56,7 +61,9 @@ struct neighbour {
     char uuid[VGPU_UUID_STR_LEN + 1];
     pthread_t tid;
     volatile bool stop;
-    uint64_t done;                  /* traps or screenshots */
+    uint64_t done;                  /* traps, screenshots or VNC frames */
+    int port;                       /* LOAD_VNC: the display's VNC port */
+    volatile bool active, quit;     /* LOAD_VNC: the guest draws; the viewer leaves */
     uint64_t cpu_ns;                /* the load thread's own CPU time */
     bool failed;
 };
@@ -137,6 +144,64 @@ static void *shots(void *arg)
     return NULL;
 }
 
+static int viewer_tag;
+
+static void viewer_frame(rfbClient *c)
+{
+    struct neighbour *n = rfbClientGetClientData(c, &viewer_tag);
+
+    n->done++;
+}
+
+static void viewer_quiet(const char *fmt, ...)
+{
+    (void)fmt;
+}
+
+/* A VNC viewer of n->b's display, connected for the whole run (a viewer
+ * stays; its handshake and first full frame are not the load).  While
+ * n->active the guest inverts 8 lines of the display before each vblank
+ * and the viewer waits for that update before the next. */
+static void *viewer(void *arg)
+{
+    struct neighbour *n = arg;
+    u32 *px = bench_gm(n->b, n->b->gm_base);
+    rfbClient *c;
+
+    rfbClientLog = viewer_quiet;
+    rfbClientErr = viewer_quiet;
+    c = rfbGetClient(8, 3, 4);
+    rfbClientSetClientData(c, &viewer_tag, n);
+    c->FinishedFrameBufferUpdate = viewer_frame;
+    free(c->serverHost);
+    c->serverHost = strdup("127.0.0.1");
+    c->serverPort = n->port;
+    if (!rfbInitClient(c, NULL, NULL)) {
+        fprintf(stderr, "bench: the VNC viewer cannot connect\n");
+        n->failed = true;
+        return NULL;
+    }
+    for (uint64_t i = 0; !n->quit && !n->failed; i++) {
+        uint64_t before = n->done;
+        size_t y0 = (size_t)(i * 8 % SHOT_H);
+
+        if (n->active) {
+            for (size_t p = y0 * SHOT_W; p < (y0 + 8) * SHOT_W; p++)
+                px[p] ^= 0x00ffffff;
+            vgpu_parent_vblank(be.parent);
+        }
+        do {
+            int r = WaitForMessage(c, 10000);
+
+            if (r < 0 || (r > 0 && !HandleRFBServerMessage(c)))
+                n->failed = true;
+        } while (n->active && !n->quit && !n->failed && n->done == before);
+    }
+    free(c->frameBuffer);
+    rfbClientCleanup(c);
+    return NULL;
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -193,6 +258,20 @@ static void block(struct fake_domain *f, long count, struct neighbour *n, struct
     }
     n->stop = false;
     n->done = 0;
+    if (n->what == LOAD_VNC) {
+        /* The viewer thread runs throughout: frames only while active. */
+        t0 = now_ns();
+        n->active = true;
+        measure(f, s->lat + s->n, count);
+        n->active = false;
+        dt = now_ns() - t0;
+        if (n->failed)
+            exit(1);
+        s->n += count;
+        s->load_done += __atomic_load_n(&n->done, __ATOMIC_RELAXED);
+        s->load_ns += dt;
+        return;
+    }
     if (pthread_create(&n->tid, NULL, n->what == LOAD_STORM ? storm : shots, n)) {
         fprintf(stderr, "bench: cannot start the neighbour\n");
         exit(1);
@@ -305,6 +384,10 @@ void bench_daemon(const struct bench_opts *o)
     struct bench_metric *p99 = bench_metric("daemon.rtt_screenshots_p99_us", "us", GOAL_NONE, 0);
     struct bench_metric *prate = bench_metric("daemon.screenshots_per_s", "1/s", GOAL_NONE, 0);
     struct bench_metric *pratio = bench_metric("daemon.screenshots_p99_vs_alone", "x", GOAL_MAX, 2);
+    struct bench_metric *v50 = bench_metric("daemon.rtt_vnc_viewer_p50_us", "us", GOAL_NONE, 0);
+    struct bench_metric *v99 = bench_metric("daemon.rtt_vnc_viewer_p99_us", "us", GOAL_NONE, 0);
+    struct bench_metric *vrate = bench_metric("daemon.vnc_frames_per_s", "1/s", GOAL_NONE, 0);
+    struct bench_metric *vratio = bench_metric("daemon.vnc_viewer_p99_vs_alone", "x", GOAL_MAX, 2);
     struct bench_metric *vdom = bench_metric("daemon.sibling_storm_p99_vs_alone.lane_per_domain",
                                              "x", GOAL_NONE, 0);
     struct bench_metric *vcpu = bench_metric("daemon.sibling_storm_p99_vs_alone.lane_per_vcpu",
@@ -315,11 +398,14 @@ void bench_daemon(const struct bench_opts *o)
     struct fake_domain *fa, *fb;
     struct neighbour stormer = { .what = LOAD_STORM, .vcpu = 0, .b = &bb };
     struct neighbour shooter = { .what = LOAD_SHOTS, .b = &bb };
+    struct neighbour watcher = { .what = LOAD_VNC, .b = &ba };
+    struct vgpu_vnc_config vnc;
+    struct xen_vgpu *xv;
     char uuid[VGPU_UUID_STR_LEN + 1];
-    struct sample s[3];
+    struct sample s[4];
 
     prctl(PR_SET_TIMERSLACK, 1UL);      /* the pace, not the timer slack */
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         s[i].lat = calloc((size_t)(count * BLOCKS), sizeof(*s[i].lat));
         if (!s[i].lat) {
             fprintf(stderr, "bench: out of memory\n");
@@ -335,26 +421,42 @@ void bench_daemon(const struct bench_opts *o)
         fprintf(stderr, "bench: daemon set-up failed\n");
         exit(1);
     }
+    show_pattern(&ba);
     show_pattern(&bb);
     fa = domain_with(1, 1, &ba, uuid);
     fb = domain_with(2, 1, &bb, shooter.uuid);
     stormer.f = fb;
+    /* The measured guest's own screen over VNC, as vgpu= vnc=1 gives it. */
+    vgpu_vnc_default(&vnc);
+    vnc.enabled = 1;
+    xv = fake_domain_xen(fa)->devs;
+    if (vnc_display_start(ba.v, &vnc, &xv->vnc)) {
+        fprintf(stderr, "bench: cannot start the VNC display\n");
+        exit(1);
+    }
+    watcher.port = vnc_display_port(xv->vnc);
+    if (pthread_create(&watcher.tid, NULL, viewer, &watcher)) {
+        fprintf(stderr, "bench: cannot start the VNC viewer\n");
+        exit(1);
+    }
     for (int rep = -1; rep < o->reps; rep++) {
-        struct rtt alone, st, sh;
+        struct rtt alone, st, sh, vw;
 
         /* Conditions interleaved in short blocks: the machine's own noise
          * (it is shared) falls on all three alike. */
-        reset(s, 3);
+        reset(s, 4);
         for (int i = 0; i < BLOCKS; i++) {
             block(fa, count, NULL, &s[0]);
             block(fa, count, &stormer, &s[1]);
             block(fa, count, &shooter, &s[2]);
+            block(fa, count, &watcher, &s[3]);
         }
         if (rep < 0)
             continue;
         alone = percentiles(&s[0]);
         st = percentiles(&s[1]);
         sh = percentiles(&s[2]);
+        vw = percentiles(&s[3]);
         bench_add(a50, alone.p50_us);
         bench_add(a99, alone.p99_us);
         bench_add(s50, st.p50_us);
@@ -367,7 +469,13 @@ void bench_daemon(const struct bench_opts *o)
         bench_add(p99, sh.p99_us);
         bench_add(prate, (double)s[2].load_done / ((double)s[2].load_ns / 1e9));
         bench_add(pratio, sh.p99_us / alone.p99_us);
+        bench_add(v50, vw.p50_us);
+        bench_add(v99, vw.p99_us);
+        bench_add(vrate, (double)s[3].load_done / ((double)s[3].load_ns / 1e9));
+        bench_add(vratio, vw.p99_us / alone.p99_us);
     }
+    watcher.quit = true;
+    pthread_join(watcher.tid, NULL);
     fake_domain_destroy(fa);
     fake_domain_destroy(fb);
     /* The threading choice: a vCPU storming beside the measured one. */
@@ -387,6 +495,6 @@ void bench_daemon(const struct bench_opts *o)
     bench_vgpu_destroy(&ba);
     bench_vgpu_destroy(&bb);
     vgpu_parent_destroy(be.parent);
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 4; i++)
         free(s[i].lat);
 }
