@@ -17,6 +17,11 @@ guests="demo1 demo2"
 python3 tests/rig/flight.py --build "$build" --jobs demo
 rc=$?
 job=$(ls -td "$build"/flights/*/demo 2>/dev/null | head -1)
+if [ -z "$job" ]; then
+    echo "demo: the flight left no results (its output above says why)"
+    echo "demo: FAIL"
+    exit 1
+fi
 flight=${job%/demo}
 out=$build/demo
 rm -rf "$out"; mkdir -p "$out"
