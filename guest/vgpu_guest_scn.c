@@ -78,6 +78,7 @@ bool vg_scn_probe(struct scn *s)
     SCN_CHECK(s, rc == 0, "rgpu_open: %d", rc);
     s->dev = vg_dev;
     s->wait_irq = vg_lx.uio_fd >= 0;
+    s->irq_mode = vg_lx.irq_mode;
     s->no_irq = NULL;
     if (!s->wait_irq) {
         snprintf(no_irq, sizeof(no_irq), "no interrupt driver bound to %s (insmod rgpu_uio.ko): "

@@ -73,6 +73,7 @@ struct scn {
      * often while polling the HWS in memory; 0: the library's own wait. */
     u64 status_every_ns;
     bool wait_irq;              /* the device's interrupts reach this guest */
+    const char *irq_mode;       /* how ("msi", "intx"; the rig checks irq's note), or NULL */
     const char *no_irq;         /* why they do not, or NULL */
     u64 beyond_ram;             /* a DMA address no memory of the guest has */
     unsigned int nothers;       /* other vGPUs' slices, when the harness knows them */

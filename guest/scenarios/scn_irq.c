@@ -113,9 +113,10 @@ bool scn_irq(struct scn *s)
     if (s->ext && s->ext->irqs) {
         SCN_CHECK(s, irqs_taken(s) - irqs0 >= 2, "%llu interrupts for two engines' work",
                   (unsigned long long)(irqs_taken(s) - irqs0));
-        scn_note(s, "%llu interrupts;", (unsigned long long)(irqs_taken(s) - irqs0));
+        scn_note(s, "%llu interrupts%s%s;", (unsigned long long)(irqs_taken(s) - irqs0),
+                 s->irq_mode ? " by " : "", s->irq_mode ? s->irq_mode : "");
     }
-    scn_note(s, "IIR latched 0x%x (render) 0x%x (copy), cleared by ack;", got_all[0], got_all[1]);
+    scn_note(s, "IIR latched 0x%x (render) 0x%x (copy), cleared by ack", got_all[0], got_all[1]);
     if (!isr_masked_event(s))
         return false;
     return !s->ext || !s->ext->irq || s->ext->irq(s);
@@ -219,7 +220,7 @@ static bool display_scanout(struct scn *s, struct rgpu_bo *fb, u8 *ref, u32 w, u
     if (s->ext && s->ext->display_on) {
         if (!s->ext->display_on(s, fb, ref, w, h, stride))
             return false;
-        scn_note(s, "and the plane as scanned out matches");
+        scn_note(s, "; the plane as scanned out matches");
     }
     return true;
 }

@@ -476,6 +476,6 @@ bool scn_malicious(struct scn *s)
         rgpu_bo_destroy(s->dev, a.scratch);
     if (ok)
         scn_note(s, "%u attacks contained (error code, address and interrupt each; engine "
-                 "reset, then verified work);", a.cases);
+                 "reset, then verified work)", a.cases);
     return ok;
 }

@@ -43,7 +43,7 @@ void scn_note(struct scn *s, const char *fmt, ...)
 
     if (used >= sizeof(s->note) - 1)
         return;
-    if (used)
+    if (used && fmt[0] != ';')         /* "; more" continues a clause */
         s->note[used++] = ' ';
     va_start(ap, fmt);
     vsnprintf(s->note + used, sizeof(s->note) - used, fmt, ap);

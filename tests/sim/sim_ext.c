@@ -204,7 +204,7 @@ static bool ext_irq(struct scn *s)
     rgpu_bo_destroy(g->dev, bo);
     rgpu_set_wait_mode(g->dev, RGPU_WAIT_POLL);
     if (ok)
-        scn_note(s, "MSI address/data as programmed; IMR, IER, W1C and re-edge semantics; "
+        scn_note(s, "; MSI address/data as programmed; IMR, IER, W1C and re-edge semantics; "
                  "error IRQ");
     return ok;
 }

@@ -167,7 +167,7 @@ bool sim_under_attack(struct sim_machine *m, bool (*fn)(struct scn *s))
     }
     if (ok) {
         vgpu_get_stats(a->v, &st);
-        scn_note(&a->scn, "(attacker: %llu rejects, %llu faults, %llu resets, %llu bad accesses); "
+        scn_note(&a->scn, "; attacker: %llu rejects, %llu faults, %llu resets, %llu bad accesses; "
                  "%u victim%s, >= %u verified rounds each", (unsigned long long)st.rejects,
                  (unsigned long long)st.faults, (unsigned long long)st.resets,
                  (unsigned long long)st.bad_accesses, m->n - 1, m->n == 2 ? "" : "s",
