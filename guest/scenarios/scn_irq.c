@@ -84,7 +84,7 @@ static bool isr_masked_event(struct scn *s)
     rgpu_write(s->dev, RGPU_REG_IIR, done);
     SCN_CHECK(s, !(rgpu_read(s->dev, RGPU_REG_ISR) & (user | done)), "ISR 0x%x after both",
               rgpu_read(s->dev, RGPU_REG_ISR));
-    scn_note(s, "masked events in ISR until acknowledged;");
+    scn_note(s, "; masked events in ISR until acknowledged");
     return true;
 }
 
