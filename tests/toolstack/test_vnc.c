@@ -23,6 +23,7 @@
 #include <rfb/rfbclient.h>
 
 #include "backend.h"
+#include "control.h"
 #include "hw_regs.h"
 #include "sw_engine.h"
 #include "vnc_display.h"
@@ -256,6 +257,14 @@ static void test_exact_pixels_then_changed_tiles(void)
     CU_ASSERT_EQUAL_FATAL(start_vnc(&g, NULL), 0);
     CU_ASSERT_TRUE(vnc_display_port(g.xv->vnc) >= 5900);
     CU_ASSERT_STRING_EQUAL(vnc_display_listen(g.xv->vnc), "127.0.0.1");
+    /* vgpuctl list shows where to connect. */
+    {
+        char *out = control_handle(&be, "{\"cmd\":\"list\"}"), want[64];
+
+        snprintf(want, sizeof(want), "\"vnc\":\"127.0.0.1:%d\"", vnc_display_port(g.xv->vnc));
+        CU_ASSERT_PTR_NOT_NULL(out && strstr(out, want));
+        free(out);
+    }
     CU_ASSERT_TRUE_FATAL(viewer_connect(&v, vnc_display_port(g.xv->vnc), NULL));
     CU_ASSERT_TRUE(viewer_sync(&v, &g));
 
