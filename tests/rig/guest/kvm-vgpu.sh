@@ -22,7 +22,7 @@ s0=$(devmem $((bar + 0x10)) 32)
 magic=$(devmem $((bar + 0x10000)) 32)
 echo "RIG-GUEST: ID=$id VERSION=$ver SCRATCH0=$s0 PVINFO=$magic"
 rc=0
-[ "$id" = 0x55504752 ] && [ "$ver" = 0x00010000 ] && [ "$s0" = 0x5A5AA5A5 ] &&
+[ "$id" = 0x55504752 ] && [ "$ver" = 0x00010001 ] && [ "$s0" = 0x5A5AA5A5 ] &&
     [ "$magic" = 0x56504752 ] || rc=1
 echo "RIG-GUEST: devmem checks rc=$rc"
 drv=$(readlink $dev/driver 2>/dev/null)
