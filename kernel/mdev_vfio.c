@@ -4,8 +4,9 @@
  * one onto core/vgpu.h.  Regions at index << 40 on the device fd (as
  * vfio-pci), region/IRQ info, SET_IRQS with eventfd triggers (INTx with
  * mask/unmask/automask and a resample eventfd, MSI, the REQ notifier),
- * reset, and dma_unmap -> vgpu_dma_unmap().  Every offset, length, index
- * and count from QEMU is validated here or in core/.
+ * reset, and dma_unmap -> vgpu_dma_unmap(); the display region plane is
+ * mdev_display.c's.  Every offset, length, index and count from QEMU is
+ * validated here or in core/.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -145,6 +146,7 @@ static int rgpu_init_dev(struct vfio_device *vdev)
 
 	mutex_init(&rm->lock);
 	mutex_init(&rm->track_lock);
+	rgpu_display_init(rm);
 	snprintf(rm->uuid, sizeof(rm->uuid), "%pUl", &mdev->uuid);
 	/* Reserves the type's resources: -ENOSPC when they are exhausted. */
 	rc = vgpu_create(rgpu->core, mdev->type->sysfs_name, rm->uuid, &rgpu_host_ops, rm, &rm->v);
@@ -162,6 +164,7 @@ static void rgpu_release_dev(struct vfio_device *vdev)
 	if (rm->v)
 		vgpu_destroy(rm->v);
 	rm->v = NULL;
+	rgpu_display_fini(rm);
 	mutex_destroy(&rm->track_lock);
 	mutex_destroy(&rm->lock);
 	vfio_free_device(vdev);
@@ -214,7 +217,16 @@ static ssize_t rgpu_rw(struct vfio_device *vdev, char __user *ubuf, size_t count
 	size_t done = 0;
 	u8 buf[64];
 
-	if (*ppos < 0 || index >= VGPU_REGION_NUM)
+	if (*ppos < 0)
+		return -EINVAL;
+	if (index == VGPU_MDEV_DISPLAY_REGION && !write) {
+		ssize_t n = rgpu_display_rd(rm, ubuf, count, off);
+
+		if (n > 0)
+			*ppos += n;
+		return n;
+	}
+	if (index >= VGPU_REGION_NUM)
 		return -EINVAL;
 	while (done < count) {
 		size_t left = count - done, n;
@@ -278,7 +290,7 @@ static long rgpu_ioctl(struct vfio_device *vdev, unsigned int cmd, unsigned long
 		if (info.argsz < minsz)
 			return -EINVAL;
 		info.flags = VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET;
-		info.num_regions = VFIO_PCI_NUM_REGIONS;
+		info.num_regions = VGPU_MDEV_NUM_REGIONS;
 		info.num_irqs = VFIO_PCI_NUM_IRQS;
 		return copy_to_user(uarg, &info, minsz) ? -EFAULT : 0;
 	}
@@ -289,15 +301,20 @@ static long rgpu_ioctl(struct vfio_device *vdev, unsigned int cmd, unsigned long
 		minsz = offsetofend(struct vfio_region_info, offset);
 		if (copy_from_user(&info, uarg, minsz))
 			return -EFAULT;
-		if (info.argsz < minsz || info.index >= VFIO_PCI_NUM_REGIONS)
+		if (info.argsz < minsz || info.index >= VGPU_MDEV_NUM_REGIONS)
 			return -EINVAL;
+		info.offset = (u64)info.index << VGPU_MDEV_OFFSET_SHIFT;
+		info.cap_offset = 0;
+		if (info.index == VGPU_MDEV_DISPLAY_REGION) {
+			rgpu_display_region_info(rm, &info);
+			return copy_to_user(uarg, &info, minsz) ? -EFAULT : 0;
+		}
 		memset(&ri, 0, sizeof(ri));
 		if (info.index < VGPU_REGION_NUM) {
 			rc = vgpu_region_info(rm->v, info.index, &ri);
 			if (rc)
 				return rc;
 		}
-		info.offset = (u64)info.index << VGPU_MDEV_OFFSET_SHIFT;
 		info.size = ri.size;
 		info.flags = 0;
 		if (ri.flags & VGPU_REGION_FLAG_READ)
@@ -305,7 +322,6 @@ static long rgpu_ioctl(struct vfio_device *vdev, unsigned int cmd, unsigned long
 		if (ri.flags & VGPU_REGION_FLAG_WRITE)
 			info.flags |= VFIO_REGION_INFO_FLAG_WRITE;
 		/* No mmap: every BAR access is trapped (no sparse areas yet). */
-		info.cap_offset = 0;
 		return copy_to_user(uarg, &info, minsz) ? -EFAULT : 0;
 	}
 	case VFIO_DEVICE_GET_IRQ_INFO: {
@@ -363,12 +379,25 @@ static long rgpu_ioctl(struct vfio_device *vdev, unsigned int cmd, unsigned long
 		kfree(data);
 		return rc;
 	}
+	case VFIO_DEVICE_QUERY_GFX_PLANE:
+		return rgpu_query_gfx_plane(rm, uarg);
 	case VFIO_DEVICE_RESET:
 		/* Frames are released only after the engines let go of them. */
 		vgpu_dma_unmap(rm->v, 0, ~0ull);
 		return vgpu_reset(rm->v);
 	}
 	return -ENOTTY;
+}
+
+/* Only the display region maps: the BARs trap every access. */
+static int rgpu_mmap(struct vfio_device *vdev, struct vm_area_struct *vma)
+{
+	u64 index = vma->vm_pgoff >> (VGPU_MDEV_OFFSET_SHIFT - PAGE_SHIFT);
+	u64 pgoff = vma->vm_pgoff & (VGPU_MDEV_OFFSET_MASK >> PAGE_SHIFT);
+
+	if (index != VGPU_MDEV_DISPLAY_REGION)
+		return -EINVAL;
+	return rgpu_display_mmap(to_rm(vdev), vma, pgoff);
 }
 
 /* The IOVA range is going away: drop and unpin everything mapped in it. */
@@ -412,6 +441,7 @@ const struct vfio_device_ops rgpu_vfio_ops = {
 	.read = rgpu_read,
 	.write = rgpu_write,
 	.ioctl = rgpu_ioctl,
+	.mmap = rgpu_mmap,
 	.request = rgpu_request,
 	.dma_unmap = rgpu_dma_unmap,
 };

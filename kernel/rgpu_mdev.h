@@ -4,6 +4,7 @@
  * reference GPU), the per-instance mdev state, and what each file offers
  * the others.  mdev_main.c: module, parent and mdev driver; mdev_vfio.c:
  * the vfio_device_ops; mdev_hostops.c: the core's host-ops over VFIO;
+ * mdev_display.c: the display region plane for VFIO consumers;
  * mdev_track.c: write tracking by whichever tracker module serves an
  * instance (kvm_track.c is vgpu_mdev_kvm.ko, KVM's).
  */
@@ -29,6 +30,9 @@
 #define VGPU_MDEV_OFFSET_SHIFT 40
 #define VGPU_MDEV_OFFSET_MASK  ((1ull << VGPU_MDEV_OFFSET_SHIFT) - 1)
 #define VGPU_MDEV_MAX_TYPES    16
+/* After vfio-pci's fixed regions: the display plane's copy (mdev_display.c). */
+#define VGPU_MDEV_DISPLAY_REGION VFIO_PCI_NUM_REGIONS
+#define VGPU_MDEV_NUM_REGIONS    (VFIO_PCI_NUM_REGIONS + 1)
 
 /* ------------------------------------------------------------ state */
 struct rgpu_parent {
@@ -82,6 +86,11 @@ struct rgpu_mdev {
 	/* On a Xen host: may guest memory be reached (the Xen IOMMU backend
 	 * serves the device)?  0 not yet known, 1 yes, -1 no; per open. */
 	int xen_dma;
+
+	/* The display region (mdev_display.c): allocated on first use. */
+	struct mutex disp_lock;
+	void *disp_buf;
+	u64 disp_queries;
 };
 
 static inline struct rgpu_mdev *to_rm(struct vfio_device *vdev)
@@ -94,6 +103,14 @@ extern struct rgpu_parent *rgpu;
 
 /* mdev_vfio.c */
 extern const struct vfio_device_ops rgpu_vfio_ops;
+
+/* mdev_display.c: VFIO_DEVICE_QUERY_GFX_PLANE and its region. */
+void rgpu_display_init(struct rgpu_mdev *rm);
+void rgpu_display_fini(struct rgpu_mdev *rm);
+void rgpu_display_region_info(struct rgpu_mdev *rm, struct vfio_region_info *info);
+long rgpu_query_gfx_plane(struct rgpu_mdev *rm, void __user *uarg);
+int rgpu_display_mmap(struct rgpu_mdev *rm, struct vm_area_struct *vma, u64 pgoff);
+ssize_t rgpu_display_rd(struct rgpu_mdev *rm, char __user *ubuf, size_t count, u64 off);
 
 /* mdev_hostops.c */
 extern const struct vgpu_host_ops rgpu_host_ops;

@@ -150,7 +150,8 @@ class Flight:
         shutil.copy(os.path.join(self.cache, "vmlinuz"), os.path.join(rig, "guest-vmlinuz"))
         build_initramfs(os.path.join(self.cache, "busybox"), os.path.join(HERE, "guest"),
                         os.path.join(rig, "guest-initrd.gz"),
-                        os.path.join(self.args.build, "rig", "guest-bin"), self.guest_modules())
+                        os.path.join(self.args.build, "rig", "guest-bin"), self.guest_modules(),
+                        self.guest_display_modules())
         # How Xen guests boot (docs/rig.md): "disk" (SYSLINUX on AHCI) or
         # "kernel" (xl kernel=, QEMU's fw_cfg linuxboot).
         with open(os.path.join(rig, "guest-boot"), "w") as f:
@@ -208,6 +209,15 @@ class Flight:
         image's kernel."""
         ko = self.kernel_module("rgpu_uio.ko")
         return image_modules(os.path.join(self.cache, self.host["image"]), ["uio"],
+                             os.path.join(self.cache, "guest-modules")) + [ko]
+
+    def guest_display_modules(self):
+        """The guest's DRM/KMS driver rgpu_drm.ko and the image kernel's DRM
+        modules it needs, in load order, for the display jobs (init does not
+        load them: rgpu_uio binds the vGPU first; docs/guest.md)."""
+        ko = self.kernel_module("rgpu_drm.ko")
+        return image_modules(os.path.join(self.cache, self.host["image"]),
+                             ["drm_kms_helper", "drm_shmem_helper"],
                              os.path.join(self.cache, "guest-modules")) + [ko]
 
     # ------------------------------------------------------------ boot

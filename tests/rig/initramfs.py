@@ -31,8 +31,10 @@ def image_modules(image, names, dest_dir):
     """Kernel modules `names` (e.g. ["uio"]) and what they depend on, copied
     out of the rig image's ext4 file system with debugfs (no mount, no
     root needed beyond reading the image) into dest_dir, once.  Returns the
-    host paths in load order (dependencies first)."""
-    order = os.path.join(dest_dir, "load.order")
+    host paths in load order (dependencies first).  Each set of names has
+    its own order file, so a new set is resolved even when another set was
+    copied before."""
+    order = os.path.join(dest_dir, "load-%s.order" % "+".join(names))
     if not os.path.isfile(order):
         rc, out = _debugfs(image, "ls -p /lib/modules")
         rels = sorted(f.split("/")[5] for f in out.decode().splitlines()
@@ -70,12 +72,15 @@ def image_modules(image, names, dest_dir):
         return [os.path.join(dest_dir, n.strip() + ".ko") for n in f if n.strip()]
 
 
-def build_initramfs(busybox, guest_dir, dest, bin_dir=None, modules=()):
+def build_initramfs(busybox, guest_dir, dest, bin_dir=None, modules=(), display_modules=()):
     """busybox: static binary; guest_dir: holds `init` and <job>.sh files;
     bin_dir (optional): static programs built on the host for the guest
     ($(BUILD)/rig/guest-bin), each packed as /bin/<name>; modules: kernel
     modules (host paths, load order) packed as /lib/modules/<name>.ko and
-    listed in /lib/modules/load.order for the guest's init."""
+    listed in /lib/modules/load.order for the guest's init; display_modules:
+    the DRM driver and its dependencies, packed the same way but listed in
+    /lib/modules/display.order, which only the display jobs' guest scripts
+    load (after unloading rgpu_uio: both drivers bind the vGPU)."""
     parts = []
     for d in ("bin", "dev", "proc", "sys", "guest", "lib", "lib/modules"):
         parts.append(_entry(d, stat.S_IFDIR | 0o755))
@@ -89,12 +94,15 @@ def build_initramfs(busybox, guest_dir, dest, bin_dir=None, modules=()):
             if os.path.isfile(p) and os.access(p, os.X_OK):
                 with open(p, "rb") as f:
                     parts.append(_entry("bin/" + name, stat.S_IFREG | 0o755, f.read()))
-    for p in modules:
+    for p in list(modules) + list(display_modules):
         with open(p, "rb") as f:
             parts.append(_entry("lib/modules/" + os.path.basename(p), stat.S_IFREG | 0o644,
                                 f.read()))
     parts.append(_entry("lib/modules/load.order", stat.S_IFREG | 0o644,
                         "".join(os.path.basename(p)[:-3] + "\n" for p in modules).encode()))
+    parts.append(_entry("lib/modules/display.order", stat.S_IFREG | 0o644,
+                        "".join(os.path.basename(p)[:-3] + "\n"
+                                for p in display_modules).encode()))
     with open(os.path.join(guest_dir, "init"), "rb") as f:
         parts.append(_entry("init", stat.S_IFREG | 0o755, f.read()))
     for name in sorted(os.listdir(guest_dir)):

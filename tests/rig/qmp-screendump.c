@@ -1,14 +1,21 @@
 /*
- * qmp-screendump: the rig's display check for the xen-mdev-peers job, in
- * dom0 (which has no python3 nor socat).
+ * qmp-screendump: the rig's display checks, in dom0 and in the kvm-l1 host
+ * (which have no python3 nor socat): xen-mdev-peers, and the display jobs.
  *
  *   qmp-screendump [-t SECS] SOCKET DEVICE FILE
  *       Connect to a QEMU QMP unix socket (libxl's QEMU listens on
  *       /var/run/xen/qmp-libxl-<domid>), negotiate capabilities and ask for a
- *       `screendump` of the console of DEVICE (a -device id) into FILE (PPM,
- *       written by QEMU itself).  Every message sent and received is printed.
+ *       `screendump` of the console of DEVICE (a -device id) into FILE,
+ *       written by QEMU itself: PNG when FILE ends in .png (QEMU >= 7.1),
+ *       else PPM.  Every message sent and received is printed.
  *       Waits up to SECS (default 30) for the socket and for each answer: QEMU
  *       serves one QMP client at a time and libxl connects now and then.
+ *   qmp-screendump --rgb-hash FILE
+ *       FILE is a PPM (P6, maxval 255) or an 8-bit RGB PNG (QEMU's screendump,
+ *       vgpuctl screenshot): prints its size and FNV-1a 64 over the R, G, B
+ *       bytes of every pixel, rows top to bottom -- what the guest's
+ *       rgpu-kms fbhash prints for its /dev/fb0, so equal hashes mean the
+ *       same decoded pixels.
  *   qmp-screendump --check-bands FILE
  *       FILE must be a binary PPM (P6, maxval 255) split into four horizontal
  *       bands of height/4 rows, every pixel of them exactly red, green, blue,
@@ -19,6 +26,7 @@
  * Exit status: 0 done / pattern found, 1 otherwise, 2 usage.
  */
 #include <errno.h>
+#include <png.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,6 +136,13 @@ static int json_safe(const char *s)
 	return 1;
 }
 
+static int is_png(const char *file)
+{
+	size_t n = strlen(file);
+
+	return n > 4 && !strcmp(file + n - 4, ".png");
+}
+
 static int screendump(const char *sock, const char *dev, const char *file)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -168,8 +183,8 @@ static int screendump(const char *sock, const char *dev, const char *file)
 	if (send_msg(fd, "{\"execute\": \"qmp_capabilities\"}") || answer(fd))
 		goto fail;
 	snprintf(cmd, sizeof(cmd),
-		 "{\"execute\": \"screendump\", \"arguments\": {\"filename\": \"%s\", \"device\": \"%s\"}}",
-		 file, dev);
+		 "{\"execute\": \"screendump\", \"arguments\": {\"filename\": \"%s\", \"device\": \"%s\"%s}}",
+		 file, dev, is_png(file) ? ", \"format\": \"png\"" : "");
 	if (send_msg(fd, cmd) || answer(fd))
 		goto fail;
 	close(fd);
@@ -268,10 +283,110 @@ static int check_bands(const char *file)
 	return bad;
 }
 
+/* ------------------------------------------------------------ --rgb-hash */
+static unsigned long long fnv;
+
+static void fnv_bytes(const unsigned char *p, size_t n)
+{
+	while (n--) {
+		fnv ^= *p++;
+		fnv *= 0x100000001b3ull;
+	}
+}
+
+static int hash_ppm(FILE *f, const char *file, unsigned int *w, unsigned int *h)
+{
+	int iw, ih, maxval;
+	unsigned char *row;
+
+	if (fgetc(f) != 'P' || fgetc(f) != '6' || ppm_int(f, &iw) || ppm_int(f, &ih) ||
+	    ppm_int(f, &maxval) || iw <= 0 || ih <= 0 || maxval != 255) {
+		fprintf(stderr, "%s: not a binary PPM (P6, maxval 255)\n", file);
+		return 1;
+	}
+	row = malloc((size_t)iw * 3);
+	for (int y = 0; row && y < ih; y++) {
+		if (fread(row, 3, (size_t)iw, f) != (size_t)iw) {
+			fprintf(stderr, "%s: short pixel data at row %d\n", file, y);
+			free(row);
+			return 1;
+		}
+		fnv_bytes(row, (size_t)iw * 3);
+	}
+	*w = iw;
+	*h = ih;
+	free(row);
+	return row ? 0 : 1;
+}
+
+/* libpng reports errors by longjmp: every local is set before setjmp. */
+static int hash_png(FILE *f, const char *file, unsigned int *w, unsigned int *h,
+		    unsigned char **rowp)
+{
+	png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+	png_infop info = png ? png_create_info_struct(png) : NULL;
+
+	if (!info) {
+		png_destroy_read_struct(&png, NULL, NULL);
+		return 1;
+	}
+	if (setjmp(png_jmpbuf(png))) {
+		fprintf(stderr, "%s: bad PNG\n", file);
+		png_destroy_read_struct(&png, &info, NULL);
+		return 1;
+	}
+	png_init_io(png, f);
+	png_read_info(png, info);
+	if (png_get_bit_depth(png, info) != 8 || png_get_color_type(png, info) != PNG_COLOR_TYPE_RGB ||
+	    png_get_interlace_type(png, info) != PNG_INTERLACE_NONE) {
+		fprintf(stderr, "%s: not an 8-bit RGB PNG\n", file);
+		png_destroy_read_struct(&png, &info, NULL);
+		return 1;
+	}
+	*w = png_get_image_width(png, info);
+	*h = png_get_image_height(png, info);
+	*rowp = malloc((size_t)*w * 3);
+	if (!*rowp)
+		png_error(png, "out of memory");
+	for (unsigned int y = 0; y < *h; y++) {
+		png_read_row(png, *rowp, NULL);
+		fnv_bytes(*rowp, (size_t)*w * 3);
+	}
+	png_destroy_read_struct(&png, &info, NULL);
+	return 0;
+}
+
+static int rgb_hash(const char *file)
+{
+	unsigned char sig[8], *row = NULL;
+	unsigned int w = 0, h = 0;
+	FILE *f = fopen(file, "rb");
+	int rc;
+
+	if (!f) {
+		perror(file);
+		return 1;
+	}
+	fnv = 0xcbf29ce484222325ull;
+	if (fread(sig, 1, 8, f) == 8 && !png_sig_cmp(sig, 0, 8)) {
+		rewind(f);
+		rc = hash_png(f, file, &w, &h, &row);
+		free(row);
+	} else {
+		rewind(f);
+		rc = hash_ppm(f, file, &w, &h);
+	}
+	fclose(f);
+	if (!rc)
+		printf("%s: %ux%u rgb-fnv1a64=%016llx\n", file, w, h, fnv);
+	return rc;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: qmp-screendump [-t SECS] SOCKET DEVICE FILE\n"
-		"       qmp-screendump --check-bands FILE\n");
+		"       qmp-screendump --check-bands FILE\n"
+		"       qmp-screendump --rgb-hash FILE\n");
 	exit(2);
 }
 
@@ -280,6 +395,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 3 && !strcmp(argv[1], "--check-bands"))
 		return check_bands(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "--rgb-hash"))
+		return rgb_hash(argv[2]);
 	if (argc > 2 && !strcmp(argv[1], "-t")) {
 		timeout_s = atoi(argv[2]);
 		if (timeout_s <= 0)

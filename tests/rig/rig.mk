@@ -15,7 +15,7 @@ RIG_DIR := tests/rig
 # Guest boot disk (guestdisk.py): dosfstools, mtools, syslinux. rgb-diff: libjpeg-dev.
 RIG_DEPS_PACKAGES := qemu-system-x86 debootstrap e2fsprogs libxen-dev pkg-config gcc \
                      python3 coreutils dosfstools mtools syslinux syslinux-common \
-                     libjpeg-dev
+                     libjpeg-dev libdrm-dev
 RIG_XEN_LIBS := xendevicemodel xenforeignmemory xenevtchn xencontrol
 # gnu11: Xen's public headers use anonymous unions (hvm/save.h refuses -std=c11).
 RIG_CFLAGS := -std=gnu11 $(CFLAGS_BASE) -O2 -g
@@ -26,7 +26,8 @@ RIG_PROGS := $(BUILD)/rig/ioreq-echo $(BUILD)/rig/qmp-screendump $(BUILD)/rig/do
 # guest's interrupt driver rgpu_uio.ko built for the image's kernel (make kernel);
 # built like vgpu-guest (GUEST_STATIC_CFLAGS, mk/guest.mk).
 RIG_GUEST_PROGS := $(BUILD)/rig/guest-bin/vgpu-guest $(BUILD)/rig/guest-bin/rgpu-demo \
-                   $(BUILD)/rig/guest-bin/mmio-bench $(BUILD)/rig/guest-bin/mdpy-bands
+                   $(BUILD)/rig/guest-bin/mmio-bench $(BUILD)/rig/guest-bin/mdpy-bands \
+                   $(BUILD)/rig/guest-bin/rgpu-kms
 FLIGHT ?= smoke
 
 .PHONY: rig rig-deps rig-progs e2e e2e-all flight rig-clean-cache check-rig
@@ -61,6 +62,15 @@ $(BUILD)/rig/guest-bin/%: $(RIG_DIR)/guest-bin/%.c guest/rgpu_guest.c \
 $(BUILD)/rig/dom0-stress: $(RIG_DIR)/dom0-stress.c
 	$(Q)mkdir -p $(@D)
 	$(Q)gcc $(RIG_CFLAGS) $< -o $@
+# rgpu-kms speaks the DRM uapi (libdrm-dev's copy of the kernel headers;
+# no libdrm linked: the guest has no libc for it).
+$(BUILD)/rig/guest-bin/rgpu-kms: GUEST_STATIC_CFLAGS += -I/usr/include/libdrm
+
+# qmp-screendump runs in dom0 and in the kvm-l1 host: libpng only (both
+# have it: QEMU needs it), no Xen libraries.
+$(BUILD)/rig/qmp-screendump: $(RIG_DIR)/qmp-screendump.c | rig-deps
+	$(Q)mkdir -p $(@D)
+	$(Q)gcc $(RIG_CFLAGS) $< -o $@ $$(pkg-config --cflags --libs libpng)
 
 $(BUILD)/rig/%: $(RIG_DIR)/%.c | rig-deps
 	$(Q)mkdir -p $(@D)

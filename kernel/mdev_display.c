@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mdev_display.c - the vGPU's screen for VFIO consumers: a region plane.
+ *
+ * VFIO_DEVICE_QUERY_GFX_PLANE is answered as Linux's mdpy sample does, with
+ * a plane in a device region (VFIO_GFX_PLANE_TYPE_REGION; no dma-buf), so
+ * QEMU's -device vfio-pci,...,display=on shows the guest's screen.  The
+ * region (index VGPU_MDEV_DISPLAY_REGION, after vfio-pci's fixed ones) is a
+ * kernel buffer sized for the vGPU type's largest mode, read-only and
+ * mmappable.  Each query copies the current plane into it through the core
+ * (vgpu_display_read: the plane is validated against the slice and the
+ * type's limits under the vGPU's lock, every page read through the shadow
+ * GTT), packed XRGB8888, stride = width * 4.  QEMU therefore maps only
+ * memory this driver owns, never guest memory: a guest pointing its plane
+ * outside its slice, at unmapped pages, or at sizes that would overflow
+ * gets "display off" (format and size 0), not another VM's pixels.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/vmalloc.h>
+#include <drm/drm_fourcc.h>
+
+#include "rgpu_mdev.h"
+
+/* DRM_PLANE_TYPE_PRIMARY of include/drm/drm_plane.h: the uapi value. */
+#define RGPU_DRM_PLANE_TYPE_PRIMARY 1
+
+static size_t display_size(struct rgpu_mdev *rm)
+{
+	const struct vgpu_type *t = vgpu_get_type(rm->v);
+
+	return PAGE_ALIGN((size_t)t->max_width * t->max_height * 4);
+}
+
+void rgpu_display_init(struct rgpu_mdev *rm)
+{
+	mutex_init(&rm->disp_lock);
+}
+
+void rgpu_display_fini(struct rgpu_mdev *rm)
+{
+	/* Only at release: an mmap holds the device file, so none is left. */
+	vfree(rm->disp_buf);
+	rm->disp_buf = NULL;
+	mutex_destroy(&rm->disp_lock);
+}
+
+/* The buffer, allocated on first use (most instances are never viewed).
+ * Caller holds disp_lock. */
+static void *display_buf(struct rgpu_mdev *rm)
+{
+	if (!rm->disp_buf)
+		rm->disp_buf = vmalloc_user(display_size(rm));
+	return rm->disp_buf;
+}
+
+void rgpu_display_region_info(struct rgpu_mdev *rm, struct vfio_region_info *info)
+{
+	info->size = display_size(rm);
+	info->flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_MMAP;
+}
+
+long rgpu_query_gfx_plane(struct rgpu_mdev *rm, void __user *uarg)
+{
+	unsigned long minsz = offsetofend(struct vfio_device_gfx_plane_info, region_index);
+	struct vfio_device_gfx_plane_info plane;
+	struct vgpu_plane_info info;
+	void *buf;
+	int rc;
+
+	if (copy_from_user(&plane, uarg, minsz))
+		return -EFAULT;
+	if (plane.argsz < minsz)
+		return -EINVAL;
+	if (plane.flags & VFIO_GFX_PLANE_TYPE_PROBE)
+		return plane.flags == (VFIO_GFX_PLANE_TYPE_PROBE | VFIO_GFX_PLANE_TYPE_REGION) ?
+		       0 : -EINVAL;
+	if (plane.flags != VFIO_GFX_PLANE_TYPE_REGION ||
+	    plane.drm_plane_type != RGPU_DRM_PLANE_TYPE_PRIMARY)
+		return -EINVAL;
+
+	mutex_lock(&rm->disp_lock);
+	buf = display_buf(rm);
+	rc = buf ? vgpu_display_read(rm->v, &info, buf, display_size(rm)) : -ENOMEM;
+	rm->disp_queries++;
+	mutex_unlock(&rm->disp_lock);
+
+	plane.drm_format_mod = DRM_FORMAT_MOD_LINEAR;
+	plane.x_pos = 0;
+	plane.y_pos = 0;
+	plane.x_hot = 0;
+	plane.y_hot = 0;
+	plane.region_index = VGPU_MDEV_DISPLAY_REGION;
+	if (rc) {
+		/* Off, invalid or unreadable: QEMU shows nothing. */
+		if (rc == -ENOMEM)
+			return rc;
+		plane.drm_format = 0;
+		plane.width = plane.height = plane.stride = plane.size = 0;
+	} else {
+		plane.drm_format = DRM_FORMAT_XRGB8888;
+		plane.width = info.width;
+		plane.height = info.height;
+		plane.stride = info.width * 4;
+		plane.size = plane.stride * info.height;
+	}
+	return copy_to_user(uarg, &plane, minsz) ? -EFAULT : 0;
+}
+
+int rgpu_display_mmap(struct rgpu_mdev *rm, struct vm_area_struct *vma, u64 pgoff)
+{
+	void *buf;
+	int rc;
+
+	/* What QEMU maps is a copy: writing it would mean nothing. */
+	if (vma->vm_flags & VM_WRITE)
+		return -EACCES;
+	if (pgoff > display_size(rm) >> PAGE_SHIFT)
+		return -EINVAL;
+	vma->vm_flags &= ~VM_MAYWRITE;
+	mutex_lock(&rm->disp_lock);
+	buf = display_buf(rm);
+	/* Checks that the range lies inside the buffer. */
+	rc = buf ? remap_vmalloc_range(vma, buf, pgoff) : -ENOMEM;
+	mutex_unlock(&rm->disp_lock);
+	return rc;
+}
+
+ssize_t rgpu_display_rd(struct rgpu_mdev *rm, char __user *ubuf, size_t count, u64 off)
+{
+	size_t size = display_size(rm);
+	ssize_t rc;
+	void *buf;
+
+	if (off >= size)
+		return 0;
+	count = min_t(size_t, count, size - off);
+	mutex_lock(&rm->disp_lock);
+	buf = display_buf(rm);
+	if (!buf)
+		rc = -ENOMEM;
+	else
+		rc = copy_to_user(ubuf, buf + off, count) ? -EFAULT : count;
+	mutex_unlock(&rm->disp_lock);
+	return rc;
+}

@@ -1,0 +1,82 @@
+# rig-timeout: 600
+# rig-host: kvm-l1
+# kvm-display: the guest's screen on the KVM path.  An L2 guest boots with
+# the vGPU (vgpu_mdev instance, type refgpu-8: modes up to 1920x1080) behind
+# QEMU's vfio-pci with display=on; in it (guest/kvm-display.sh) the DRM
+# driver rgpu_drm replaces rgpu_uio, page flips complete by vblank events,
+# fbcon draws the console on the vGPU and the guest prints a banner on
+# tty1, then the hash of /dev/fb0's pixels and the vblank sequence.  Here
+# in L1: QEMU's QMP screendump of the vfio-pci display (the region plane
+# vgpu_mdev answers VFIO_DEVICE_QUERY_GFX_PLANE with) must hash to the same
+# RGB pixels (qmp-screendump --rgb-hash); the PNG stays in $OUT.
+MDEV=/sys/bus/mdev/devices
+TYPES=/sys/class/mdev_bus/rgpu0/mdev_supported_types
+U=6f3c1a52-0000-4000-8000-0000000d0001
+QMP=/run/qmp-kvm-display.sock
+PNG=kvm-display-screendump.png
+
+module_load() {
+    set -x
+    want=$(uname -r)
+    [ "$(modinfo -F vermagic "$BIN/vgpu_mdev.ko" | cut -d" " -f1)" = "$want" ] ||
+        { echo "vgpu_mdev.ko is not built for $want: run make kernel"; return $BROKEN; }
+    [ -x "$BIN/qmp-screendump" ] || { echo "no $BIN/qmp-screendump (make rig)"; return $BROKEN; }
+    mkdir -p "/lib/modules/$want/extra"
+    cp "$BIN/vgpu_mdev.ko" "$BIN/vgpu_mdev_kvm.ko" "$BIN/vgpu_mdev_xen.ko" "/lib/modules/$want/extra/"
+    depmod -a
+    modprobe vgpu_mdev || return 1
+    echo "$U" >"$TYPES/rgpu-refgpu-8/create" || return 1
+    [ -d "$MDEV/$U" ]
+}
+
+l2_boot() {
+    rm -f "$QMP"
+    l2_start l2 kvm-display -device "vfio-pci,sysfsdev=$MDEV/$U,display=on,id=vgpu0" \
+        -qmp "unix:$QMP,server=on,wait=off" || return 1
+    l2_wait l2 'RIG-GUEST: init up' 300
+}
+
+# The driver came up, modes and page flips worked, the console is drawn.
+guest_display() {
+    l2_wait l2 'RIG-GUEST: display ready' 300 || return 1
+    _con="$OUT/guest-l2.console"
+    tr -d '\r' <"$_con" | grep -E '^rgpu-kms:|RIG-GUEST: (rgpu_drm|dmesg)'
+    tr -d '\r' <"$_con" | grep -q 'RIG-GUEST: display ready rc=0' ||
+        { echo "the guest's display checks failed"; return 1; }
+    tr -d '\r' <"$_con" | grep -m1 'rgpu-kms: fb0 ' >"$OUT/guest-fb.txt"
+    [ -s "$OUT/guest-fb.txt" ]
+}
+
+# QMP screendump while the guest holds its screen still; same pixels.
+screendump_matches() {
+    set -x
+    "$BIN/qmp-screendump" "$QMP" vgpu0 "$OUT/$PNG" || return 1
+    "$BIN/qmp-screendump" --rgb-hash "$OUT/$PNG" | tee "$OUT/screendump-hash.txt" || return 1
+    set +x
+    display_hash_equal "$OUT/guest-fb.txt" "$OUT/screendump-hash.txt"
+}
+
+guest_done() {
+    l2_wait l2 'RIG-GUEST: done rc=' 200 || return 1
+    _con="$OUT/guest-l2.console"
+    tr -d '\r' <"$_con" | grep -E '^rgpu-kms: fb0 |RIG-GUEST: (state|dmesg|done)'
+    # The screen did not change while the host looked.
+    [ "$(tr -d '\r' <"$_con" | grep 'rgpu-kms: fb0 ' | sed 's/.*rgb-fnv1a64=//' | sort -u | wc -l)" = 1 ] ||
+        { echo "the guest's screen changed while held"; return 1; }
+    grep -q 'RIG-GUEST: done rc=0' "$_con"
+}
+
+teardown() {
+    set -x
+    l2_gone l2 60 || return 1
+    echo 1 >"$MDEV/$U/remove" || return 1
+    rmmod vgpu_mdev_xen vgpu_mdev_kvm vgpu_mdev
+}
+
+step module-load module_load
+step l2-boot l2_boot
+step guest-display guest_display
+step screendump screendump_matches
+step guest-done guest_done
+step teardown teardown
+step kernel-log kernel_log_clean
