@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * rgpu_drm.h - state shared by the files of rgpu_drm.ko, the reference
- * GPU's DRM/KMS driver: rgpu_drm_main.c (PCI, interrupts, KMS, fbdev) and
- * rgpu_drm_gtt.c (placing buffers in the vGPU's graphics memory slice).
+ * GPU's DRM/KMS driver: rgpu_drm_main.c (PCI, interrupts, KMS, fbdev),
+ * rgpu_drm_gtt.c (placing buffers in the vGPU's graphics memory slice) and
+ * rgpu_drm_engine.c (copy engine submission, measured against the CPU).
  */
 #ifndef RGPU_DRM_H
 #define RGPU_DRM_H
@@ -10,6 +11,8 @@
 #include <linux/io.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
+#include <linux/seq_file.h>
+#include <linux/wait.h>
 #include <drm/drm_device.h>
 #include <drm/drm_gem_shmem_helper.h>
 #include <drm/drm_mm.h>
@@ -44,6 +47,15 @@ struct rgpu_drm {
 	spinlock_t irq_lock;		/* IER, IMR */
 	u32 ier;
 	u64 irqs, vblanks;
+
+	/* The copy engine (rgpu_drm_engine.c), set up on first use. */
+	struct mutex eng_lock;		/* one submission at a time */
+	wait_queue_head_t eng_wq;
+	struct rgpu_bo *eng_bo;		/* ring, then the status page */
+	void *eng_ring, *eng_hws;
+	u32 eng_tail, eng_seqno, eng_last_error;
+	bool eng_error;			/* ERROR or WATCHDOG interrupt seen */
+	u64 eng_failures;
 };
 
 static inline struct rgpu_drm *to_rgpu(struct drm_device *drm)
@@ -72,6 +84,14 @@ static inline struct rgpu_bo *to_rgpu_bo(struct drm_gem_object *obj)
 {
 	return container_of(to_drm_gem_shmem_obj(obj), struct rgpu_bo, base);
 }
+
+/* rgpu_drm_main.c */
+void rgpu_irq_enable(struct rgpu_drm *r, u32 bits, bool on);
+
+/* rgpu_drm_engine.c */
+void rgpu_engine_irq(struct rgpu_drm *r, u32 iir);
+int rgpu_engine_bench(struct rgpu_drm *r, struct seq_file *m);
+void rgpu_engine_fini(struct rgpu_drm *r);
 
 /* rgpu_drm_gtt.c */
 int rgpu_gtt_init(struct rgpu_drm *r);

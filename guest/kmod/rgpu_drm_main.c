@@ -45,7 +45,7 @@ module_param(mode_height, uint, 0444);
 MODULE_PARM_DESC(mode_height, "preferred mode height (default 768; capped by the vGPU type)");
 
 /* ------------------------------------------------------------ interrupts */
-static void rgpu_irq_enable(struct rgpu_drm *r, u32 bits, bool on)
+void rgpu_irq_enable(struct rgpu_drm *r, u32 bits, bool on)
 {
 	unsigned long flags;
 
@@ -73,6 +73,7 @@ static irqreturn_t rgpu_irq(int irq, void *arg)
 		r->vblanks++;
 		drm_crtc_handle_vblank(&r->pipe.crtc);
 	}
+	rgpu_engine_irq(r, iir);
 	return IRQ_HANDLED;
 }
 
@@ -304,6 +305,8 @@ static int rgpu_state_show(struct seq_file *m, void *unused)
 		   rgpu_rd(r, RGPU_PLANE_CTL), rgpu_rd(r, RGPU_PLANE_SURF),
 		   rgpu_rd(r, RGPU_PLANE_STRIDE), rgpu_rd(r, RGPU_PLANE_SIZE));
 	seq_printf(m, "irqs %llu vblanks %llu ier %#x\n", r->irqs, r->vblanks, r->ier);
+	seq_printf(m, "copy engine: %u submissions, %llu failed, last error %u\n",
+		   r->eng_seqno, r->eng_failures, r->eng_last_error);
 	mutex_lock(&r->gtt_lock);
 	seq_printf(m, "gtt %s: %llu pages written in %llu batches, %llu errors\n",
 		   r->gtt_batch ? "batched" : "window", r->gtt_pages_mapped, r->gtt_batches,
@@ -312,8 +315,16 @@ static int rgpu_state_show(struct seq_file *m, void *unused)
 	return 0;
 }
 
+static int rgpu_engine_bench_show(struct seq_file *m, void *unused)
+{
+	struct drm_info_node *node = m->private;
+
+	return rgpu_engine_bench(to_rgpu(node->minor->dev), m);
+}
+
 static const struct drm_info_list rgpu_debugfs_list[] = {
 	{ "rgpu_state", rgpu_state_show, 0 },
+	{ "engine_bench", rgpu_engine_bench_show, 0 },
 };
 
 static void rgpu_debugfs_init(struct drm_minor *minor)
@@ -399,6 +410,10 @@ static int rgpu_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 		return PTR_ERR(r);
 	r->pdev = pdev;
 	spin_lock_init(&r->irq_lock);
+	init_waitqueue_head(&r->eng_wq);
+	rc = drmm_mutex_init(&r->drm, &r->eng_lock);
+	if (rc)
+		return rc;
 	pci_set_drvdata(pdev, r);
 
 	rc = pcim_enable_device(pdev);
@@ -454,6 +469,9 @@ static void rgpu_remove(struct pci_dev *pdev)
 
 	drm_dev_unplug(&r->drm);
 	drm_atomic_helper_shutdown(&r->drm);
+	mutex_lock(&r->eng_lock);
+	rgpu_engine_fini(r);
+	mutex_unlock(&r->eng_lock);
 	rgpu_quiesce(r);
 }
 

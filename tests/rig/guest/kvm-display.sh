@@ -2,7 +2,8 @@
 # mdev behind vfio-pci display=on; xen-display: Xen HVM, the daemon).
 # Swaps rgpu_uio (loaded by init) for the DRM driver rgpu_drm and the
 # kernel's DRM modules (/lib/modules/display.order): both bind the vGPU.
-# Then: /dev/dri/card0's modes and page flips (rgpu-kms), the kernel console
+# Then: /dev/dri/card0's modes and page flips (rgpu-kms), the copy engine's
+# bench (debugfs engine_bench), the kernel console
 # on the vGPU (fbcon on /dev/fb0), a known banner on tty1 with the cursor
 # hidden, and the hash of /dev/fb0's pixels with the vblank sequence
 # (rgpu-kms fbhash).  The screen then holds still for $hold seconds while
@@ -36,6 +37,12 @@ dmesg | grep -E 'rgpu|fbcon|fb0' | sed 's/^/RIG-GUEST: dmesg: /'
 rc=0
 rgpu-kms modes || rc=1
 rgpu-kms flip 30 || rc=1
+# The copy engine against the CPU for a frame-sized copy, and a rejected
+# submission reported (guest/kmod/rgpu_drm_engine.c).
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+bench=$(cat /sys/kernel/debug/dri/0/engine_bench)
+echo "$bench" | sed 's/^/RIG-GUEST: /'
+echo "$bench" | grep -q 'engine bench: PASS' || rc=1
 # The console: no cursor, no blink, no kernel messages; a known banner.
 echo 0 >/sys/class/graphics/fbcon/cursor_blink 2>/dev/null
 dmesg -n 1
@@ -46,7 +53,6 @@ rgpu-kms fbhash || rc=1
 echo "RIG-GUEST: display ready rc=$rc, holding ${hold}s"
 sleep "$hold"
 rgpu-kms fbhash || rc=1
-mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 sed 's/^/RIG-GUEST: state: /' /sys/kernel/debug/dri/0/rgpu_state
 dmesg | grep -iE 'rgpu_drm|\[drm\]' | grep -iE 'error|fail|refused' | sed 's/^/RIG-GUEST: dmesg: /'
 exit $rc
