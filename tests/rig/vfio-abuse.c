@@ -14,7 +14,12 @@
  * 2. Malformed requests: region info/read/write with bad indices, offsets,
  *    lengths; SET_IRQS with bad sizes, indices, counts, flags and fds;
  *    eventfd loopback for MSI and INTx with mask/unmask.
- * 3. Random BAR0 and config-space writes (seeded), GFX and VFIO resets.
+ * 3. The display region plane (VFIO_DEVICE_QUERY_GFX_PLANE): a plane the
+ *    "guest" (this program, through BAR0) points at its pages shows them,
+ *    byte for byte, in the read-only mmap of region 9; hostile planes
+ *    (outside the slice, past its end, sizes beyond the type's maximum,
+ *    strides that overflow, unmapped pages, pipe off) show nothing.
+ * 4. Random BAR0 and config-space writes (seeded), GFX and VFIO resets.
  *
  * Prints "vfio-abuse: PASS ..." and exits 0, or names the failed check.
  */
@@ -43,6 +48,8 @@ typedef uint64_t u64;
 #include "../../core/hw_cmds.h"
 
 #define IOVA      0x10000000ull
+#define DISPLAY_REGION (VFIO_PCI_NUM_REGIONS)   /* vgpu_mdev's region plane */
+#define NUM_REGIONS    (VFIO_PCI_NUM_REGIONS + 1)
 #define BUF_SIZE  (4ull << 20)
 #define NPAGES    512u
 
@@ -221,6 +228,104 @@ static void test_dma_withdrawal(void)
     munmap(buf, BUF_SIZE);
 }
 
+/* 3. The display region plane. */
+static int query_plane(struct vfio_device_gfx_plane_info *p, u32 flags)
+{
+    memset(p, 0, sizeof(*p));
+    p->argsz = sizeof(*p);
+    p->flags = flags;
+    p->drm_plane_type = 1;      /* DRM_PLANE_TYPE_PRIMARY */
+    return ioctl(dev_fd, VFIO_DEVICE_QUERY_GFX_PLANE, p);
+}
+
+/* The plane registers as a guest would write them; then the answer. */
+static u32 plane_size_shown(u64 surf, u32 stride, u32 size)
+{
+    struct vfio_device_gfx_plane_info p;
+
+    wr32(RGPU_PLANE_SURF, (u32)surf);
+    wr32(RGPU_PLANE_STRIDE, stride);
+    wr32(RGPU_PLANE_SIZE, size);
+    CHECK(query_plane(&p, VFIO_GFX_PLANE_TYPE_REGION) == 0, "QUERY_GFX_PLANE");
+    CHECK(p.size == 0 || (p.drm_format && p.region_index == DISPLAY_REGION), "plane answer");
+    return p.size;
+}
+
+static void test_display(void)
+{
+    const u32 w = 64, h = 64, pages = 16;
+    u8 *buf = mmap(NULL, pages * 4096, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    struct vfio_device_gfx_plane_info p;
+    struct vfio_region_info ri = { .argsz = sizeof(ri), .index = DISPLAY_REGION };
+    u64 gm, gsize;
+    u32 i, max_w, max_h;
+    u8 *view;
+
+    CHECK(buf != MAP_FAILED, "mmap");
+    for (i = 0; i < pages * 4096; i++)
+        buf[i] = (u8)(i * 7 + (i >> 12));
+    CHECK(dma_map(buf, IOVA, pages * 4096) == 0, "MAP_DMA");
+    gm = rd64(RGPU_PVINFO_BASE + RGPU_PVINFO_GM_BASE);
+    gsize = rd64(RGPU_PVINFO_BASE + RGPU_PVINFO_GM_SIZE);
+    max_w = rd32(RGPU_PVINFO_BASE + RGPU_PVINFO_MAX_WIDTH);
+    max_h = rd32(RGPU_PVINFO_BASE + RGPU_PVINFO_MAX_HEIGHT);
+    for (i = 0; i < pages; i++)
+        wr64(RGPU_GTT_BASE + ((gm >> 12) + i) * 8, (IOVA + (u64)i * 4096) | RGPU_PTE_VALID);
+
+    CHECK(query_plane(&p, VFIO_GFX_PLANE_TYPE_PROBE | VFIO_GFX_PLANE_TYPE_DMABUF) < 0 &&
+          errno == EINVAL, "dma-buf probe refused");
+    CHECK(query_plane(&p, VFIO_GFX_PLANE_TYPE_PROBE | VFIO_GFX_PLANE_TYPE_REGION) == 0,
+          "region probe");
+    CHECK(query_plane(&p, VFIO_GFX_PLANE_TYPE_DMABUF) < 0 && errno == EINVAL, "dma-buf query");
+    CHECK(query_plane(&p, 0x80) < 0 && errno == EINVAL, "unknown flags");
+    p.argsz = 8;
+    CHECK(ioctl(dev_fd, VFIO_DEVICE_QUERY_GFX_PLANE, &p) < 0 && errno == EINVAL, "small argsz");
+    CHECK(ioctl(dev_fd, VFIO_DEVICE_GET_REGION_INFO, &ri) == 0 &&
+          (ri.flags & VFIO_REGION_INFO_FLAG_MMAP) && !(ri.flags & VFIO_REGION_INFO_FLAG_WRITE) &&
+          ri.size >= (u64)max_w * max_h * 4, "display region info");
+
+    /* Pipe off: nothing. */
+    wr32(RGPU_PIPE_CONF, 0);
+    wr32(RGPU_PLANE_CTL, RGPU_PLANE_ENABLE | RGPU_PLANE_FMT_XRGB8888);
+    CHECK(plane_size_shown(gm, w * 4, (w - 1) | (h - 1) << 16) == 0, "pipe off");
+    wr32(RGPU_PIPE_CONF, RGPU_PIPE_ENABLE);
+    /* A good plane: its pixels, byte for byte, in the mapped region. */
+    CHECK(plane_size_shown(gm, w * 4, (w - 1) | (h - 1) << 16) == w * h * 4, "good plane");
+    CHECK(query_plane(&p, VFIO_GFX_PLANE_TYPE_REGION) == 0 && p.width == w && p.height == h &&
+          p.stride == w * 4 && p.drm_format == 0x34325258 /* XR24 */, "plane fields");
+    CHECK(mmap(NULL, ri.size, PROT_READ | PROT_WRITE, MAP_SHARED, dev_fd, (off_t)ri.offset) ==
+          MAP_FAILED, "writable mapping refused");
+    CHECK(mmap(NULL, 4096, PROT_READ, MAP_SHARED, dev_fd, (off_t)roff(0, 0)) == MAP_FAILED,
+          "BAR0 mapping refused");
+    CHECK(mmap(NULL, ri.size + 4096, PROT_READ, MAP_SHARED, dev_fd, (off_t)ri.offset) ==
+          MAP_FAILED, "mapping past the region refused");
+    view = mmap(NULL, ri.size, PROT_READ, MAP_SHARED, dev_fd, (off_t)ri.offset);
+    CHECK(view != MAP_FAILED, "mmap display region");
+    CHECK(!memcmp(view, buf, w * h * 4), "region shows the plane's pixels");
+    /* Hostile planes. */
+    CHECK(plane_size_shown(gm - 4096, w * 4, (w - 1) | (h - 1) << 16) == 0, "before the slice");
+    CHECK(plane_size_shown(gm + gsize - 4096, w * 4, (w - 1) | (h - 1) << 16) == 0,
+          "past the slice end");
+    CHECK(plane_size_shown(gm, w * 4, 0xffffffffu) == 0, "65536x65536");
+    CHECK(plane_size_shown(gm, w * 4, (max_w) | (h - 1) << 16) == 0, "wider than the type");
+    CHECK(plane_size_shown(gm, 0x3ffc0u, (w - 1) | (max_h - 1) << 16) == 0, "stride x height past the slice");
+    CHECK(plane_size_shown(gm, 64, (w - 1) | (h - 1) << 16) == 0, "stride below width");
+    CHECK(plane_size_shown(gm + (u64)pages * 4096, w * 4, (w - 1) | (h - 1) << 16) == 0,
+          "unmapped pages");
+    CHECK(plane_size_shown(gm + 2048, w * 4, (w - 1) | (h - 1) << 16) == 0, "misaligned surface");
+    /* Withdrawn memory: the plane's pages are gone, so is the picture. */
+    CHECK(plane_size_shown(gm, w * 4, (w - 1) | (h - 1) << 16) == w * h * 4, "good again");
+    CHECK(dma_unmap(IOVA, pages * 4096) == pages * 4096, "UNMAP_DMA");
+    CHECK(plane_size_shown(gm, w * 4, (w - 1) | (h - 1) << 16) == 0, "after the unmap");
+    printf("vfio-abuse: display region: %ux%u plane shown exactly, 10 hostile planes shown as off\n",
+           w, h);
+    munmap(view, ri.size);
+    wr32(RGPU_PLANE_CTL, 0);
+    wr32(RGPU_PIPE_CONF, 0);
+    munmap(buf, pages * 4096);
+}
+
 /* 2. Malformed requests. */
 static void test_malformed(void)
 {
@@ -235,7 +340,7 @@ static void test_malformed(void)
 
     CHECK(ioctl(dev_fd, VFIO_DEVICE_GET_INFO, &di) == 0, "GET_INFO");
     CHECK((di.flags & VFIO_DEVICE_FLAGS_PCI) && (di.flags & VFIO_DEVICE_FLAGS_RESET) &&
-          di.num_regions == VFIO_PCI_NUM_REGIONS && di.num_irqs == VFIO_PCI_NUM_IRQS, "device info");
+          di.num_regions == NUM_REGIONS && di.num_irqs == VFIO_PCI_NUM_IRQS, "device info");
     di.argsz = 4;
     CHECK(ioctl(dev_fd, VFIO_DEVICE_GET_INFO, &di) < 0 && errno == EINVAL, "GET_INFO small argsz");
     for (idx = 0; idx < 64; idx++) {
@@ -243,14 +348,15 @@ static void test_malformed(void)
         ri.argsz = sizeof(ri);
         ri.index = idx;
         rc = ioctl(dev_fd, VFIO_DEVICE_GET_REGION_INFO, &ri);
-        CHECK(idx < VFIO_PCI_NUM_REGIONS ? rc == 0 : (rc < 0 && errno == EINVAL), "region %u", idx);
+        CHECK(idx < NUM_REGIONS ? rc == 0 : (rc < 0 && errno == EINVAL), "region %u", idx);
         if (idx == VFIO_PCI_BAR0_REGION_INDEX)
             CHECK(ri.size == RGPU_BAR0_SIZE && ri.offset == roff(0, 0), "BAR0 info");
         if (idx == VFIO_PCI_CONFIG_REGION_INDEX)
             CHECK(ri.size >= 256 && ri.offset == roff(idx, 0), "config info");
     }
     /* Reads and writes outside every region. */
-    CHECK(pread(dev_fd, big, 4, (off_t)roff(9, 0)) < 0, "read region 9");
+    CHECK(pread(dev_fd, big, 4, (off_t)roff(NUM_REGIONS, 0)) < 0, "read region %d", NUM_REGIONS);
+    CHECK(pwrite(dev_fd, big, 4, (off_t)roff(DISPLAY_REGION, 0)) < 0, "write display region");
     CHECK(pread(dev_fd, big, 4, (off_t)roff(200, 0)) < 0, "read region 200");
     CHECK(pwrite(dev_fd, big, 4, (off_t)roff(0, RGPU_BAR0_SIZE)) < 0, "write past BAR0");
     CHECK(pread(dev_fd, big, 8, (off_t)roff(0, RGPU_BAR0_SIZE - 4)) == 4 ||
@@ -379,6 +485,7 @@ int main(int argc, char **argv)
     printf("vfio-abuse: DMA withdrawal under load ok\n");
     test_malformed();
     printf("vfio-abuse: malformed requests refused ok\n");
+    test_display();
     test_random(iters);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     close(dev_fd);

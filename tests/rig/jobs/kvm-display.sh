@@ -8,10 +8,12 @@
 # tty1, then the hash of /dev/fb0's pixels and the vblank sequence.  Here
 # in L1: QEMU's QMP screendump of the vfio-pci display (the region plane
 # vgpu_mdev answers VFIO_DEVICE_QUERY_GFX_PLANE with) must hash to the same
-# RGB pixels (qmp-screendump --rgb-hash); the PNG stays in $OUT.
+# RGB pixels (qmp-screendump --rgb-hash); the PNG stays in $OUT.  Then
+# vfio-abuse on a second instance (hostile planes shown as off).
 MDEV=/sys/bus/mdev/devices
 TYPES=/sys/class/mdev_bus/rgpu0/mdev_supported_types
 U=6f3c1a52-0000-4000-8000-0000000d0001
+U2=6f3c1a52-0000-4000-8000-0000000d0002
 QMP=/run/qmp-kvm-display.sock
 PNG=kvm-display-screendump.png
 
@@ -66,6 +68,18 @@ guest_done() {
     grep -q 'RIG-GUEST: done rc=0' "$_con"
 }
 
+# The region plane against a hostile user of the device (vfio-abuse: also
+# run in kvm-vgpu; here for the display with a short random phase).
+display_abuse() {
+    set -x
+    [ -x "$BIN/vfio-abuse" ] || { echo "no $BIN/vfio-abuse (make rig)"; return $BROKEN; }
+    echo "$U2" >"$TYPES/rgpu-refgpu-8/create" || return 1
+    "$BIN/vfio-abuse" "$MDEV/$U2" 500
+    _rc=$?
+    echo 1 >"$MDEV/$U2/remove" || return 1
+    return $_rc
+}
+
 teardown() {
     set -x
     l2_gone l2 60 || return 1
@@ -78,5 +92,6 @@ step l2-boot l2_boot
 step guest-display guest_display
 step screendump screendump_matches
 step guest-done guest_done
+step display-abuse display_abuse
 step teardown teardown
 step kernel-log kernel_log_clean
