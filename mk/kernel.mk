@@ -2,6 +2,7 @@
 # kernel it must load into (mk/build-kmods), into $(BUILD)/kernel-<release>/:
 #   vgpu_mdev.ko   the mdev parent (kernel/: core/ through core/os/os_kernel.c, pgpu-sw/)
 #   rgpu_uio.ko    the rig guests' interrupt driver (guest/kmod/)
+#   rgpu_drm.ko    the rig guests' DRM/KMS driver (guest/kmod/)
 # (and the others mk/build-kmods lists), plus Linux's sample mdev drivers
 # mtty.ko, mdpy.ko, mbochs.ko for the rig's xen-mdev-peers job: not project
 # code, built from the samples/vfio-mdev/ the rig cache entry carries, so
