@@ -130,7 +130,7 @@ static void rgpu_ring_emit(struct rgpu_drm *r, u32 dw)
  * -ETIMEDOUT: no completion (reported, engine reset). */
 static int rgpu_engine_run(struct rgpu_drm *r, const u32 *cmds, unsigned int n)
 {
-	volatile u32 *hws = r->eng_hws;
+	u32 *hws = r->eng_hws;
 	u32 seqno, head, used, err, addr;
 	unsigned int i;
 	long left;
