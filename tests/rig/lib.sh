@@ -137,10 +137,14 @@ kernel_log_clean() {
 type1_users() { awk '$1 == "vfio_iommu_type1" { print $3 }' /proc/modules; }
 
 # display_hash_equal GUEST SHOT: the guest's framebuffer (GUEST holds its
-# `rgpu-kms: fb0 WxH frame=N rgb-fnv1a64=H` line) and a screenshot's
-# decoded pixels (SHOT holds `qmp-screendump --rgb-hash`'s `FILE: WxH
-# rgb-fnv1a64=H` line) have the same size and the same RGB hash.
+# `rgpu-kms: fb0 WxH frame=N rgb-fnv1a64=H lit=L` line) is not blank (L
+# pixels differ from the top left one: the banner is drawn) and a
+# screenshot's decoded pixels (SHOT holds `qmp-screendump --rgb-hash`'s
+# `FILE: WxH rgb-fnv1a64=H` line) have the same size and the same RGB hash.
 display_hash_equal() {
+    _lit=$(sed -n 's/.*rgpu-kms: fb0 .* lit=\([0-9]*\).*/\1/p' "$1" | head -1)
+    echo "guest framebuffer: ${_lit:-no} pixels lit"
+    [ "${_lit:-0}" -gt 1000 ] || { echo "the guest's screen is blank: no console text on it"; return 1; }
     _g=$(sed -n 's/.*rgpu-kms: fb0 \([0-9]*x[0-9]*\) frame=\([0-9]*\) rgb-fnv1a64=\([0-9a-f]*\).*/\1 \3 \2/p' "$1" | head -1)
     _s=$(sed -n 's/.*: \([0-9]*x[0-9]*\) rgb-fnv1a64=\([0-9a-f]*\)$/\1 \2/p' "$2" | head -1)
     echo "guest framebuffer (size hash frame): ${_g:-none}"

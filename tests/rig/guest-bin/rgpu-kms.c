@@ -14,7 +14,9 @@
  *                          and a hash of /dev/fb0's visible pixels:
  *                          FNV-1a 64 over the R, G, B bytes of each pixel,
  *                          rows top to bottom (what tests/rig/qmp-screendump
- *                          --rgb-hash computes from a screenshot)
+ *                          --rgb-hash computes from a screenshot), and how
+ *                          many pixels differ from the top left one (lit:
+ *                          0 means a blank screen)
  *
  * Output lines start with "rgpu-kms:"; exit status 0 on success.
  */
@@ -265,8 +267,9 @@ static int do_fbhash(void)
 {
 	struct fb_var_screeninfo var;
 	struct fb_fix_screeninfo fix;
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h = 0xcbf29ce484222325ull, lit = 0;
 	unsigned int seq, x, y;
+	uint32_t bg = 0;
 	size_t size, got = 0;
 	uint8_t *buf;
 	int fd;
@@ -305,14 +308,17 @@ static int do_fbhash(void)
 			int c;
 
 			memcpy(&p, row + 4 * x, 4);
+			if (!x && !y)
+				bg = p & 0xffffff;
+			lit += (p & 0xffffff) != bg;
 			for (c = 16; c >= 0; c -= 8) {
 				h ^= (p >> c) & 0xff;
 				h *= 0x100000001b3ull;
 			}
 		}
 	}
-	printf("rgpu-kms: fb0 %ux%u frame=%u rgb-fnv1a64=%016llx\n", var.xres, var.yres, seq,
-	       (unsigned long long)h);
+	printf("rgpu-kms: fb0 %ux%u frame=%u rgb-fnv1a64=%016llx lit=%llu\n", var.xres, var.yres,
+	       seq, (unsigned long long)h, (unsigned long long)lit);
 	free(buf);
 	return 0;
 }
