@@ -19,6 +19,7 @@
 #include <drm/drm_simple_kms_helper.h>
 
 #include "hw_regs.h"
+#include "hw_cmds.h"
 
 struct rgpu_drm {
 	struct drm_device drm;

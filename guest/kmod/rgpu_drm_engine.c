@@ -25,9 +25,9 @@
 
 #include "rgpu_drm.h"
 
-#define RGPU_RING_PAGES 4
-#define RGPU_RING_BYTES (RGPU_RING_PAGES * PAGE_SIZE)
-#define RGPU_HWS_OFFSET RGPU_RING_BYTES
+#define RGPU_DRM_RING_PAGES 4
+#define RGPU_DRM_RING_BYTES (RGPU_DRM_RING_PAGES * PAGE_SIZE)
+#define RGPU_DRM_HWS_OFFSET RGPU_DRM_RING_BYTES
 #define RGPU_ENGINE_TIMEOUT_MS 3000	/* longer than the device's 2 s watchdog */
 #define RGPU_COPY_ENGINE_IRQS (RGPU_IRQ_COPY_USER | RGPU_IRQ_COPY_ERROR | RGPU_IRQ_WATCHDOG)
 
@@ -88,15 +88,15 @@ static int rgpu_engine_start(struct rgpu_drm *r)
 
 	if (r->eng_ring)
 		return 0;
-	rc = rgpu_kbo_new(r, RGPU_RING_BYTES + PAGE_SIZE, &r->eng_bo, &addr, &r->eng_ring);
+	rc = rgpu_kbo_new(r, RGPU_DRM_RING_BYTES + PAGE_SIZE, &r->eng_bo, &addr, &r->eng_ring);
 	if (rc)
 		return rc;
-	r->eng_hws = r->eng_ring + RGPU_HWS_OFFSET;
+	r->eng_hws = r->eng_ring + RGPU_DRM_HWS_OFFSET;
 	r->eng_tail = 0;
 	r->eng_seqno = 0;
 	rgpu_eng_wr(r, RGPU_RING_START, addr);
-	rgpu_eng_wr(r, RGPU_RING_HWS, addr + RGPU_HWS_OFFSET);
-	rgpu_eng_wr(r, RGPU_RING_CTL, RGPU_RING_CTL_ENABLE | RGPU_RING_CTL_SIZE(RGPU_RING_PAGES));
+	rgpu_eng_wr(r, RGPU_RING_HWS, addr + RGPU_DRM_HWS_OFFSET);
+	rgpu_eng_wr(r, RGPU_RING_CTL, RGPU_RING_CTL_ENABLE | RGPU_RING_CTL_SIZE(RGPU_DRM_RING_PAGES));
 	if (!(rgpu_eng_rd(r, RGPU_RING_CTL) & RGPU_RING_CTL_ENABLE)) {
 		drm_err(&r->drm, "copy engine ring did not enable\n");
 		rgpu_kbo_put(r->eng_bo, r->eng_ring);
@@ -122,7 +122,7 @@ static void rgpu_ring_emit(struct rgpu_drm *r, u32 dw)
 	u32 *ring = r->eng_ring;
 
 	ring[r->eng_tail / 4] = dw;
-	r->eng_tail = (r->eng_tail + 4) % RGPU_RING_BYTES;
+	r->eng_tail = (r->eng_tail + 4) % RGPU_DRM_RING_BYTES;
 }
 
 /* Runs n dwords of commands on the copy engine and waits for them.
@@ -136,9 +136,9 @@ static int rgpu_engine_run(struct rgpu_drm *r, const u32 *cmds, unsigned int n)
 	long left;
 
 	head = rgpu_eng_rd(r, RGPU_RING_HEAD);
-	used = (r->eng_tail - head + RGPU_RING_BYTES) % RGPU_RING_BYTES;
+	used = (r->eng_tail - head + RGPU_DRM_RING_BYTES) % RGPU_DRM_RING_BYTES;
 	/* Every submission is waited for: the ring is empty here. */
-	if (head >= RGPU_RING_BYTES || used || (n + 4) * 4 >= RGPU_RING_BYTES) {
+	if (head >= RGPU_DRM_RING_BYTES || used || (n + 4) * 4 >= RGPU_DRM_RING_BYTES) {
 		drm_err_ratelimited(&r->drm, "copy engine ring in a bad state (head %#x tail %#x)\n",
 				    head, r->eng_tail);
 		return -EIO;
@@ -146,10 +146,10 @@ static int rgpu_engine_run(struct rgpu_drm *r, const u32 *cmds, unsigned int n)
 	seqno = ++r->eng_seqno;
 	for (i = 0; i < n; i++)
 		rgpu_ring_emit(r, cmds[i]);
-	rgpu_ring_emit(r, RGPU_CMD(RGPU_OP_STORE_DATA_INDEX, 2));
+	rgpu_ring_emit(r, RGPU_CMD(RGPU_OP_STORE_DATA_INDEX, RGPU_LEN_STORE_DATA));
 	rgpu_ring_emit(r, RGPU_HWS_SEQNO);
 	rgpu_ring_emit(r, seqno);
-	rgpu_ring_emit(r, RGPU_CMD(RGPU_OP_USER_INTERRUPT, 0));
+	rgpu_ring_emit(r, RGPU_CMD(RGPU_OP_USER_INTERRUPT, RGPU_LEN_USER_INTERRUPT));
 	WRITE_ONCE(r->eng_error, false);
 	wmb();	/* the commands are in memory before the device sees the tail */
 	rgpu_eng_wr(r, RGPU_RING_TAIL, r->eng_tail);
@@ -171,15 +171,11 @@ static int rgpu_engine_run(struct rgpu_drm *r, const u32 *cmds, unsigned int n)
 	return left ? -EIO : -ETIMEDOUT;
 }
 
-static u32 rgpu_pitch_bpp32(u32 pitch)
-{
-	return pitch | RGPU_BPP_32 << 16;
-}
-
 static int rgpu_engine_copy(struct rgpu_drm *r, u32 dst, u32 src, u32 pitch, u32 w, u32 h)
 {
 	const u32 cmds[] = {
-		RGPU_CMD(RGPU_OP_SRC_COPY, 5), dst, rgpu_pitch_bpp32(pitch), w | h << 16, src, pitch,
+		RGPU_CMD(RGPU_OP_SRC_COPY, RGPU_LEN_SRC_COPY), dst,
+		RGPU_PITCH_BPP(pitch, RGPU_BPP_32), RGPU_SIZE(w, h), src, pitch,
 	};
 
 	return rgpu_engine_run(r, cmds, ARRAY_SIZE(cmds));
