@@ -62,6 +62,7 @@ $(BUILD)/rig/guest-bin/%: $(RIG_DIR)/guest-bin/%.c guest/rgpu_guest.c \
 $(BUILD)/rig/dom0-stress: $(RIG_DIR)/dom0-stress.c
 	$(Q)mkdir -p $(@D)
 	$(Q)gcc $(RIG_CFLAGS) $< -o $@
+
 # rgpu-kms speaks the DRM uapi (libdrm-dev's copy of the kernel headers;
 # no libdrm linked: the guest has no libc for it).
 $(BUILD)/rig/guest-bin/rgpu-kms: GUEST_STATIC_CFLAGS += -I/usr/include/libdrm
