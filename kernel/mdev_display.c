@@ -22,7 +22,9 @@
 
 #include "rgpu_mdev.h"
 
-/* DRM_PLANE_TYPE_PRIMARY of include/drm/drm_plane.h: the uapi value. */
+/* DRM_PLANE_TYPE_PRIMARY of include/drm/drm_plane.h: the uapi value.
+ * QEMU's region display leaves drm_plane_type 0: taken as the primary
+ * plane too (the only one there is). */
 #define RGPU_DRM_PLANE_TYPE_PRIMARY 1
 
 static size_t display_size(struct rgpu_mdev *rm)
@@ -76,7 +78,7 @@ long rgpu_query_gfx_plane(struct rgpu_mdev *rm, void __user *uarg)
 		return plane.flags == (VFIO_GFX_PLANE_TYPE_PROBE | VFIO_GFX_PLANE_TYPE_REGION) ?
 		       0 : -EINVAL;
 	if (plane.flags != VFIO_GFX_PLANE_TYPE_REGION ||
-	    plane.drm_plane_type != RGPU_DRM_PLANE_TYPE_PRIMARY)
+	    (plane.drm_plane_type && plane.drm_plane_type != RGPU_DRM_PLANE_TYPE_PRIMARY))
 		return -EINVAL;
 
 	mutex_lock(&rm->disp_lock);
