@@ -20,14 +20,14 @@ RIG_XEN_LIBS := xendevicemodel xenforeignmemory xenevtchn xencontrol
 # gnu11: Xen's public headers use anonymous unions (hvm/save.h refuses -std=c11).
 RIG_CFLAGS := -std=gnu11 $(CFLAGS_BASE) -O2 -g
 RIG_PROGS := $(BUILD)/rig/ioreq-echo $(BUILD)/rig/qmp-screendump $(BUILD)/rig/dom0-stress \
-             $(BUILD)/rig/rgb-diff
+             $(BUILD)/rig/rgb-diff $(BUILD)/rig/rig-logdirty
 # Programs for the rig's guests: static (the guest initramfs has no libc),
 # packed by flight.py into the guest initramfs as /bin/<name>, with the
 # guest's interrupt driver rgpu_uio.ko built for the image's kernel (make kernel);
 # built like vgpu-guest (GUEST_STATIC_CFLAGS, mk/guest.mk).
 RIG_GUEST_PROGS := $(BUILD)/rig/guest-bin/vgpu-guest $(BUILD)/rig/guest-bin/rgpu-demo \
                    $(BUILD)/rig/guest-bin/mmio-bench $(BUILD)/rig/guest-bin/mdpy-bands \
-                   $(BUILD)/rig/guest-bin/rgpu-kms
+                   $(BUILD)/rig/guest-bin/rgpu-kms $(BUILD)/rig/guest-bin/rgpu-dirty
 FLIGHT ?= smoke
 
 .PHONY: rig rig-deps rig-progs e2e e2e-all flight rig-clean-cache check-rig

@@ -529,6 +529,52 @@ MDEV=/sys/bus/mdev/devices
 XSYS=/sys/kernel/vfio_iommu_xen
 QEMU_XEN=/usr/libexec/xen-qemu-system-i386
 
+# logdirty_check GUEST (docs/hw-spec.md §10): pages only the GPU writes
+# reach the guest's dirty bitmap because the vGPU's path reports them with
+# XEN_DMOP_modified_memory (vgpu-backend, or vgpu_mdev_xen on the kernel
+# path; writes through dom0's foreign mappings are invisible to log-dirty
+# otherwise).  The guest runs tests/rig/guest/xen-vgpu.sh, whose rgpu-dirty
+# names a handshake frame and eight data frames it has written with the
+# CPU; here log-dirty goes on (cleaning the bitmap), the guest is signalled
+# through the handshake frame, the GPU fills D0, D1, D3 and D5 (rows
+# skipping D4), and the bitmap must show exactly those four of the eight
+# dirty.
+logdirty_check() {
+    _g=$1
+    guest_wait "$_g" 'RIG-GUEST: dirty ready' 400 || return 1
+    # rgpu-dirty gives up waiting for us after 30 s: be quick from here.
+    _l=$(grep -a -m1 'RIG-GUEST: dirty ready' "$OUT/guest-$_g.console" | tr -d '\r')
+    _hs=${_l##*hs=}; _hs=${_hs%% *}
+    _gfns=$(echo "${_l##*gfns=}" | tr ',' ' ')
+    _dom=$(cat "$OUT/.domid-$_g")
+    _bad=0
+    _t0=$(now)
+    "$BIN/rig-logdirty" "$_dom" enable || _bad=1
+    [ $_bad = 0 ] && { "$BIN/rig-logdirty" "$_dom" poke "$_hs" 0 0x4c4f4744 || _bad=1; }
+    if [ $_bad = 0 ] && guest_wait "$_g" 'RIG-GUEST: dirty filled' 120; then
+        # shellcheck disable=SC2086
+        "$BIN/rig-logdirty" "$_dom" peek $_gfns | tee "$OUT/logdirty-$_g.txt"
+        _got=$(awk '/^gfn / { printf "%s", ($3 == "dirty") ? "D" : "c" }' "$OUT/logdirty-$_g.txt")
+        echo "D0..D7: $_got (want DDcDcDcc: D0, D1, D3, D5 written by the GPU only)"
+        [ "$_got" = DDcDcDcc ] || _bad=1
+    else
+        _bad=1
+    fi
+    "$BIN/rig-logdirty" "$_dom" off || _bad=1
+    # Let the guest go on (it keeps the pages until told), unless it gave
+    # up on us and freed them already.
+    if grep -q 'RIG-GUEST: dirty skipped' "$OUT/guest-$_g.console"; then
+        echo "the guest gave up waiting for log-dirty: dom0 too slow?"; _bad=1
+    else
+        "$BIN/rig-logdirty" "$_dom" poke "$_hs" 4 0x454e4f44 || _bad=1
+    fi
+    guest_wait "$_g" 'RIG-GUEST: dirty done rc=' 60 || _bad=1
+    grep -a 'RIG-GUEST: dirty' "$OUT/guest-$_g.console" | tr -d '\r'
+    grep -q 'RIG-GUEST: dirty done rc=0' "$OUT/guest-$_g.console" || _bad=1
+    echo "log-dirty check took $(awk -v a="$_t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')s"
+    return $_bad
+}
+
 # xsys_counts: the backend's live counts, and those of the directories in
 # $XSYS_EXTRA (a job's other modules), one "path value" line each; totals
 # that only grow are left out.

@@ -1,7 +1,8 @@
 # Runs in the xen-vgpu job's guest: a vGPU that dom0's vgpu-backend serves
 # at 00:05.0.  Show what the guest sees of it (lspci -n style, from sysfs:
 # busybox has no lspci; the driver init bound to it), then run vgpu-guest
-# (build/bin/vgpu-guest, packed into the initramfs by flight.py), whose
+# (build/bin/vgpu-guest, packed into the initramfs by flight.py; rgpu-dirty
+# before it, for the job's log-dirty step), whose
 # PASS/FAIL lines and closing `N passed, M failed` the job checks; then the
 # interrupt scenarios again with the driver on INTx instead of MSI; then
 # every scenario again with DMA by grant (the driver back on MSI).
@@ -23,8 +24,15 @@ echo 0 >/proc/sys/vm/compact_unevictable_allowed 2>/dev/null
 if [ ! -x /bin/vgpu-guest ]; then
     echo "RIG-GUEST: /bin/vgpu-guest missing from the initramfs"; exit 1
 fi
+# Log-dirty first (docs/hw-spec.md §10): dom0 turns it on for this domain
+# once rgpu-dirty is ready, the GPU fills pages the CPU leaves alone, dom0
+# reads the dirty bitmap (logdirty_check in tests/rig/dom0/host.sh).  A job
+# without that step (xen-mdev's second guest) costs 30 s: rgpu-dirty skips.
+/bin/rgpu-dirty 30
+dr=$?
 /bin/vgpu-guest
 rc=$?
+[ $dr = 0 ] || rc=1
 # The same interrupts by INTA# (the daemon's set_pci_intx_level): reload
 # the driver with intx=1 and run the scenarios that wait for interrupts,
 # between markers so the job tells this run from the full one.

@@ -184,6 +184,7 @@ step module-load module_load
 step mdev-create mdev_create
 step guest-create guest_create_mdev xm1
 step guest-boot guest_wait xm1 'RIG-GUEST: init up' 400
+step log-dirty logdirty_check xm1
 step guest-workload mdev_results
 step teardown mdev_teardown
 step destroy-mid-workload destroy_mid_workload

@@ -5,7 +5,8 @@
 # nodes the way docs/runbook.md describes, waits for the daemon to answer
 # Connected, and unpauses.  In the guest, vgpu-guest
 # (tests/rig/guest-bin/) drives the vGPU through the guest library and
-# prints one RIG-GUEST line per scenario; then irq and display by INTx, and
+# prints one RIG-GUEST line per scenario (after rgpu-dirty, the log-dirty
+# check); then irq and display by INTx, and
 # every scenario again with DMA by grant (the daemon maps the guest's grants).  Then the guest powers off and
 # the job checks that the daemon tore the domain down cleanly (no zombie
 # domain: foreign mappings released), stays up, and exits 0 on SIGTERM.
@@ -155,6 +156,7 @@ step daemon-start backend_start
 step daemon-baseline backend_holdings base
 step guest-create vg_guest_create
 step guest-boot guest_wait vg1 'RIG-GUEST: init up' 400
+step log-dirty logdirty_check vg1
 step vnc-picture vg_vnc_picture
 step guest-workload vg_results
 step guest-stop guest_gone vg1 60
