@@ -45,7 +45,8 @@ rig-deps:
 # their kernels' headers; flight.py asks build-image.sh for them again.
 rig: rig-deps rig-progs
 
-rig-progs: $(DEPS_STAMP) $(RIG_PROGS) $(RIG_GUEST_PROGS) backend toolstack kernel
+# vfio-abuse (mk/kernel.mk) for the kvm-vgpu job, whichever target flies it.
+rig-progs: $(DEPS_STAMP) $(RIG_PROGS) $(RIG_GUEST_PROGS) $(BUILD)/rig/vfio-abuse backend toolstack kernel
 
 # vgpu-guest is a project binary (build/bin, mk/guest.mk); the guest's copy.
 $(BUILD)/rig/guest-bin/vgpu-guest: $(BUILD)/bin/vgpu-guest
