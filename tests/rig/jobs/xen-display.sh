@@ -7,7 +7,10 @@
 # banner goes to tty1 and the guest prints the hash of /dev/fb0's pixels
 # with the vblank sequence.  Here in dom0: `vgpuctl screenshot` (the PNG
 # stays in $OUT) must decode to the same RGB pixels (qmp-screendump
-# --rgb-hash), and the daemon tears the domain down cleanly.
+# --rgb-hash); the vGPU has the daemon's VNC (vnc=1 in its vgpu= entry)
+# and a real VNC client, Debian's vncsnapshot, must see that picture too
+# (its JPEG within 1 per channel of the screenshot: rgb-diff); the daemon
+# tears the domain down cleanly and the VNC port is closed.
 G=xd1
 U=d15b1a70-0001-4a5e-8b1d-5c7e11f0a11d
 PNG=xen-display-screenshot.png
@@ -16,9 +19,12 @@ trap backend_kill EXIT
 
 xd_create() {
     [ -x "$BIN/qmp-screendump" ] || { echo "no $BIN/qmp-screendump (make rig)"; return $BROKEN; }
-    guest_config $G "vgpu = [ \"type=refgpu-8,uuid=$U\" ]" || return $?
+    guest_config $G "vgpu = [ \"type=refgpu-8,uuid=$U,vnc=1\" ]" || return $?
     sh "$BIN/vgpu-xl" create "$OUT/$G.cfg" || return 1
     guest_domid $G >"$OUT/.domid-$G"
+    _a=$(vnc_address "$U") || return 1
+    echo "VNC at $_a (vgpuctl list)"
+    echo "${_a##*:}" >"$OUT/.vnc-port"
     guest_wait $G 'RIG-GUEST: init up' 400
 }
 
@@ -40,6 +46,11 @@ xd_screenshot() {
     display_hash_equal "$OUT/guest-fb.txt" "$OUT/screenshot-hash.txt"
 }
 
+# The held screen through the daemon's VNC, as a viewer sees it.
+xd_vnc() {
+    vnc_picture_equal "$U" "$OUT/$PNG" xen-display-vnc
+}
+
 xd_done() {
     guest_wait $G 'RIG-GUEST: done rc=' 200 || return 1
     _con="$OUT/guest-$G.console"
@@ -52,13 +63,16 @@ xd_done() {
 xd_gone() {
     _dom=$(cat "$OUT/.domid-$G")
     guest_gone $G 120 || return 1
-    backend_torn_down "$_dom" 20
+    backend_torn_down "$_dom" 20 || return 1
+    vnc_port_closed "$(cat "$OUT/.vnc-port")" ||
+        { echo "VNC port $(cat "$OUT/.vnc-port") still listening"; return 1; }
 }
 
 step backend-start backend_start
 step guest-create xd_create
 step guest-display xd_display
 step screenshot xd_screenshot
+step vnc-picture xd_vnc
 step guest-done xd_done
 step guest-gone xd_gone
 step backend-stop backend_stop
