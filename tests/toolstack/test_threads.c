@@ -35,13 +35,7 @@ static struct backend be;
 
 static int threads_init(void)
 {
-    struct vgpu_parent_config cfg;
-
-    memset(&be, 0, sizeof(be));
-    vgpu_parent_default_config(&cfg);
-    cfg.manual = true;
-    cfg.pgpu = pgpu_sw_create(cfg.gm_size);
-    return vgpu_parent_create(&cfg, &be.parent);
+    return ts_backend_init(&be);
 }
 
 static int threads_fini(void)

@@ -237,15 +237,22 @@ static void test_guest_mem_grants(void)
 /* ------------------------------------------------------------ control protocol */
 static struct backend be;
 
-static int control_init(void)
+/* A backend over a parent with manual scheduling on the software engine:
+ * the setup of every suite that drives the daemon's code. */
+int ts_backend_init(struct backend *b)
 {
     struct vgpu_parent_config cfg;
 
-    memset(&be, 0, sizeof(be));
+    memset(b, 0, sizeof(*b));
     vgpu_parent_default_config(&cfg);
     cfg.manual = true;
     cfg.pgpu = pgpu_sw_create(cfg.gm_size);
-    return vgpu_parent_create(&cfg, &be.parent);
+    return vgpu_parent_create(&cfg, &b->parent);
+}
+
+static int control_init(void)
+{
+    return ts_backend_init(&be);
 }
 
 static int control_fini(void)
