@@ -137,8 +137,12 @@ static int rgpu_engine_run(struct rgpu_drm *r, const u32 *cmds, unsigned int n)
 
 	head = rgpu_eng_rd(r, RGPU_RING_HEAD);
 	used = (r->eng_tail - head + RGPU_DRM_RING_BYTES) % RGPU_DRM_RING_BYTES;
-	/* Every submission is waited for: the ring is empty here. */
-	if (head >= RGPU_DRM_RING_BYTES || used || (n + 4) * 4 >= RGPU_DRM_RING_BYTES) {
+	/* The previous submission's seqno can land in the status page before
+	 * the engine has moved its head past the commands after it, so the
+	 * ring need not be empty here: room for these commands, the four
+	 * dwords of the completion and the one free dword is enough. */
+	if (head >= RGPU_DRM_RING_BYTES || head % 4 ||
+	    used + (n + 4 + 1) * 4 > RGPU_DRM_RING_BYTES) {
 		drm_err_ratelimited(&r->drm, "copy engine ring in a bad state (head %#x tail %#x)\n",
 				    head, r->eng_tail);
 		return -EIO;
