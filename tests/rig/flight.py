@@ -235,8 +235,12 @@ class Flight:
         c = self.cache
         if self.hostname == "kvm-l1":
             # Plain Linux L1: -cpu max gives SVM + NPT for nested KVM; Linux
-            # (unlike Xen's dom0) needs no -smap/-smep change.
-            cmdline = ("root=/dev/vda rw console=ttyS0,115200 loglevel=4 "
+            # (unlike Xen's dom0) needs no -smap/-smep change.  loglevel=5
+            # and every CPU's backtrace on a soft lockup: the stacks (printed
+            # at the default level, 4) reach serial.log when the L1 wedges
+            # (docs/rig-log.md, "The kvm-l1 host wedged").
+            cmdline = ("root=/dev/vda rw console=ttyS0,115200 loglevel=5 "
+                       "softlockup_all_cpu_backtrace=1 "
                        "init=/sbin/rig-init rig.run=rig/run.sh")
             return [
                 *self.qemu_bin(), "-machine", "q35", "-accel", self.args.accel,
