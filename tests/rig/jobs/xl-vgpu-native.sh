@@ -129,7 +129,10 @@ xv_create() {
     t 30 xenstore-ls -f "$XV_BASE/$_dom" || return 1
     _st=$(t 30 xenstore-read "$XV_BASE/$_dom/0/state")
     [ "$_st" = 4 ] || { echo "backend state $_st, not 4 (Connected), after xl create"; return 1; }
-    [ "$(t 30 xenstore-read "$XV_BASE/$_dom/0/bdf")" = 00:05.0 ] || { echo "default bdf is not 00:05.0"; return 1; }
+    # Into a variable first: t's TIMEOUT report must reach the log, not
+    # vanish into the comparison.
+    _bdf=$(t 30 xenstore-read "$XV_BASE/$_dom/0/bdf")
+    [ "$_bdf" = 00:05.0 ] || { echo "default bdf is not 00:05.0: '$_bdf'"; return 1; }
     [ "$(t 30 xenstore-read "$XV_BASE/$_dom/0/type")" = refgpu-8 ] || { echo "type is not refgpu-8"; return 1; }
     _u=$(t 30 xenstore-read "$XV_BASE/$_dom/0/uuid")
     echo "$_u" | grep -Eq '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$' || { echo "generated uuid '$_u' is not a UUID"; return 1; }
