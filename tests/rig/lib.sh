@@ -153,3 +153,13 @@ display_hash_equal() {
     [ "${_g% *}" = "$_s" ] || { echo "the screenshot's pixels differ from the guest's framebuffer"; return 1; }
     echo "same pixels at guest frame ${_g##* }"
 }
+
+# display_held_ok CONSOLE: a display job's guest, done: its fb0 lines and
+# state, the screen unchanged while the host looked (one hash in all its
+# `rgpu-kms: fb0` lines), and `done rc=0`.
+display_held_ok() {
+    tr -d '\r' <"$1" | grep -E '^rgpu-kms: fb0 |RIG-GUEST: (state|dmesg|done)'
+    [ "$(tr -d '\r' <"$1" | grep 'rgpu-kms: fb0 ' | sed 's/.*rgb-fnv1a64=//' | sort -u | wc -l)" = 1 ] ||
+        { echo "the guest's screen changed while held"; return 1; }
+    grep -q 'RIG-GUEST: done rc=0' "$1"
+}

@@ -8,15 +8,7 @@
 #include "unit.h"
 #include "pci_cfg.h"
 
-
 /* Config space registers: pci_cfg.h; the vGPU's capabilities: vgpu_priv.h. */
-#define MSI             VGPU_CFG_MSI_CAP
-#define MSI_FLAGS       (MSI + PCI_CFG_MSI_FLAGS)
-#define MSI_ADDR_LO     (MSI + PCI_CFG_MSI_ADDR_LO)
-#define MSI_ADDR_HI     (MSI + PCI_CFG_MSI_ADDR_HI)
-#define MSI_DATA        (MSI + PCI_CFG_MSI_DATA)
-#define MSI_MASK        (MSI + PCI_CFG_MSI_MASK)
-#define MSI_PENDING     (MSI + PCI_CFG_MSI_PENDING)
 #define AF              VGPU_CFG_AF_CAP
 #define AF_CTRL         (AF + PCI_CFG_AF_CTRL)
 #define AF_STATUS       (AF + PCI_CFG_AF_STATUS)

@@ -8,14 +8,6 @@
 #include "unit.h"
 #include "pci_cfg.h"
 
-#define MSI             VGPU_CFG_MSI_CAP
-#define MSI_FLAGS       (MSI + PCI_CFG_MSI_FLAGS)
-#define MSI_ADDR_LO     (MSI + PCI_CFG_MSI_ADDR_LO)
-#define MSI_ADDR_HI     (MSI + PCI_CFG_MSI_ADDR_HI)
-#define MSI_DATA        (MSI + PCI_CFG_MSI_DATA)
-#define MSI_MASK        (MSI + PCI_CFG_MSI_MASK)
-#define MSI_PENDING     (MSI + PCI_CFG_MSI_PENDING)
-
 #define DONE    RGPU_IRQ_RENDER_DONE
 #define COPY    RGPU_IRQ_COPY_DONE
 #define VBLANK  RGPU_IRQ_VBLANK

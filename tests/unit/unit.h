@@ -8,8 +8,18 @@
 
 #include "common/cunit_main.h"
 
+#include "pci_cfg.h"
 #include "vgpu_priv.h"
 #include "sw_engine.h"
+
+/* The vGPU's MSI capability registers (config space offsets). */
+#define MSI             VGPU_CFG_MSI_CAP
+#define MSI_FLAGS       (MSI + PCI_CFG_MSI_FLAGS)
+#define MSI_ADDR_LO     (MSI + PCI_CFG_MSI_ADDR_LO)
+#define MSI_ADDR_HI     (MSI + PCI_CFG_MSI_ADDR_HI)
+#define MSI_DATA        (MSI + PCI_CFG_MSI_DATA)
+#define MSI_MASK        (MSI + PCI_CFG_MSI_MASK)
+#define MSI_PENDING     (MSI + PCI_CFG_MSI_PENDING)
 #include "testhost/testhost.h"
 
 /* Each suite file provides one of these; test_main.c calls them all. */

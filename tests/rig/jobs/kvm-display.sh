@@ -60,12 +60,7 @@ screendump_matches() {
 
 guest_done() {
     l2_wait l2 'RIG-GUEST: done rc=' 200 || return 1
-    _con="$OUT/guest-l2.console"
-    tr -d '\r' <"$_con" | grep -E '^rgpu-kms: fb0 |RIG-GUEST: (state|dmesg|done)'
-    # The screen did not change while the host looked.
-    [ "$(tr -d '\r' <"$_con" | grep 'rgpu-kms: fb0 ' | sed 's/.*rgb-fnv1a64=//' | sort -u | wc -l)" = 1 ] ||
-        { echo "the guest's screen changed while held"; return 1; }
-    grep -q 'RIG-GUEST: done rc=0' "$_con"
+    display_held_ok "$OUT/guest-l2.console"
 }
 
 # The region plane against a hostile user of the device (vfio-abuse

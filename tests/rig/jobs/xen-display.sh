@@ -53,11 +53,7 @@ xd_vnc() {
 
 xd_done() {
     guest_wait $G 'RIG-GUEST: done rc=' 200 || return 1
-    _con="$OUT/guest-$G.console"
-    tr -d '\r' <"$_con" | grep -E '^rgpu-kms: fb0 |RIG-GUEST: (state|dmesg|done)'
-    [ "$(tr -d '\r' <"$_con" | grep 'rgpu-kms: fb0 ' | sed 's/.*rgb-fnv1a64=//' | sort -u | wc -l)" = 1 ] ||
-        { echo "the guest's screen changed while held"; return 1; }
-    grep -q 'RIG-GUEST: done rc=0' "$_con"
+    display_held_ok "$OUT/guest-$G.console"
 }
 
 xd_gone() {
