@@ -273,118 +273,141 @@ static ssize_t rgpu_write(struct vfio_device *vdev, const char __user *buf, size
 	return rgpu_rw(vdev, (char __user *)buf, count, ppos, true);
 }
 
+static int rgpu_ioctl_get_info(void __user *uarg)
+{
+	struct vfio_device_info info;
+	unsigned long minsz = offsetofend(struct vfio_device_info, num_irqs);
+
+	if (copy_from_user(&info, uarg, minsz))
+		return -EFAULT;
+	if (info.argsz < minsz)
+		return -EINVAL;
+	info.flags = VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET;
+	info.num_regions = VGPU_MDEV_NUM_REGIONS;
+	info.num_irqs = VFIO_PCI_NUM_IRQS;
+	return copy_to_user(uarg, &info, minsz) ? -EFAULT : 0;
+}
+
+static int rgpu_ioctl_get_region_info(struct rgpu_mdev *rm, void __user *uarg)
+{
+	unsigned long minsz = offsetofend(struct vfio_region_info, offset);
+	struct vfio_region_info info;
+	struct vgpu_region_info ri;
+	int rc;
+
+	if (copy_from_user(&info, uarg, minsz))
+		return -EFAULT;
+	if (info.argsz < minsz || info.index >= VGPU_MDEV_NUM_REGIONS)
+		return -EINVAL;
+	info.offset = (u64)info.index << VGPU_MDEV_OFFSET_SHIFT;
+	info.cap_offset = 0;
+	if (info.index == VGPU_MDEV_DISPLAY_REGION) {
+		rgpu_display_region_info(rm, &info);
+		return copy_to_user(uarg, &info, minsz) ? -EFAULT : 0;
+	}
+	memset(&ri, 0, sizeof(ri));
+	if (info.index < VGPU_REGION_NUM) {
+		rc = vgpu_region_info(rm->v, info.index, &ri);
+		if (rc)
+			return rc;
+	}
+	info.size = ri.size;
+	info.flags = 0;
+	if (ri.flags & VGPU_REGION_FLAG_READ)
+		info.flags |= VFIO_REGION_INFO_FLAG_READ;
+	if (ri.flags & VGPU_REGION_FLAG_WRITE)
+		info.flags |= VFIO_REGION_INFO_FLAG_WRITE;
+	/* No mmap: every BAR access is trapped (no sparse areas yet). */
+	return copy_to_user(uarg, &info, minsz) ? -EFAULT : 0;
+}
+
+static int rgpu_ioctl_get_irq_info(struct rgpu_mdev *rm, void __user *uarg)
+{
+	unsigned long minsz = offsetofend(struct vfio_irq_info, count);
+	struct vfio_irq_info info;
+	struct vgpu_irq_info ii;
+	int rc;
+
+	if (copy_from_user(&info, uarg, minsz))
+		return -EFAULT;
+	if (info.argsz < minsz || info.index >= VFIO_PCI_NUM_IRQS)
+		return -EINVAL;
+	memset(&ii, 0, sizeof(ii));
+	if (info.index == VFIO_PCI_REQ_IRQ_INDEX) {
+		ii.flags = VGPU_IRQ_INFO_EVENTFD | VGPU_IRQ_INFO_NORESIZE;
+		ii.count = 1;
+	} else if (info.index < VGPU_IRQ_NUM) {
+		rc = vgpu_irq_info(rm->v, info.index, &ii);
+		if (rc)
+			return rc;
+	}
+	info.flags = 0;
+	if (ii.flags & VGPU_IRQ_INFO_EVENTFD)
+		info.flags |= VFIO_IRQ_INFO_EVENTFD;
+	if (ii.flags & VGPU_IRQ_INFO_MASKABLE)
+		info.flags |= VFIO_IRQ_INFO_MASKABLE;
+	if (ii.flags & VGPU_IRQ_INFO_AUTOMASKED)
+		info.flags |= VFIO_IRQ_INFO_AUTOMASKED;
+	if (ii.flags & VGPU_IRQ_INFO_NORESIZE)
+		info.flags |= VFIO_IRQ_INFO_NORESIZE;
+	info.count = ii.count;
+	return copy_to_user(uarg, &info, minsz) ? -EFAULT : 0;
+}
+
+static int rgpu_ioctl_set_irqs(struct rgpu_mdev *rm, void __user *uarg)
+{
+	unsigned long minsz = offsetofend(struct vfio_irq_set, count);
+	struct vfio_irq_set hdr;
+	size_t data_size = 0;
+	u8 *data = NULL;
+	int rc;
+
+	if (copy_from_user(&hdr, uarg, minsz))
+		return -EFAULT;
+	if (hdr.index >= VFIO_PCI_NUM_IRQS)
+		return -EINVAL;
+	rc = vfio_set_irqs_validate_and_prepare(&hdr, rgpu_irq_count(rm, hdr.index),
+						VFIO_PCI_NUM_IRQS, &data_size);
+	if (rc)
+		return rc;
+	if (data_size) {
+		data = memdup_user(uarg + minsz, data_size);
+		if (IS_ERR(data))
+			return PTR_ERR(data);
+	}
+	mutex_lock(&rm->lock);
+	rc = rgpu_set_irqs(rm, &hdr, data);
+	mutex_unlock(&rm->lock);
+	kfree(data);
+	return rc;
+}
+
+static int rgpu_ioctl_reset(struct rgpu_mdev *rm)
+{
+	/* Frames are released only after the engines let go of them. */
+	vgpu_dma_unmap(rm->v, 0, ~0ull);
+	return vgpu_reset(rm->v);
+}
+
+/* One helper per ioctl, as samples/vfio-mdev/mbochs.c has them. */
 static long rgpu_ioctl(struct vfio_device *vdev, unsigned int cmd, unsigned long arg)
 {
 	struct rgpu_mdev *rm = to_rm(vdev);
 	void __user *uarg = (void __user *)arg;
-	unsigned long minsz;
-	int rc;
 
 	switch (cmd) {
-	case VFIO_DEVICE_GET_INFO: {
-		struct vfio_device_info info;
-
-		minsz = offsetofend(struct vfio_device_info, num_irqs);
-		if (copy_from_user(&info, uarg, minsz))
-			return -EFAULT;
-		if (info.argsz < minsz)
-			return -EINVAL;
-		info.flags = VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET;
-		info.num_regions = VGPU_MDEV_NUM_REGIONS;
-		info.num_irqs = VFIO_PCI_NUM_IRQS;
-		return copy_to_user(uarg, &info, minsz) ? -EFAULT : 0;
-	}
-	case VFIO_DEVICE_GET_REGION_INFO: {
-		struct vfio_region_info info;
-		struct vgpu_region_info ri;
-
-		minsz = offsetofend(struct vfio_region_info, offset);
-		if (copy_from_user(&info, uarg, minsz))
-			return -EFAULT;
-		if (info.argsz < minsz || info.index >= VGPU_MDEV_NUM_REGIONS)
-			return -EINVAL;
-		info.offset = (u64)info.index << VGPU_MDEV_OFFSET_SHIFT;
-		info.cap_offset = 0;
-		if (info.index == VGPU_MDEV_DISPLAY_REGION) {
-			rgpu_display_region_info(rm, &info);
-			return copy_to_user(uarg, &info, minsz) ? -EFAULT : 0;
-		}
-		memset(&ri, 0, sizeof(ri));
-		if (info.index < VGPU_REGION_NUM) {
-			rc = vgpu_region_info(rm->v, info.index, &ri);
-			if (rc)
-				return rc;
-		}
-		info.size = ri.size;
-		info.flags = 0;
-		if (ri.flags & VGPU_REGION_FLAG_READ)
-			info.flags |= VFIO_REGION_INFO_FLAG_READ;
-		if (ri.flags & VGPU_REGION_FLAG_WRITE)
-			info.flags |= VFIO_REGION_INFO_FLAG_WRITE;
-		/* No mmap: every BAR access is trapped (no sparse areas yet). */
-		return copy_to_user(uarg, &info, minsz) ? -EFAULT : 0;
-	}
-	case VFIO_DEVICE_GET_IRQ_INFO: {
-		struct vfio_irq_info info;
-		struct vgpu_irq_info ii;
-
-		minsz = offsetofend(struct vfio_irq_info, count);
-		if (copy_from_user(&info, uarg, minsz))
-			return -EFAULT;
-		if (info.argsz < minsz || info.index >= VFIO_PCI_NUM_IRQS)
-			return -EINVAL;
-		memset(&ii, 0, sizeof(ii));
-		if (info.index == VFIO_PCI_REQ_IRQ_INDEX) {
-			ii.flags = VGPU_IRQ_INFO_EVENTFD | VGPU_IRQ_INFO_NORESIZE;
-			ii.count = 1;
-		} else if (info.index < VGPU_IRQ_NUM) {
-			rc = vgpu_irq_info(rm->v, info.index, &ii);
-			if (rc)
-				return rc;
-		}
-		info.flags = 0;
-		if (ii.flags & VGPU_IRQ_INFO_EVENTFD)
-			info.flags |= VFIO_IRQ_INFO_EVENTFD;
-		if (ii.flags & VGPU_IRQ_INFO_MASKABLE)
-			info.flags |= VFIO_IRQ_INFO_MASKABLE;
-		if (ii.flags & VGPU_IRQ_INFO_AUTOMASKED)
-			info.flags |= VFIO_IRQ_INFO_AUTOMASKED;
-		if (ii.flags & VGPU_IRQ_INFO_NORESIZE)
-			info.flags |= VFIO_IRQ_INFO_NORESIZE;
-		info.count = ii.count;
-		return copy_to_user(uarg, &info, minsz) ? -EFAULT : 0;
-	}
-	case VFIO_DEVICE_SET_IRQS: {
-		struct vfio_irq_set hdr;
-		size_t data_size = 0;
-		u8 *data = NULL;
-
-		minsz = offsetofend(struct vfio_irq_set, count);
-		if (copy_from_user(&hdr, uarg, minsz))
-			return -EFAULT;
-		if (hdr.index >= VFIO_PCI_NUM_IRQS)
-			return -EINVAL;
-		rc = vfio_set_irqs_validate_and_prepare(&hdr, rgpu_irq_count(rm, hdr.index),
-							VFIO_PCI_NUM_IRQS, &data_size);
-		if (rc)
-			return rc;
-		if (data_size) {
-			data = memdup_user(uarg + minsz, data_size);
-			if (IS_ERR(data))
-				return PTR_ERR(data);
-		}
-		mutex_lock(&rm->lock);
-		rc = rgpu_set_irqs(rm, &hdr, data);
-		mutex_unlock(&rm->lock);
-		kfree(data);
-		return rc;
-	}
+	case VFIO_DEVICE_GET_INFO:
+		return rgpu_ioctl_get_info(uarg);
+	case VFIO_DEVICE_GET_REGION_INFO:
+		return rgpu_ioctl_get_region_info(rm, uarg);
+	case VFIO_DEVICE_GET_IRQ_INFO:
+		return rgpu_ioctl_get_irq_info(rm, uarg);
+	case VFIO_DEVICE_SET_IRQS:
+		return rgpu_ioctl_set_irqs(rm, uarg);
 	case VFIO_DEVICE_QUERY_GFX_PLANE:
 		return rgpu_query_gfx_plane(rm, uarg);
 	case VFIO_DEVICE_RESET:
-		/* Frames are released only after the engines let go of them. */
-		vgpu_dma_unmap(rm->v, 0, ~0ull);
-		return vgpu_reset(rm->v);
+		return rgpu_ioctl_reset(rm);
 	}
 	return -ENOTTY;
 }
