@@ -7,6 +7,8 @@
  */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,10 +17,16 @@
 #include "vgpu.h"
 #include "vgpu_cfg.h"
 
-static int set_err(char *err, size_t len, const char *fmt, const char *a, const char *b)
+/* Every rejection: the message for the user, and -EINVAL. */
+static int __attribute__((format(printf, 3, 4)))
+set_err(char *err, size_t len, const char *fmt, ...)
 {
-    snprintf(err, len, fmt, a, b);
-    return -1;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(err, len, fmt, ap);
+    va_end(ap);
+    return -EINVAL;
 }
 
 const char *vgpu_backend_name(enum vgpu_backend b)
@@ -73,10 +81,10 @@ static int parse_uint(const char *s, long lo, long hi, int *out)
     long l;
 
     if (!isdigit((unsigned char)*s))
-        return -1;
+        return -EINVAL;
     l = strtol(s, &end, 10);
     if (*end || l < lo || l > hi)
-        return -1;
+        return -EINVAL;
     *out = (int)l;
     return 0;
 }
@@ -99,35 +107,35 @@ int vgpu_vnc_set(struct vgpu_vnc_config *c, const char *key, const char *val, ch
 
     if (!strcmp(key, "vnc")) {
         if (strcmp(val, "0") && strcmp(val, "1"))
-            return set_err(err, errlen, "vgpu vnc '%s' is not 0 or 1%s", val, "");
+            return set_err(err, errlen, "vgpu vnc '%s' is not 0 or 1", val);
         c->enabled = val[0] == '1';
     } else if (!strcmp(key, "vnclisten")) {
         if (strlen(val) >= sizeof(c->listen) ||
             (inet_pton(AF_INET, val, a) != 1 && inet_pton(AF_INET6, val, a) != 1))
             return set_err(err, errlen,
                            "vgpu vnclisten '%s' is not an IPv4 or IPv6 address (e.g. "
-                           "127.0.0.1, ::1, 0.0.0.0)%s", val, "");
+                           "127.0.0.1, ::1, 0.0.0.0)", val);
         snprintf(c->listen, sizeof(c->listen), "%s", val);
         c->given |= VGPU_VNC_GIVEN_OTHER;
     } else if (!strcmp(key, "vncport")) {
         if (parse_uint(val, 0, 65535, &n))
             return set_err(err, errlen,
                            "vgpu vncport '%s' is not a TCP port (1-65535, or 0 for the first "
-                           "free one from 5900)%s", val, "");
+                           "free one from 5900)", val);
         c->port = n;
         c->given |= VGPU_VNC_GIVEN_PORT;
     } else if (!strcmp(key, "vncdisplay")) {
         if (parse_uint(val, 0, 65535 - VGPU_VNC_BASE_PORT, &n))
             return set_err(err, errlen,
                            "vgpu vncdisplay '%s' is not a display number (0-59635: port 5900 "
-                           "+ N)%s", val, "");
+                           "+ N)", val);
         c->port = VGPU_VNC_BASE_PORT + n;
         c->given |= VGPU_VNC_GIVEN_DISPLAY;
     } else if (!strcmp(key, "vncpasswd")) {
         if (!valid_passwd(val))
             return set_err(err, errlen,
                            "vgpu vncpasswd must be 1-8 printable characters without spaces, "
-                           "commas or quotes (VNC authentication uses 8)%s%s", "", "");
+                           "commas or quotes (VNC authentication uses 8)");
         snprintf(c->passwd, sizeof(c->passwd), "%s", val);
         c->given |= VGPU_VNC_GIVEN_OTHER;
     } else {
@@ -139,12 +147,10 @@ int vgpu_vnc_set(struct vgpu_vnc_config *c, const char *key, const char *val, ch
 int vgpu_vnc_finish(const struct vgpu_vnc_config *c, char *err, size_t errlen)
 {
     if ((c->given & VGPU_VNC_GIVEN_PORT) && (c->given & VGPU_VNC_GIVEN_DISPLAY))
-        return set_err(err, errlen, "vgpu vncport and vncdisplay both given: use one%s%s", "",
-                       "");
+        return set_err(err, errlen, "vgpu vncport and vncdisplay both given: use one");
     if (c->given && !c->enabled)
         return set_err(err, errlen,
-                       "vgpu vnclisten/vncport/vncdisplay/vncpasswd given without vnc=1%s%s",
-                       "", "");
+                       "vgpu vnclisten/vncport/vncdisplay/vncpasswd given without vnc=1");
     return 0;
 }
 
@@ -156,7 +162,7 @@ int vgpu_cfg_parse_entry(const char *spec, unsigned int index, struct vgpu_cfg_e
     memset(out, 0, sizeof(*out));
     vgpu_vnc_default(&out->vnc);
     if (strlen(spec) >= sizeof(buf))
-        return set_err(err, errlen, "vgpu entry too long: %.40s%s...", spec, "");
+        return set_err(err, errlen, "vgpu entry too long: %.40s...", spec);
     strcpy(buf, spec);
     for (item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
         char *eq = strchr(item, '='), *key = item, *val;
@@ -164,7 +170,7 @@ int vgpu_cfg_parse_entry(const char *spec, unsigned int index, struct vgpu_cfg_e
         while (isspace((unsigned char)*key))
             key++;
         if (!eq)
-            return set_err(err, errlen, "vgpu entry item '%s' is not key=value%s", key, "");
+            return set_err(err, errlen, "vgpu entry item '%s' is not key=value", key);
         *eq = '\0';
         val = eq + 1;
         for (char *e = eq - 1; e >= key && isspace((unsigned char)*e); e--)
@@ -175,17 +181,17 @@ int vgpu_cfg_parse_entry(const char *spec, unsigned int index, struct vgpu_cfg_e
             e[-1] = '\0';
         if (!strcmp(key, "type")) {
             if (!valid_type(val))
-                return set_err(err, errlen, "vgpu type '%s' is not a valid type name%s", val, "");
+                return set_err(err, errlen, "vgpu type '%s' is not a valid type name", val);
             snprintf(out->type, sizeof(out->type), "%s", val);
         } else if (!strcmp(key, "bdf")) {
             if (!valid_bdf(val))
-                return set_err(err, errlen, "vgpu bdf '%s' is not BB:DD.F (e.g. 00:05.0)%s",
-                               val, "");
+                return set_err(err, errlen, "vgpu bdf '%s' is not BB:DD.F (e.g. 00:05.0)",
+                               val);
             snprintf(out->bdf, sizeof(out->bdf), "%s", val);
             out->bdf_given = 1;
         } else if (!strcmp(key, "uuid")) {
             if (!valid_uuid(val))
-                return set_err(err, errlen, "vgpu uuid '%s' is not an RFC 4122 UUID%s", val, "");
+                return set_err(err, errlen, "vgpu uuid '%s' is not an RFC 4122 UUID", val);
             snprintf(out->uuid, sizeof(out->uuid), "%s", val);
             out->uuid_given = 1;
         } else if (!strcmp(key, "backend")) {
@@ -195,39 +201,39 @@ int vgpu_cfg_parse_entry(const char *spec, unsigned int index, struct vgpu_cfg_e
                 out->backend = VGPU_BACKEND_MDEV;
             else
                 return set_err(err, errlen,
-                               "vgpu backend '%s' unknown (known: daemon, mdev)%s", val, "");
+                               "vgpu backend '%s' unknown (known: daemon, mdev)", val);
         } else {
             int rc = vgpu_vnc_set(&out->vnc, key, val, err, errlen);
 
             if (rc < 0)
-                return -1;
+                return -EINVAL;
             if (!rc)
                 return set_err(err, errlen,
                                "unknown vgpu key '%s' (known: type, bdf, uuid, backend, vnc, "
-                               "vnclisten, vncport, vncdisplay, vncpasswd)%s", key, "");
+                               "vnclisten, vncport, vncdisplay, vncpasswd)", key);
         }
     }
     if (!out->type[0])
-        return set_err(err, errlen, "vgpu entry '%s' has no type=%s", spec, "");
+        return set_err(err, errlen, "vgpu entry '%s' has no type=", spec);
     if (vgpu_vnc_finish(&out->vnc, err, errlen))
-        return -1;
+        return -EINVAL;
     if (out->backend == VGPU_BACKEND_MDEV) {
         /* QEMU shows an mdev's display itself (display=on, the domain's vnc=). */
         if (out->vnc.enabled)
             return set_err(err, errlen,
                            "vgpu vnc=1 is the daemon's (backend=daemon); with backend=mdev the "
-                           "display is QEMU's: set vnc=1 in the domain config%s%s", "", "");
+                           "display is QEMU's: set vnc=1 in the domain config");
         /* QEMU's addr=DD.F places a device on its root bus only. */
         if (out->bdf_given && strncmp(out->bdf, "00:", 3))
             return set_err(err, errlen,
                            "vgpu bdf '%s' with backend=mdev must be on bus 00 (it becomes QEMU's "
-                           "addr=DD.F); leave bdf out to let QEMU pick a free slot%s",
-                           out->bdf, "");
+                           "addr=DD.F); leave bdf out to let QEMU pick a free slot",
+                           out->bdf);
         return 0;               /* no bdf: QEMU places the device */
     }
     if (!out->bdf_given) {
         if (5 + index > 31)
-            return set_err(err, errlen, "too many vgpu entries for default BDFs%s%s", "", "");
+            return set_err(err, errlen, "too many vgpu entries for default BDFs");
         snprintf(out->bdf, sizeof(out->bdf), "00:%02x.0", 5 + index);
     }
     return 0;
@@ -271,7 +277,7 @@ static int lex_string(struct lexer *lx, char *out, size_t len)
             out[o++] = c;
     }
     if (*lx->p != q)
-        return -1;
+        return -EINVAL;
     lx->p++;
     out[o] = '\0';
     return 0;
@@ -287,7 +293,7 @@ static int skip_value(struct lexer *lx)
         skip_blank(lx, depth > 0);
         if (*lx->p == '"' || *lx->p == '\'') {
             if (lex_string(lx, tmp, sizeof(tmp)))
-                return -1;
+                return -EINVAL;
         } else if (*lx->p == '[') {
             depth++;
             lx->p++;
@@ -300,7 +306,7 @@ static int skip_value(struct lexer *lx)
             while (*lx->p && !strchr(" \t\r\n;,[]#", *lx->p))
                 lx->p++;
         } else if (depth) {
-            return -1;
+            return -EINVAL;
         }
     } while (depth);
     return 0;
@@ -321,15 +327,15 @@ static int check_unique(const struct vgpu_cfg_entry *e, int n, char *err, size_t
                      "IOREQ server per domain claim write tracking)",
                      e[0].type, vgpu_backend_name(e[0].backend), i, e[i].type,
                      vgpu_backend_name(e[i].backend));
-            return -1;
+            return -EINVAL;
         }
     }
     for (int i = 0; i < n; i++) {
         for (int j = i + 1; j < n; j++) {
             if (e[i].bdf[0] && !strcmp(e[i].bdf, e[j].bdf))
-                return set_err(err, errlen, "two vgpu entries use bdf %s%s", e[i].bdf, "");
+                return set_err(err, errlen, "two vgpu entries use bdf %s", e[i].bdf);
             if (e[i].uuid_given && e[j].uuid_given && !strcasecmp(e[i].uuid, e[j].uuid))
-                return set_err(err, errlen, "two vgpu entries use uuid %s%s", e[i].uuid, "");
+                return set_err(err, errlen, "two vgpu entries use uuid %s", e[i].uuid);
         }
     }
     return n;
@@ -359,27 +365,27 @@ int vgpu_cfg_parse_xl(const char *text, struct vgpu_cfg_entry *out, unsigned int
         klen = (size_t)(lx.p - k0);
         snprintf(ls, sizeof(ls), "%u", lx.line);
         if (!klen)
-            return set_err(err, errlen, "config line %s: expected a setting name%s", ls, "");
+            return set_err(err, errlen, "config line %s: expected a setting name", ls);
         skip_blank(&lx, 0);
         add = *lx.p == '+';     /* xl's `key += value` appends to an earlier value */
         if (add)
             lx.p++;
         if (*lx.p++ != '=')
-            return set_err(err, errlen, "config line %s: expected '=' after the name%s", ls, "");
+            return set_err(err, errlen, "config line %s: expected '=' after the name", ls);
         skip_blank(&lx, 0);
         if (klen != 4 || strncmp(k0, "vgpu", 4)) {
             if (skip_value(&lx))
-                return set_err(err, errlen, "config line %s: malformed value%s", ls, "");
+                return set_err(err, errlen, "config line %s: malformed value", ls);
             continue;
         }
         if (add)
             return set_err(err, errlen, "config line %s: vgpu += is not supported: give all "
-                           "entries in one vgpu = [ ... ]%s", ls, "");
+                           "entries in one vgpu = [ ... ]", ls);
         if (seen++)
-            return set_err(err, errlen, "config line %s: vgpu is set twice%s", ls, "");
+            return set_err(err, errlen, "config line %s: vgpu is set twice", ls);
         if (*lx.p != '[')
-            return set_err(err, errlen, "config line %s: vgpu must be a list: vgpu = [ \"type=...\" ]%s",
-                           ls, "");
+            return set_err(err, errlen, "config line %s: vgpu must be a list: vgpu = [ \"type=...\" ]",
+                           ls);
         lx.p++;
         for (;;) {
             char spec[512];
@@ -390,15 +396,15 @@ int vgpu_cfg_parse_xl(const char *text, struct vgpu_cfg_entry *out, unsigned int
                 break;
             }
             if (*lx.p != '"' && *lx.p != '\'')
-                return set_err(err, errlen, "config line %s: vgpu list items must be quoted strings%s",
-                               ls, "");
+                return set_err(err, errlen, "config line %s: vgpu list items must be quoted strings",
+                               ls);
             if (lex_string(&lx, spec, sizeof(spec)))
-                return set_err(err, errlen, "config line %s: unterminated string in vgpu%s", ls, "");
+                return set_err(err, errlen, "config line %s: unterminated string in vgpu", ls);
             if ((unsigned int)count >= max)
                 return set_err(err, errlen, "config line %s: more than %s vgpu entries", ls,
                                max == VGPU_CFG_MAX ? "8" : "the allowed");
             if (vgpu_cfg_parse_entry(spec, (unsigned int)count, &out[count], err, errlen))
-                return -1;
+                return -EINVAL;
             count++;
             skip_blank(&lx, 1);
             if (*lx.p == ',')
@@ -413,7 +419,7 @@ int vgpu_cfg_check(const struct vgpu_cfg_entry *e, int n, char *err, size_t errl
     for (int i = 0; i < n; i++) {
         if (!vgpu_type_find(e[i].type)) {
             vgpu_type_unknown(e[i].type, err, errlen);
-            return -1;
+            return -EINVAL;
         }
     }
     return 0;

@@ -35,10 +35,10 @@ struct vgpu_vnc_config {
 /* Off, listening on 127.0.0.1 at the first free port once enabled. */
 void vgpu_vnc_default(struct vgpu_vnc_config *c);
 /* Apply one key=val: vnc (0/1), vnclisten, vncport, vncdisplay, vncpasswd.
- * 1 if applied, 0 if key is not a VNC key, -1 with err set. */
+ * 1 if applied, 0 if key is not a VNC key, -EINVAL with err set. */
 int vgpu_vnc_set(struct vgpu_vnc_config *c, const char *key, const char *val, char *err,
                  size_t errlen);
-/* After the last key: the keys fit together.  0, or -1 with err set. */
+/* After the last key: the keys fit together.  0, or -EINVAL with err set. */
 int vgpu_vnc_finish(const struct vgpu_vnc_config *c, char *err, size_t errlen);
 
 struct vgpu_cfg_entry {
@@ -58,14 +58,14 @@ const char *vgpu_backend_name(enum vgpu_backend b);
  * index is its position (for the default BDF 00:05+index.0 of the daemon
  * backend; an mdev entry without bdf= gets none: QEMU picks the slot).
  * With backend=mdev a bdf must be on bus 00 (it becomes QEMU's addr=DD.F).
- * 0, or -1 with a message in err.
+ * 0, or -EINVAL with a message in err.
  */
 int vgpu_cfg_parse_entry(const char *spec, unsigned int index, struct vgpu_cfg_entry *out,
                          char *err, size_t errlen);
 
 /*
  * Read the vgpu setting from the text of an xl config.  Returns the number
- * of entries (0 when there is no vgpu setting), or -1 with err set.
+ * of entries (0 when there is no vgpu setting), or -EINVAL with err set.
  * Entries without a UUID get none here (the caller generates them).
  * All entries must name the same backend: Xen lets only one IOREQ server
  * per domain claim write tracking, so a domain cannot use both.
@@ -76,7 +76,7 @@ int vgpu_cfg_parse_xl(const char *text, struct vgpu_cfg_entry *out, unsigned int
 /*
  * What can be known of the n entries' values without a daemon, beyond the
  * syntax vgpu_cfg_parse_xl checks: each type is one of the core's, which
- * the daemon and vgpu_mdev.ko offer alike.  0, or -1 with err set to the
+ * the daemon and vgpu_mdev.ko offer alike.  0, or -EINVAL with err set to the
  * message the daemon would give.
  */
 int vgpu_cfg_check(const struct vgpu_cfg_entry *e, int n, char *err, size_t errlen);

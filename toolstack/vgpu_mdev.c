@@ -96,29 +96,29 @@ static int xs_line(const char *line, int *domid, int *devid, char *key, size_t k
     long d;
 
     if (strncmp(p, VGPU_MDEV_XS_BASE "/", bl + 1))
-        return -1;
+        return -EINVAL;
     p += bl + 1;
     d = strtol(p, &end, 10);
     if (end == p || *end != '/' || d < 0)
-        return -1;
+        return -EINVAL;
     *domid = (int)d;
     p = end + 1;
     d = strtol(p, &end, 10);
     if (end == p || *end != '/' || d < 0)
-        return -1;
+        return -EINVAL;
     *devid = (int)d;
     k = end + 1;
     p = k;
     while (*p && *p != ' ' && *p != '=' && *p != '/')
         p++;
     if (p == k || (size_t)(p - k) >= klen || *p == '/')
-        return -1;
+        return -EINVAL;
     memcpy(key, k, (size_t)(p - k));
     key[p - k] = '\0';
     while (*p == ' ')
         p++;
     if (*p++ != '=')
-        return -1;
+        return -EINVAL;
     while (*p == ' ')
         p++;
     if (*p == '"')

@@ -35,17 +35,17 @@ static void test_cfg_entry(void)
     CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8", 3, &e, err, sizeof(err)), 0);
     CU_ASSERT_STRING_EQUAL(e.bdf, "00:08.0");               /* 5 + index */
 
-    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,colour=red", 0, &e, err, sizeof(err)), -1);
+    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,colour=red", 0, &e, err, sizeof(err)), -EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "unknown vgpu key 'colour'"));
-    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,bdf=0:5", 0, &e, err, sizeof(err)), -1);
+    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,bdf=0:5", 0, &e, err, sizeof(err)), -EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "bdf '0:5'"));
-    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,bdf=00:20.0", 0, &e, err, sizeof(err)), -1);
-    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,uuid=nope", 0, &e, err, sizeof(err)), -1);
+    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,bdf=00:20.0", 0, &e, err, sizeof(err)), -EINVAL);
+    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,uuid=nope", 0, &e, err, sizeof(err)), -EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "uuid 'nope'"));
-    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("bdf=00:05.0", 0, &e, err, sizeof(err)), -1);
+    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("bdf=00:05.0", 0, &e, err, sizeof(err)), -EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "no type"));
-    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type", 0, &e, err, sizeof(err)), -1);
-    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=a b", 0, &e, err, sizeof(err)), -1);
+    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type", 0, &e, err, sizeof(err)), -EINVAL);
+    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=a b", 0, &e, err, sizeof(err)), -EINVAL);
 }
 
 /* The daemon's VNC keys: defaults, each key's values, and the keys that
@@ -71,32 +71,32 @@ static void test_cfg_vnc(void)
                                          &e, err, sizeof(err)), 0);
     CU_ASSERT_EQUAL(e.vnc.port, 6001);
 
-    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,vnc=yes", 0, &e, err, sizeof(err)), -1);
+    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,vnc=yes", 0, &e, err, sizeof(err)), -EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "vnc 'yes'"));
     CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,vnc=1,vnclisten=localhost", 0, &e, err,
-                                         sizeof(err)), -1);
+                                         sizeof(err)), -EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "vnclisten 'localhost'"));
     CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,vnc=1,vncport=65536", 0, &e, err,
-                                         sizeof(err)), -1);
+                                         sizeof(err)), -EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "vncport '65536'"));
     CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,vnc=1,vncport=-1", 0, &e, err,
-                                         sizeof(err)), -1);
+                                         sizeof(err)), -EINVAL);
     CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,vnc=1,vncdisplay=x", 0, &e, err,
-                                         sizeof(err)), -1);
+                                         sizeof(err)), -EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "vncdisplay 'x'"));
     CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,vnc=1,vncpasswd=123456789", 0, &e, err,
-                                         sizeof(err)), -1);
+                                         sizeof(err)), -EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "vncpasswd"));
     CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,vnc=1,vncpasswd=a b", 0, &e, err,
-                                         sizeof(err)), -1);
+                                         sizeof(err)), -EINVAL);
     CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,vnc=1,vncport=5901,vncdisplay=1", 0, &e,
-                                         err, sizeof(err)), -1);
+                                         err, sizeof(err)), -EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "both given"));
     CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,vncport=5901", 0, &e, err, sizeof(err)),
-                    -1);
+                    -EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "without vnc=1"));
     CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,backend=mdev,vnc=1", 0, &e, err,
-                                         sizeof(err)), -1);
+                                         sizeof(err)), -EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "backend=mdev"));
 }
 
@@ -119,17 +119,17 @@ static void test_cfg_xl(void)
     CU_ASSERT_STRING_EQUAL(e[1].bdf, "00:07.0");
     CU_ASSERT_EQUAL(vgpu_cfg_parse_xl("name=\"x\"\n", e, VGPU_CFG_MAX, err, sizeof(err)), 0);
     CU_ASSERT_EQUAL(vgpu_cfg_parse_xl("vgpu = \"type=refgpu-8\"\n", e, VGPU_CFG_MAX, err,
-                                      sizeof(err)), -1);
+                                      sizeof(err)), -EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "must be a list"));
     CU_ASSERT_EQUAL(vgpu_cfg_parse_xl("vgpu=['type=a,bdf=00:05.0','type=b,bdf=00:05.0']", e,
-                                      VGPU_CFG_MAX, err, sizeof(err)), -1);
+                                      VGPU_CFG_MAX, err, sizeof(err)), -EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "bdf 00:05.0"));
     CU_ASSERT_EQUAL(vgpu_cfg_parse_xl("vgpu=['type=a']\nvgpu=['type=b']\n", e, VGPU_CFG_MAX, err,
-                                      sizeof(err)), -1);
+                                      sizeof(err)), -EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "line 2"));
-    CU_ASSERT_EQUAL(vgpu_cfg_parse_xl("memory 256\n", e, VGPU_CFG_MAX, err, sizeof(err)), -1);
+    CU_ASSERT_EQUAL(vgpu_cfg_parse_xl("memory 256\n", e, VGPU_CFG_MAX, err, sizeof(err)), -EINVAL);
     CU_ASSERT_EQUAL(vgpu_cfg_parse_xl("vgpu = [ 'type=a',\n", e, VGPU_CFG_MAX, err, sizeof(err)),
-                    -1);
+                    -EINVAL);
 }
 
 /* backend=: daemon by default, mdev on request, never both in one domain. */
@@ -155,11 +155,11 @@ static void test_cfg_backend(void)
     CU_ASSERT_FALSE(e.bdf_given);
     CU_ASSERT_STRING_EQUAL(e.bdf, "");
     /* bad value: names the key and the value */
-    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,backend=kvm", 0, &e, err, sizeof(err)), -1);
+    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,backend=kvm", 0, &e, err, sizeof(err)), -EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "backend 'kvm'"));
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "daemon, mdev"));
-    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,backend=", 0, &e, err, sizeof(err)), -1);
-    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,colour=red", 0, &e, err, sizeof(err)), -1);
+    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,backend=", 0, &e, err, sizeof(err)), -EINVAL);
+    CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,colour=red", 0, &e, err, sizeof(err)), -EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "known: type, bdf, uuid, backend"));
     /* bdf with mdev: a slot on bus 00 becomes QEMU's addr=DD.F; other buses are refused */
     CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,bdf=00:07.1,backend=mdev", 0, &e, err,
@@ -167,10 +167,10 @@ static void test_cfg_backend(void)
     CU_ASSERT_TRUE(e.bdf_given);
     CU_ASSERT_STRING_EQUAL(e.bdf, "00:07.1");
     CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("backend=mdev,type=refgpu-8,bdf=01:00.0", 0, &e, err,
-                                         sizeof(err)), -1);
+                                         sizeof(err)), -EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "bdf '01:00.0' with backend=mdev must be on bus 00"));
     CU_ASSERT_EQUAL(vgpu_cfg_parse_entry("type=refgpu-8,bdf=00:20.0,backend=mdev", 0, &e, err,
-                                         sizeof(err)), -1);
+                                         sizeof(err)), -EINVAL);
 
     /* whole configs: mdev entries without bdf do not clash with each other */
     CU_ASSERT_EQUAL(vgpu_cfg_parse_xl("vgpu = [ 'type=refgpu-8,backend=mdev',\n"
@@ -179,24 +179,24 @@ static void test_cfg_backend(void)
     CU_ASSERT_EQUAL(v[1].backend, VGPU_BACKEND_MDEV);
     CU_ASSERT_EQUAL(vgpu_cfg_parse_xl("vgpu=['type=a,backend=mdev,bdf=00:07.0',"
                                       "'type=b,backend=mdev,bdf=00:07.0']", v, VGPU_CFG_MAX, err,
-                                      sizeof(err)), -1);
+                                      sizeof(err)), -EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "bdf 00:07.0"));
     /* mixing is refused, naming both entries */
     CU_ASSERT_EQUAL(vgpu_cfg_parse_xl("vgpu = [ 'type=refgpu-8', 'type=refgpu-2',\n"
                                       "  'type=refgpu-4,backend=mdev' ]\n", v, VGPU_CFG_MAX, err,
-                                      sizeof(err)), -1);
+                                      sizeof(err)), -EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "mix backends"));
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "entry 0 (type=refgpu-8) is backend=daemon"));
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "entry 2 (type=refgpu-4) is backend=mdev"));
     CU_ASSERT_EQUAL(vgpu_cfg_parse_xl("vgpu=['type=a,backend=mdev','type=b,backend=daemon']", v,
-                                      VGPU_CFG_MAX, err, sizeof(err)), -1);
+                                      VGPU_CFG_MAX, err, sizeof(err)), -EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "mix backends"));
     /* xl's `key += value` is skipped for other keys, refused for vgpu */
     CU_ASSERT_EQUAL(vgpu_cfg_parse_xl("device_model_args_hvm += [ '-x' ]\n"
                                       "vgpu = [ 'type=a,backend=mdev' ]\n", v, VGPU_CFG_MAX, err,
                                       sizeof(err)), 1);
     CU_ASSERT_EQUAL(vgpu_cfg_parse_xl("vgpu = [ 'type=a' ]\nvgpu += [ 'type=b' ]\n", v,
-                                      VGPU_CFG_MAX, err, sizeof(err)), -1);
+                                      VGPU_CFG_MAX, err, sizeof(err)), -EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "vgpu += is not supported"));
 }
 
@@ -229,7 +229,7 @@ static void test_check_unknown_type(void)
 {
     char err[256], daemon[256];
 
-    CU_ASSERT_EQUAL(check_cfg("vgpu = [ \"type=refgpu-3\" ]", err, sizeof(err)), -1);
+    CU_ASSERT_EQUAL(check_cfg("vgpu = [ \"type=refgpu-3\" ]", err, sizeof(err)), -EINVAL);
     vgpu_type_unknown("refgpu-3", daemon, sizeof(daemon));
     CU_ASSERT_STRING_EQUAL(err, daemon);
     CU_ASSERT_STRING_EQUAL(err, "vGPU type 'refgpu-3' unknown; " KNOWN);
@@ -240,7 +240,7 @@ static void test_check_unknown_type_mdev(void)
 {
     char err[256];
 
-    CU_ASSERT_EQUAL(check_cfg("vgpu = [ 'type=refgpu-32,backend=mdev' ]", err, sizeof(err)), -1);
+    CU_ASSERT_EQUAL(check_cfg("vgpu = [ 'type=refgpu-32,backend=mdev' ]", err, sizeof(err)), -EINVAL);
     CU_ASSERT_STRING_EQUAL(err, "vGPU type 'refgpu-32' unknown; " KNOWN);
 }
 
@@ -250,7 +250,7 @@ static void test_check_sysfs_type_name(void)
     char err[256];
 
     CU_ASSERT_EQUAL(check_cfg("vgpu = [ 'type=rgpu-refgpu-4,backend=mdev' ]", err, sizeof(err)),
-                    -1);
+                    -EINVAL);
     CU_ASSERT_STRING_EQUAL(err, "vGPU type 'rgpu-refgpu-4' unknown; " KNOWN);
 }
 
@@ -259,7 +259,7 @@ static void test_check_type_case(void)
 {
     char err[256];
 
-    CU_ASSERT_EQUAL(check_cfg("vgpu = [ 'type=RefGPU-8' ]", err, sizeof(err)), -1);
+    CU_ASSERT_EQUAL(check_cfg("vgpu = [ 'type=RefGPU-8' ]", err, sizeof(err)), -EINVAL);
     CU_ASSERT_STRING_EQUAL(err, "vGPU type 'RefGPU-8' unknown; " KNOWN);
 }
 
@@ -269,7 +269,7 @@ static void test_check_later_entry(void)
     char err[256];
 
     CU_ASSERT_EQUAL(check_cfg("vgpu = [ 'type=refgpu-8', 'type=refgpu-8', 'type=refgpu-0' ]", err,
-                              sizeof(err)), -1);
+                              sizeof(err)), -EINVAL);
     CU_ASSERT_STRING_EQUAL(err, "vGPU type 'refgpu-0' unknown; " KNOWN);
 }
 
