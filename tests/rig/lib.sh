@@ -154,6 +154,17 @@ display_hash_equal() {
     echo "same pixels at guest frame ${_g##* }"
 }
 
+# display_ready_ok CONSOLE: a display job's guest brought its driver up
+# (modes, page flips, console drawn: `display ready rc=0`); its first
+# `rgpu-kms: fb0` line goes to $OUT/guest-fb.txt for display_hash_equal.
+display_ready_ok() {
+    tr -d '\r' <"$1" | grep -E '^rgpu-kms:|RIG-GUEST: (rgpu_drm|dmesg)'
+    tr -d '\r' <"$1" | grep -q 'RIG-GUEST: display ready rc=0' ||
+        { echo "the guest's display checks failed"; return 1; }
+    tr -d '\r' <"$1" | grep -m1 'rgpu-kms: fb0 ' >"$OUT/guest-fb.txt"
+    [ -s "$OUT/guest-fb.txt" ]
+}
+
 # display_held_ok CONSOLE: a display job's guest, done: its fb0 lines and
 # state, the screen unchanged while the host looked (one hash in all its
 # `rgpu-kms: fb0` lines), and `done rc=0`.

@@ -41,12 +41,7 @@ l2_boot() {
 # The driver came up, modes and page flips worked, the console is drawn.
 guest_display() {
     l2_wait l2 'RIG-GUEST: display ready' 300 || return 1
-    _con="$OUT/guest-l2.console"
-    tr -d '\r' <"$_con" | grep -E '^rgpu-kms:|RIG-GUEST: (rgpu_drm|dmesg)'
-    tr -d '\r' <"$_con" | grep -q 'RIG-GUEST: display ready rc=0' ||
-        { echo "the guest's display checks failed"; return 1; }
-    tr -d '\r' <"$_con" | grep -m1 'rgpu-kms: fb0 ' >"$OUT/guest-fb.txt"
-    [ -s "$OUT/guest-fb.txt" ]
+    display_ready_ok "$OUT/guest-l2.console"
 }
 
 # QMP screendump while the guest holds its screen still; same pixels.

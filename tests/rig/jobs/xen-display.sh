@@ -30,12 +30,7 @@ xd_create() {
 
 xd_display() {
     guest_wait $G 'RIG-GUEST: display ready' 300 || return 1
-    _con="$OUT/guest-$G.console"
-    tr -d '\r' <"$_con" | grep -E '^rgpu-kms:|RIG-GUEST: (rgpu_drm|dmesg)'
-    tr -d '\r' <"$_con" | grep -q 'RIG-GUEST: display ready rc=0' ||
-        { echo "the guest's display checks failed"; return 1; }
-    tr -d '\r' <"$_con" | grep -m1 'rgpu-kms: fb0 ' >"$OUT/guest-fb.txt"
-    [ -s "$OUT/guest-fb.txt" ]
+    display_ready_ok "$OUT/guest-$G.console"
 }
 
 xd_screenshot() {
