@@ -6,15 +6,23 @@
 # job, so every `xl` below, lib.sh's included, is the patched one.  Then:
 #   - a vgpu entry with an unknown key: `xl create` fails naming the key,
 #     and no domain is left;
+#   - bad VNC keys (a bad value, vncport with vncdisplay, VNC keys without
+#     vnc=1): `xl create` fails with the message `vgpuctl check-config`
+#     gives for the same config (toolstack/vgpu_cfg.c), and no domain is left;
 #   - no vgpu-backend running: `xl create` fails after 60 s saying the
 #     backend did not connect, and leaves nothing behind;
 #   - with vgpu-backend running, a type the daemon does not know: `xl create`
 #     fails with the daemon's message and cleans up;
-#   - a guest with vgpu = [ "type=refgpu-8" ]: plain `xl create` (not
-#     paused) returns with the backend Connected, `xl vgpu-list` shows it,
-#     the guest sees 1234:6770 at 00:05.0 and passes the xen-vgpu
-#     workload (vgpu-guest); `xl destroy` removes the
-#     backend nodes and the daemon tears the vGPU down.
+#   - a guest with vgpu = [ "type=refgpu-8,vnc=1,vncdisplay=7" ]: plain
+#     `xl create` (not paused) returns with the backend Connected and the
+#     VNC nodes written in a backend directory only dom0 may read; `xl
+#     vgpu-list` shows it with the VNC address the daemon published
+#     (127.0.0.1:5907), as do `vgpu-xl vgpu-list` and `vgpuctl list`; the
+#     guest sees 1234:6770 at 00:05.0 and passes the xen-vgpu workload
+#     (vgpu-guest); the port listens, and a real VNC client (vncsnapshot)
+#     sees the picture the guest then holds (rgpu-demo) exactly as `vgpuctl
+#     screenshot` does; `xl destroy` removes the backend nodes, the daemon
+#     tears the vGPU down and the port is closed.
 # Needs $BIN/xl-vgpu and $BIN/libxenlight.so.4.17.0 (make xl-vgpu; the
 # toolstack flight builds them).
 
@@ -22,6 +30,9 @@ XV_LOG=$BACKEND_LOG
 XV_LIB=/usr/lib/x86_64-linux-gnu/libxenlight.so.4.17.0
 XV_XL=/usr/lib/xen-4.17/bin/xl
 XV_BASE=/local/domain/0/backend/vgpu
+# The guest's vGPU VNC: vncdisplay=7 is port 5907 on localhost.
+XV_VNC_DISPLAY=7
+XV_VNC_ADDR=127.0.0.1:5907
 
 # t SECS CMD...: CMD under a time limit.  A flight once hung for 10 minutes
 # inside guest-create (QEMU at 100% CPU, dom0 alive) without saying where;
@@ -120,8 +131,32 @@ xv_refused() {
     xv_no_domain xref
 }
 
+# Bad VNC keys: xl refuses each config with the message the project's own
+# parser (vgpuctl check-config) gives for it, naming the value.
+xv_bad_vnc() {
+    guest_config xvnc || return 1       # one config (and disk copy), one vgpu line each
+    _i=0
+    for _e in vnc=yes vnc=1,vnclisten=localhost vnc=1,vncport=65536 vnc=1,vncdisplay=x \
+              vnc=1,vncpasswd=123456789 vnc=1,vncport=5901,vncdisplay=1 vncdisplay=1; do
+        _i=$((_i + 1))
+        { cat "$OUT/xvnc.cfg"; echo "vgpu = [ \"type=refgpu-8,$_e\" ]"; } >"$OUT/xvnc$_i.cfg"
+        if xl create "$OUT/xvnc$_i.cfg" >"$OUT/xvnc$_i.out" 2>&1; then
+            cat "$OUT/xvnc$_i.out"; echo "xl create accepted '$_e'"; xl destroy xvnc; return 1
+        fi
+        echo "$_e: $(cat "$OUT/xvnc$_i.out")"
+        if _want=$("$BIN/vgpuctl" check-config "$OUT/xvnc$_i.cfg" 2>&1); then
+            echo "vgpuctl check-config accepted '$_e'"; return 1
+        fi
+        _want=${_want#*: *: }           # "vgpuctl: FILE: MESSAGE"
+        grep -qF "vgpu 0: $_want" "$OUT/xvnc$_i.out" ||
+            { echo "xl's message is not vgpuctl's: '$_want'"; return 1; }
+        xv_no_domain xvnc || return 1
+    done
+    rm -f /tmp/rig-xvnc.img
+}
+
 xv_create() {
-    guest_config xg1 'vgpu = [ "type=refgpu-8" ]'
+    guest_config xg1 "vgpu = [ \"type=refgpu-8,vnc=1,vncdisplay=$XV_VNC_DISPLAY\" ]"
     _t0=$(now)
     t 300 sh -c '. "$RIG/lib.sh"; . "$RIG/host.sh"; guest_create xg1' || { tail -30 "$XV_LOG"; return 1; }
     echo "xl create returned after $(since "$_t0")s"
@@ -136,6 +171,20 @@ xv_create() {
     [ "$(t 30 xenstore-read "$XV_BASE/$_dom/0/type")" = refgpu-8 ] || { echo "type is not refgpu-8"; return 1; }
     _u=$(t 30 xenstore-read "$XV_BASE/$_dom/0/uuid")
     echo "$_u" | grep -Eq '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$' || { echo "generated uuid '$_u' is not a UUID"; return 1; }
+    echo "$_u" >"$OUT/.uuid-xg1"
+    # libxl wrote the VNC keys as the daemon reads them (vncdisplay=N as
+    # vncport), and the daemon published where it listens.
+    _v=$(t 30 xenstore-read "$XV_BASE/$_dom/0/vnc" "$XV_BASE/$_dom/0/vnclisten" \
+        "$XV_BASE/$_dom/0/vncport" "$XV_BASE/$_dom/0/vnc-listen" "$XV_BASE/$_dom/0/vnc-port" | tr '\n' ' ')
+    [ "$_v" = "1 127.0.0.1 $((5900 + XV_VNC_DISPLAY)) 127.0.0.1 $((5900 + XV_VNC_DISPLAY)) " ] ||
+        { echo "VNC nodes (vnc vnclisten vncport vnc-listen vnc-port): '$_v'"; return 1; }
+    # Only dom0 may read the backend directory (it may hold a VNC
+    # password): every node's permissions are exactly n0.
+    t 30 xenstore-ls -p "$XV_BASE/$_dom" >"$OUT/backend-perms.txt" || return 1
+    if grep -v '(n0)$' "$OUT/backend-perms.txt"; then
+        echo "backend nodes readable by others (above)"; return 1
+    fi
+    echo "backend directory: $(wc -l <"$OUT/backend-perms.txt") nodes, all (n0)"
     echo "frontend:"
     t 30 xenstore-ls -f "/local/domain/$_dom/device/vgpu" || return 1
     # not paused: xl unpaused it itself once the vGPU was Connected
@@ -148,8 +197,16 @@ xv_list() {
     t 60 xl vgpu-list xg1 >"$OUT/vgpu-list.out" 2>&1
     cat "$OUT/vgpu-list.out"
     _dom=$(cat "$OUT/.domid-xg1")
-    awk -v d="$_dom" '$1 == d && $2 == 0 && $4 == "4/connected" && $5 == "refgpu-8" && $6 == "00:05.0" { f = 1 } END { exit !f }' \
-        "$OUT/vgpu-list.out" || { echo "vgpu-list does not show devid 0 connected refgpu-8 at 00:05.0"; return 1; }
+    awk -v d="$_dom" -v v="$XV_VNC_ADDR" '$1 == d && $2 == 0 && $4 == "4/connected" && $5 == "refgpu-8" &&
+        $6 == "00:05.0" && $8 == v { f = 1 } END { exit !f }' "$OUT/vgpu-list.out" ||
+        { echo "vgpu-list does not show devid 0 connected refgpu-8 at 00:05.0, VNC $XV_VNC_ADDR"; return 1; }
+    # The wrapper for stock xl and vgpuctl show the same address.
+    t 60 "$BIN/vgpu-xl" vgpu-list xg1 >"$OUT/vgpu-xl-list.out" 2>&1
+    cat "$OUT/vgpu-xl-list.out"
+    awk -v d="$_dom" -v v="$XV_VNC_ADDR" '$1 == d && $2 == 0 && $8 == v { f = 1 } END { exit !f }' \
+        "$OUT/vgpu-xl-list.out" || { echo "vgpu-xl vgpu-list does not show VNC $XV_VNC_ADDR"; return 1; }
+    _a=$(vnc_address "$(cat "$OUT/.uuid-xg1")") || return 1
+    [ "$_a" = "$XV_VNC_ADDR" ] || { echo "vgpuctl list shows VNC $_a"; return 1; }
     # libxl keeps the vGPUs in the domain's stored configuration
     t 60 xl list -l xg1 >"$OUT/xl-list-l.json" 2>&1
     grep -A 8 '"vgpus"' "$OUT/xl-list-l.json" || { echo "no vgpus in xl list -l:"; tail -20 "$OUT/xl-list-l.json"; return 1; }
@@ -159,6 +216,17 @@ xv_guest_pci() {
     guest_wait xg1 'RIG-GUEST: waiting for xl destroy' 400 || return 1
     grep 'RIG-GUEST' "$OUT/guest-xg1.console"
     grep -q 'RIG-GUEST: xl-vgpu-native PASS' "$OUT/guest-xg1.console" && vgpu_guest_ok xg1
+}
+
+# The vGPU's VNC port listens while the guest runs, and a real VNC client
+# (vncsnapshot) sees the picture the guest holds (rgpu-demo) exactly as the
+# daemon's screenshot does (PNG and JPEG kept).
+xv_vnc() {
+    ss -Hltn "sport = :${XV_VNC_ADDR##*:}" | grep . || { echo "nothing listens on $XV_VNC_ADDR"; ss -Hltn; return 1; }
+    guest_wait xg1 'RIG-GUEST: demo done' 120 || return 1
+    _u=$(cat "$OUT/.uuid-xg1")
+    t 60 "$BIN/vgpuctl" screenshot "$_u" "$OUT/xl-vgpu-native-screenshot.png" || return 1
+    vnc_picture_equal "$_u" "$OUT/xl-vgpu-native-screenshot.png" xl-vgpu-native-vnc
 }
 
 # xl destroy: the generic device teardown removes the backend (and
@@ -180,6 +248,12 @@ xv_destroy() {
     backend_torn_down "$_dom" 20 || { echo "daemon logged no teardown of dom$_dom"; _bad=1; }
     grep "dom$_dom" "$XV_LOG" | tail -12
     domain_gone "$_dom" 20 || _bad=1
+    # The vGPU's VNC went with it: the port is free.
+    if wait_for 10 0.5 vnc_port_closed "${XV_VNC_ADDR##*:}"; then
+        echo "VNC port ${XV_VNC_ADDR##*:}: closed"
+    else
+        echo "VNC port ${XV_VNC_ADDR##*:} still listening"; _bad=1
+    fi
     _p=$(backend_pid)
     kill -0 "$_p" 2>/dev/null || { echo "daemon died"; _bad=1; }
     return $_bad
@@ -187,12 +261,14 @@ xv_destroy() {
 
 step xl-install xv_install
 step create-bad-key xv_bad_key
+step create-bad-vnc xv_bad_vnc
 step create-no-daemon xv_no_daemon
 step daemon-start backend_start
 step create-refused xv_refused
 step guest-create xv_create
 step vgpu-list xv_list
 step guest-pci xv_guest_pci
+step vnc xv_vnc
 step destroy xv_destroy
 step daemon-stop backend_stop
 step leak-check leak_check
