@@ -428,16 +428,17 @@ vnc_address() {
     case $_a in *:[0-9]*) echo "$_a" ;; *) echo "vgpu $1 has no VNC (list: '$_a')" >&2; return 1 ;; esac
 }
 
-# vnc_picture_equal UUID PNG NAME: a real VNC client, Debian's vncsnapshot,
-# takes the vGPU's screen from the daemon's VNC into $OUT/NAME.jpg; its
-# decoded pixels must be PNG's (a `vgpuctl screenshot` of the same held
-# picture).  vncsnapshot writes only JPEG: at its quality 100 (no chroma
-# subsampling, quantisers 1) a channel comes back within 1 of what the
-# server sent, which is the tolerance; the daemon itself sends lossless
-# encodings (-nojpeg asks for that too).
+# vnc_picture_equal ADDR:PORT PNG NAME: a real VNC client, Debian's
+# vncsnapshot, takes the screen a VNC server at ADDR:PORT shows (the
+# daemon's view of a vGPU: vnc_address; or QEMU's own VNC) into
+# $OUT/NAME.jpg; its decoded pixels must be PNG's (a screenshot of the same
+# held picture).  vncsnapshot writes only JPEG: at its quality 100 (no
+# chroma subsampling, quantisers 1) a channel comes back within 1 of what
+# the server sent, which is the tolerance; the daemon and QEMU themselves
+# send lossless encodings (-nojpeg asks for that too).
 vnc_picture_equal() {
-    _addr=$(vnc_address "$1") || return 1
-    echo "vncsnapshot of vgpu $1 at $_addr"
+    _addr=$1
+    echo "vncsnapshot of the VNC server at $_addr"
     timeout 120 vncsnapshot -quiet -nojpeg -quality 100 "${_addr%:*}::${_addr##*:}" \
         "$OUT/$3.jpg" </dev/null || { echo "vncsnapshot failed"; return 1; }
     "$BIN/rgb-diff" "$2" "$OUT/$3.jpg" 1
@@ -528,6 +529,25 @@ backend_kill() {
 MDEV=/sys/bus/mdev/devices
 XSYS=/sys/kernel/vfio_iommu_xen
 QEMU_XEN=/usr/libexec/xen-qemu-system-i386
+
+# guest_qemu_vnc GUEST: GUEST's QEMU runs its own VNC server on dom0's
+# loopback (the rig's guests have vnc = 0), so the displays of its devices
+# have a viewer; vga stays "none": no emulated VGA takes the first console.
+# libxl starts it at display 0 with `to=99` (the first free port from
+# 5900) and writes the port to /local/domain/<domid>/console/vnc-port,
+# where `xl vncviewer` looks: qemu_vnc_port.
+guest_qemu_vnc() {
+    sed -i 's/^vnc = 0$/vnc = 1\nvnclisten = "127.0.0.1"/' "$OUT/$1.cfg"
+    grep -q '^vnc = 1$' "$OUT/$1.cfg"
+}
+
+# qemu_vnc_port DOMID: the TCP port of DOMID's QEMU VNC, as libxl recorded
+# it in xenstore (libxl asks QEMU over QMP once it runs: up to 10 s).
+qemu_vnc_port() {
+    wait_for 10 0.5 xenstore-read "/local/domain/$1/console/vnc-port" >/dev/null 2>&1 ||
+        { echo "no /local/domain/$1/console/vnc-port in xenstore" >&2; return 1; }
+    xenstore-read "/local/domain/$1/console/vnc-port"
+}
 
 # logdirty_check GUEST (docs/hw-spec.md §10): pages only the GPU writes
 # reach the guest's dirty bitmap because the vGPU's path reports them with

@@ -1,5 +1,6 @@
 # Runs in the display jobs' guest (kvm-display: L2 under KVM, the vGPU an
-# mdev behind vfio-pci display=on; xen-display: Xen HVM, the daemon).
+# mdev behind vfio-pci display=on; xen-display: Xen HVM, the daemon;
+# xen-mdev-display: Xen HVM, the mdev behind QEMU-xen's vfio-pci display=on).
 # Swaps rgpu_uio (loaded by init) for the DRM driver rgpu_drm and the
 # kernel's DRM modules (/lib/modules/display.order): both bind the vGPU.
 # Then: /dev/dri/card0's modes and page flips (rgpu-kms), the copy engine's

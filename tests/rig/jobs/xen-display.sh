@@ -43,7 +43,8 @@ xd_screenshot() {
 
 # The held screen through the daemon's VNC, as a viewer sees it.
 xd_vnc() {
-    vnc_picture_equal "$U" "$OUT/$PNG" xen-display-vnc
+    _a=$(vnc_address "$U") || return 1
+    vnc_picture_equal "$_a" "$OUT/$PNG" xen-display-vnc
 }
 
 xd_done() {

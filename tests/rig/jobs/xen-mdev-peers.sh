@@ -73,7 +73,7 @@ mdev_create() {
 guest_create_peers() {
     [ -x "$QEMU_XEN" ] || { echo "no $QEMU_XEN"; return $BROKEN; }
     [ -x "$BIN/qmp-screendump" ] || { echo "no $BIN/qmp-screendump (make rig)"; return $BROKEN; }
-    sed -i 's/^vnc = 0$/vnc = 1\nvnclisten = "127.0.0.1"/' "$OUT/$G.cfg"
+    guest_qemu_vnc $G || return 1
     cat >>"$OUT/$G.cfg" <<EOF
 device_model_override = "$BIN/vgpu-qemu-dm"
 device_model_args_hvm = [ "-device", "vfio-pci,sysfsdev=$MDEV/$UT", "-device", "vfio-pci,sysfsdev=$MDEV/$UP,display=on,id=mdpy0", "-device", "vfio-pci,sysfsdev=$MDEV/$UB,display=off" ]

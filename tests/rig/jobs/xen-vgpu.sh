@@ -110,7 +110,8 @@ vg_results() {
 vg_vnc_picture() {
     guest_wait vg1 'RIG-GUEST: demo done' 400 || return 1
     "$BIN/vgpuctl" screenshot "$VG_UUID" "$OUT/xen-vgpu-screenshot.png" || return 1
-    vnc_picture_equal "$VG_UUID" "$OUT/xen-vgpu-screenshot.png" xen-vgpu-vnc
+    _a=$(vnc_address "$VG_UUID") || return 1
+    vnc_picture_equal "$_a" "$OUT/xen-vgpu-screenshot.png" xen-vgpu-vnc
 }
 
 vg_teardown() {
