@@ -16,6 +16,10 @@
  *       bytes of every pixel, rows top to bottom -- what the guest's
  *       rgpu-kms fbhash prints for its /dev/fb0, so equal hashes mean the
  *       same decoded pixels.
+ *   qmp-screendump --to-png IN.ppm OUT.png
+ *       Converts a binary PPM (P6, maxval 255) to an 8-bit RGB PNG, pixel for
+ *       pixel: QEMU-xen's screendump writes only PPM (Debian builds it
+ *       without libpng), while the VNC check (rgb-diff) and people read PNG.
  *   qmp-screendump --check-bands FILE
  *       FILE must be a binary PPM (P6, maxval 255) split into four horizontal
  *       bands of height/4 rows, every pixel of them exactly red, green, blue,
@@ -382,11 +386,52 @@ static int rgb_hash(const char *file)
 	return rc;
 }
 
+/* ------------------------------------------------------------ --to-png */
+static int to_png(const char *in, const char *out)
+{
+	FILE *f = fopen(in, "rb");
+	int w, h, maxval, rc = 1;
+	unsigned char *px = NULL;
+	png_image img;
+
+	if (!f) {
+		perror(in);
+		return 1;
+	}
+	if (fgetc(f) != 'P' || fgetc(f) != '6' || ppm_int(f, &w) || ppm_int(f, &h) ||
+	    ppm_int(f, &maxval) || w <= 0 || h <= 0 || maxval != 255) {
+		fprintf(stderr, "%s: not a binary PPM (P6, maxval 255)\n", in);
+		goto out;
+	}
+	/* ppm_int caps each field at 100000: the product fits a size_t. */
+	px = malloc((size_t)w * h * 3);
+	if (!px || fread(px, 3, (size_t)w * h, f) != (size_t)w * h) {
+		fprintf(stderr, "%s: %s\n", in, px ? "short pixel data" : "out of memory");
+		goto out;
+	}
+	memset(&img, 0, sizeof(img));
+	img.version = PNG_IMAGE_VERSION;
+	img.width = w;
+	img.height = h;
+	img.format = PNG_FORMAT_RGB;
+	if (!png_image_write_to_file(&img, out, 0, px, 0, NULL)) {
+		fprintf(stderr, "%s: %s\n", out, img.message);
+		goto out;
+	}
+	printf("%s: %dx%d PNG from %s\n", out, w, h, in);
+	rc = 0;
+out:
+	free(px);
+	fclose(f);
+	return rc;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: qmp-screendump [-t SECS] SOCKET DEVICE FILE\n"
 		"       qmp-screendump --check-bands FILE\n"
-		"       qmp-screendump --rgb-hash FILE\n");
+		"       qmp-screendump --rgb-hash FILE\n"
+		"       qmp-screendump --to-png IN.ppm OUT.png\n");
 	exit(2);
 }
 
@@ -397,6 +442,8 @@ int main(int argc, char **argv)
 		return check_bands(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "--rgb-hash"))
 		return rgb_hash(argv[2]);
+	if (argc == 4 && !strcmp(argv[1], "--to-png"))
+		return to_png(argv[2], argv[3]);
 	if (argc > 2 && !strcmp(argv[1], "-t")) {
 		timeout_s = atoi(argv[2]);
 		if (timeout_s <= 0)

@@ -12,8 +12,8 @@
 # complete by vblank events, fbcon draws the console on the vGPU, a banner
 # goes to tty1 and the guest prints the hash of /dev/fb0's pixels with the
 # vblank sequence.  Here in dom0: QEMU's QMP screendump of vgpu0 (libxl's
-# socket /var/run/xen/qmp-libxl-<domid>; the PNG stays in $OUT) must
-# decode to the same RGB pixels, and a real VNC client, Debian's
+# socket /var/run/xen/qmp-libxl-<domid>; a PPM, kept in $OUT with its PNG
+# copy) must decode to the same RGB pixels, and a real VNC client, Debian's
 # vncsnapshot, at the port libxl recorded for `xl vncviewer`
 # (/local/domain/<domid>/console/vnc-port) must see that picture too.
 # Teardown: the guest powers off, `vgpu-xl destroy <domid>` removes the
@@ -23,6 +23,7 @@
 TYPES=/sys/class/mdev_bus/rgpu0/mdev_supported_types
 U=7a1c3e52-0000-4000-8000-0000000d1001
 G=xmd1
+PPM=xen-mdev-display-screendump.ppm
 PNG=xen-mdev-display-screendump.png
 XTSYS=/sys/kernel/vgpu_mdev_xen
 XSYS_EXTRA=$XTSYS
@@ -77,14 +78,18 @@ xmd_display() {
 }
 
 # QMP screendump of the vGPU's console while the guest holds its screen
-# still.  QEMU writes the file itself: into dom0's /tmp, then copied.
+# still.  QEMU writes the file itself (into dom0's /tmp, then copied), as
+# PPM: Debian's QEMU-xen has no PNG support ("Enable PNG support with
+# libpng for screendump").  The PPM is what is hashed; its PNG copy is for
+# rgb-diff and people.
 xmd_screendump() {
     set -x
     _d=$(cat "$OUT/.domid-$G")
-    rm -f "/tmp/rig-$PNG"
-    "$BIN/qmp-screendump" -t 60 "/var/run/xen/qmp-libxl-$_d" vgpu0 "/tmp/rig-$PNG" || return 1
-    cp "/tmp/rig-$PNG" "$OUT/$PNG" && rm -f "/tmp/rig-$PNG" || return 1
-    "$BIN/qmp-screendump" --rgb-hash "$OUT/$PNG" | tee "$OUT/screendump-hash.txt" || return 1
+    rm -f "/tmp/rig-$PPM"
+    "$BIN/qmp-screendump" -t 60 "/var/run/xen/qmp-libxl-$_d" vgpu0 "/tmp/rig-$PPM" || return 1
+    cp "/tmp/rig-$PPM" "$OUT/$PPM" && rm -f "/tmp/rig-$PPM" || return 1
+    "$BIN/qmp-screendump" --rgb-hash "$OUT/$PPM" | tee "$OUT/screendump-hash.txt" || return 1
+    "$BIN/qmp-screendump" --to-png "$OUT/$PPM" "$OUT/$PNG" || return 1
     set +x
     display_hash_equal "$OUT/guest-fb.txt" "$OUT/screendump-hash.txt"
 }
