@@ -226,7 +226,8 @@ xv_vnc() {
     guest_wait xg1 'RIG-GUEST: demo done' 120 || return 1
     _u=$(cat "$OUT/.uuid-xg1")
     t 60 "$BIN/vgpuctl" screenshot "$_u" "$OUT/xl-vgpu-native-screenshot.png" || return 1
-    vnc_picture_equal "$_u" "$OUT/xl-vgpu-native-screenshot.png" xl-vgpu-native-vnc
+    _a=$(vnc_address "$_u") || return 1
+    vnc_picture_equal "$_a" "$OUT/xl-vgpu-native-screenshot.png" xl-vgpu-native-vnc
 }
 
 # xl destroy: the generic device teardown removes the backend (and
