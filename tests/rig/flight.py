@@ -464,19 +464,43 @@ class Flight:
                   "seconds": round(time.monotonic() - self.t0, 1), "jobs": jobs}
         rigreport.write(self.dir, report, prev)
         rigreport.set_latest(self.base, self.id)
+        # CI shows only the tail of the output: one line for all results,
+        # then what failed and the evidence of why.
+        self.say("jobs: " + ", ".join("%s %s" % (j["name"], j["result"]) for j in jobs))
         for j in jobs:
-            self.say("job %-16s %s%s" % (j["name"], j["result"],
-                                         " (retried: %s)" % j["retried"] if "retried" in j else ""))
+            if "retried" in j:
+                self.say("retried %s: %s" % (j["name"], j["retried"][:140]))
         failed = [j for j in jobs if j["result"] != "pass"]
         for j in failed:
-            # CI shows the tail of the output: say here what failed and why.
             bad = next((s for s in j["steps"] if s["result"] != "pass"), None)
             self.say("FAILED %s (%s): step %s %s" % (j["name"], j["host"], bad["name"] if bad
                                                       else "?", bad["result"] if bad else ""))
             for ln in ((bad or {}).get("excerpt") or "").splitlines()[-4:]:
                 self.say("    " + ln[:160])
+            for ln in job_evidence(os.path.join(self.dir, j["name"])):
+                self.say("    " + ln[:160])
         self.say("report: %s" % os.path.join(self.dir, "report.md"))
         return 0 if not failed else 1
+
+
+def job_evidence(jobdir, most=3):
+    """A failed job's evidence from dom0 (run.sh, dom0/host.sh): user-space
+    crashes during the job, and the busiest processes just before a job
+    timeout (a hung command)."""
+    out = []
+    try:
+        with open(os.path.join(jobdir, "dom0-crashes.txt"), errors="replace") as f:
+            out += ["dom0 crash: " + ln.strip() for ln in f if ln.strip()][:most]
+    except OSError:
+        pass
+    try:
+        with open(os.path.join(jobdir, "ps-at-timeout.txt"), errors="replace") as f:
+            rows = f.read().splitlines()
+        busy = [r for r in rows[1:] if " ps -eo " not in r and not r.rstrip().endswith("]")]
+        out += ["at timeout: " + " ".join(r.split()) for r in busy[:most]]
+    except OSError:
+        pass
+    return out
 
 
 def _pid_alive(pid):

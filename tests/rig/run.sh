@@ -34,10 +34,16 @@ run_job() {
     rm -rf "$OUT"; mkdir -p "$OUT"
     # The job runs in its own shell under `timeout`, which signals the whole
     # process group, background helpers included.
+    # Just before the timeout, what dom0 was running (a hung command is
+    # the evidence a timeout otherwise lacks).
+    ( sleep $((to - 3)) && ps -eo pid,ppid,stat,pcpu,etimes,wchan:20,args --sort=-pcpu \
+          >"$OUT/ps-at-timeout.txt" 2>&1 ) &
+    wd=$!
     JOB=$JOB OUT=$OUT timeout -k 5 "$to" \
         sh -c '. "$RIG/lib.sh"; . "$RIG/host.sh"; host_job_start; . "$0"' "$script" \
         >"$OUT/job.log" 2>&1
     rc=$?
+    pkill -P "$wd" sleep 2>/dev/null; wait "$wd" 2>/dev/null
     if [ -f "$OUT/.running" ]; then
         read -r sname st0 <"$OUT/.running"
         secs=$(since "$st0")
@@ -57,6 +63,7 @@ if host_boot; then
         OUT=$R/$JOB
         progress "job start"
         n0=$(($(dmesg | wc -l) + 1))
+        JOB_DMESG0=$n0
         run_job
         if host_flake "$n0" && grep -q '^# rig-retry: no' "$RIG/jobs/$JOB.sh"; then
             # A job that counts the rig's faults (rig-torture) is never retried.

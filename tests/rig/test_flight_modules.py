@@ -68,3 +68,33 @@ class KernelModuleTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class JobEvidenceTest(unittest.TestCase):
+    """What a failed job's FAILED block shows from dom0's evidence files."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.dir)
+
+    def write(self, name, text):
+        with open(os.path.join(self.dir, name), "w") as f:
+            f.write(text)
+
+    def test_nothing_recorded(self):
+        self.assertEqual(flight.job_evidence(self.dir), [])
+
+    def test_crashes_and_hung_command(self):
+        self.write("dom0-crashes.txt",
+                   "[  812.5] sleep[2511]: segfault at 8 ip 00007f in libc.so.6\n\n")
+        self.write("ps-at-timeout.txt",
+                   "  PID  PPID STAT %CPU ELAPSED WCHAN ARGS\n"
+                   " 3120  3001 R    98.0     410 -     xenstore-read /local/domain/3/x\n"
+                   " 3300  3120 R     1.0       0 -     ps -eo pid,ppid,stat\n"
+                   "   12     2 S     0.1     900 smpboot_thread [ksoftirqd/0]\n"
+                   "  700     1 Ssl   0.5     900 do_epoll_wait /usr/sbin/xenstored\n")
+        ev = flight.job_evidence(self.dir)
+        self.assertEqual(ev[0], "dom0 crash: [  812.5] sleep[2511]: segfault at 8 ip 00007f in libc.so.6")
+        self.assertEqual(ev[1], "at timeout: 3120 3001 R 98.0 410 - xenstore-read /local/domain/3/x")
+        self.assertEqual(ev[2], "at timeout: 700 1 Ssl 0.5 900 do_epoll_wait /usr/sbin/xenstored")
+        self.assertEqual(len(ev), 3)

@@ -47,6 +47,9 @@ host_job_start() { mem_baseline; }
 # destroyed so the next job starts clean.
 host_job_end() {
     xl dmesg -c >"$OUT/xl-dmesg.log" 2>&1
+    # Every user-space crash in dom0 during the job, whoever crashed (the
+    # project's programs too): evidence for the report, not a verdict.
+    dmesg | tail -n +"${JOB_DMESG0:-1}" | dom0_user_crash_lines >"$OUT/dom0-crashes.txt"
     mkdir -p "$OUT/xen-logs"
     cp /var/log/xen/* "$OUT/xen-logs/" 2>/dev/null
     # Per-guest logs go; the daemons' own logs (xenstored, xenconsoled, the
@@ -169,7 +172,9 @@ guest_domid() { xl domid "$1" 2>/dev/null; }
 # guest_state NAME: the xl list state letters (r b p s c d), "gone", or
 # "unknown" if xl itself failed (not the same as the guest being gone).
 guest_state() {
-    _l=$(xl list 2>/dev/null) || { echo unknown; return 0; }
+    # Under a limit: an `xl` hung by the rig's dom0 fault (docs/rig.md §6)
+    # must not stall guest_wait past its own timeout.
+    _l=$(timeout -k 5 60 xl list 2>/dev/null) || { echo unknown; return 0; }
     echo "$_l" | awk -v n="$1" '$1 == n { print $5; f = 1 } END { if (!f) print "gone" }'
 }
 
