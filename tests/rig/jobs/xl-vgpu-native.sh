@@ -161,7 +161,9 @@ xv_create() {
     t 300 sh -c '. "$RIG/lib.sh"; . "$RIG/host.sh"; guest_create xg1' || { tail -30 "$XV_LOG"; return 1; }
     echo "xl create returned after $(since "$_t0")s"
     _dom=$(cat "$OUT/.domid-xg1")
-    t 30 xenstore-ls -f "$XV_BASE/$_dom" || return 1
+    # No backend nodes after a successful create: the daemon's log says
+    # whether it saw the device and why it let go of it.
+    t 30 xenstore-ls -f "$XV_BASE/$_dom" || { echo "daemon log:"; tail -20 "$XV_LOG"; return 1; }
     _st=$(t 30 xenstore-read "$XV_BASE/$_dom/0/state")
     [ "$_st" = 4 ] || { echo "backend state $_st, not 4 (Connected), after xl create"; return 1; }
     # Into a variable first: t's TIMEOUT report must reach the log, not
