@@ -297,47 +297,55 @@ class Flight:
         self.say("host-boot: QEMU pid %d (flight budget %ds)" % (qemu.pid, budget))
         progress = os.path.join(self.results, "progress.log")
         seen, runner_at, ended, why = 0, None, False, None
-        cur_job, attempt_at = None, 0.0
-        while True:
-            rc = qemu.poll()
-            if os.path.exists(progress):
-                with open(progress) as f:
-                    lines = f.read().splitlines()
-                # a line being written may be partial: only take complete ones
-                for line in lines[seen:]:
-                    fields = line.split(" ", 2)
-                    if len(fields) < 3:
-                        continue
-                    seen += 1
-                    job, what = fields[1], fields[2]
-                    if what == "runner start" and runner_at is None:
-                        runner_at = time.monotonic() - t
-                    if what == "runner end":
-                        ended = True
-                    if what == "job start" or what.startswith("known flake, retrying"):
-                        cur_job, attempt_at = job, time.monotonic()
-                    elif what == "job end":
-                        cur_job = None
-                    self.say("dom0 %s: %s %s" % (fields[0], "" if job == "-" else job, what))
-            if rc is not None:
-                break
-            waited = time.monotonic() - t
-            if runner_at is None and waited > BOOT_TIMEOUT:
-                why = "no dom0 runner after %ds" % BOOT_TIMEOUT
-            elif waited > budget:
-                why = "flight budget of %ds exceeded" % budget
-            elif cur_job and time.monotonic() - attempt_at > self.job_timeout(cur_job) + STALL_GRACE:
-                # dom0's `timeout` ends a job attempt at its rig-timeout; an
-                # attempt still not over well after that means the runner
-                # itself is stuck (the rig's dom0 fault, docs/rig.md).
-                why = ("dom0 runner stuck: job %s not over %ds after its %ds timeout"
-                       % (cur_job, STALL_GRACE, self.job_timeout(cur_job)))
-            if why:
-                self.say("timeout: %s; killing QEMU pid %d" % (why, qemu.pid))
+        # A flight ended from outside (SIGTERM, Ctrl-C: SystemExit or
+        # KeyboardInterrupt here) takes its VM with it, or the next flight in
+        # the lock's queue would boot beside a still-running one.
+        try:
+            cur_job, attempt_at = None, 0.0
+            while True:
+                rc = qemu.poll()
+                if os.path.exists(progress):
+                    with open(progress) as f:
+                        lines = f.read().splitlines()
+                    # a line being written may be partial: only take complete ones
+                    for line in lines[seen:]:
+                        fields = line.split(" ", 2)
+                        if len(fields) < 3:
+                            continue
+                        seen += 1
+                        job, what = fields[1], fields[2]
+                        if what == "runner start" and runner_at is None:
+                            runner_at = time.monotonic() - t
+                        if what == "runner end":
+                            ended = True
+                        if what == "job start" or what.startswith("known flake, retrying"):
+                            cur_job, attempt_at = job, time.monotonic()
+                        elif what == "job end":
+                            cur_job = None
+                        self.say("dom0 %s: %s %s" % (fields[0], "" if job == "-" else job, what))
+                if rc is not None:
+                    break
+                waited = time.monotonic() - t
+                if runner_at is None and waited > BOOT_TIMEOUT:
+                    why = "no dom0 runner after %ds" % BOOT_TIMEOUT
+                elif waited > budget:
+                    why = "flight budget of %ds exceeded" % budget
+                elif cur_job and time.monotonic() - attempt_at > self.job_timeout(cur_job) + STALL_GRACE:
+                    # dom0's `timeout` ends a job attempt at its rig-timeout; an
+                    # attempt still not over well after that means the runner
+                    # itself is stuck (the rig's dom0 fault, docs/rig.md).
+                    why = ("dom0 runner stuck: job %s not over %ds after its %ds timeout"
+                           % (cur_job, STALL_GRACE, self.job_timeout(cur_job)))
+                if why:
+                    self.say("timeout: %s; killing QEMU pid %d" % (why, qemu.pid))
+                    qemu.kill()
+                    qemu.wait()
+                    break
+                time.sleep(0.5)
+        finally:
+            if qemu.poll() is None:
                 qemu.kill()
                 qemu.wait()
-                break
-            time.sleep(0.5)
         qlog.close()
         total = time.monotonic() - t
         self.say("QEMU exited rc=%s after %.1fs" % (qemu.returncode, total))
@@ -513,6 +521,10 @@ def _pid_alive(pid):
         return True
 
 
+def _ended_by_signal(signum, frame):
+    raise SystemExit("flight: ended by signal %d" % signum)
+
+
 def _lock_timeout(signum, frame):
     raise SystemExit("flight: gave up waiting for the VM lock after %ds" % LOCK_WAIT)
 
@@ -607,6 +619,8 @@ def main():
         print("flight: no job of host %s in %s" % (args.host, ", ".join(args.jobs)),
               file=sys.stderr)
         return 2
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _ended_by_signal)
     lock = vm_lock()  # noqa: F841 (held for the process lifetime: every boot)
     return Flight(args).run(groups)
 
