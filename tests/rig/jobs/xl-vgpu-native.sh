@@ -6,14 +6,16 @@
 # job, so every `xl` below, lib.sh's included, is the patched one.  Then:
 #   - a vgpu entry with an unknown key: `xl create` fails naming the key,
 #     and no domain is left;
+#   - backend=mdev (vgpu-xl's only): `xl create` fails naming vgpu-xl;
 #   - bad VNC keys (a bad value, vncport with vncdisplay, VNC keys without
-#     vnc=1): `xl create` fails with the message `vgpuctl check-config`
-#     gives for the same config (toolstack/vgpu_cfg.c), and no domain is left;
+#     vnc=1), an unknown key, an unknown backend: `xl create` fails with
+#     the message `vgpuctl check-config` gives for the same config
+#     (toolstack/vgpu_cfg.c), and no domain is left;
 #   - no vgpu-backend running: `xl create` fails after 60 s saying the
 #     backend did not connect, and leaves nothing behind;
 #   - with vgpu-backend running, a type the daemon does not know: `xl create`
 #     fails with the daemon's message and cleans up;
-#   - a guest with vgpu = [ "type=refgpu-8,vnc=1,vncdisplay=7" ]: plain
+#   - a guest with vgpu = [ "type=refgpu-8,backend=daemon,vnc=1,vncdisplay=7" ]: plain
 #     `xl create` (not paused) returns with the backend Connected and the
 #     VNC nodes written in a backend directory only dom0 may read; `xl
 #     vgpu-list` shows it with the VNC address the daemon published
@@ -98,7 +100,14 @@ xv_bad_key() {
     fi
     cat "$OUT/xbad2.out"
     grep -q "bdf '00:45.0'" "$OUT/xbad2.out" || { echo "message does not name the bdf"; return 1; }
-    xv_no_domain xbad && xv_no_domain xbad2
+    # backend=mdev is vgpu-xl's: xl says so
+    guest_config xbad3 'vgpu = [ "type=refgpu-8,backend=mdev" ]'
+    if xl create "$OUT/xbad3.cfg" >"$OUT/xbad3.out" 2>&1; then
+        cat "$OUT/xbad3.out"; echo "xl create accepted backend=mdev"; xl destroy xbad3; return 1
+    fi
+    cat "$OUT/xbad3.out"
+    grep -q "backend=mdev is not supported by xl.*vgpu-xl" "$OUT/xbad3.out" || { echo "message does not point to vgpu-xl"; return 1; }
+    xv_no_domain xbad && xv_no_domain xbad2 && xv_no_domain xbad3
 }
 
 # No vgpu-backend running: xl create waits 60 s for Connected, then fails
@@ -131,13 +140,15 @@ xv_refused() {
     xv_no_domain xref
 }
 
-# Bad VNC keys: xl refuses each config with the message the project's own
-# parser (vgpuctl check-config) gives for it, naming the value.
+# Bad VNC keys, an unknown key, an unknown backend: xl refuses each config
+# with the message the project's own parser (vgpuctl check-config) gives
+# for it, naming the value.
 xv_bad_vnc() {
     guest_config xvnc || return 1       # one config (and disk copy), one vgpu line each
     _i=0
     for _e in vnc=yes vnc=1,vnclisten=localhost vnc=1,vncport=65536 vnc=1,vncdisplay=x \
-              vnc=1,vncpasswd=123456789 vnc=1,vncport=5901,vncdisplay=1 vncdisplay=1; do
+              vnc=1,vncpasswd=123456789 vnc=1,vncport=5901,vncdisplay=1 vncdisplay=1 \
+              colour=red backend=qemu; do
         _i=$((_i + 1))
         { cat "$OUT/xvnc.cfg"; echo "vgpu = [ \"type=refgpu-8,$_e\" ]"; } >"$OUT/xvnc$_i.cfg"
         if xl create "$OUT/xvnc$_i.cfg" >"$OUT/xvnc$_i.out" 2>&1; then
@@ -156,7 +167,7 @@ xv_bad_vnc() {
 }
 
 xv_create() {
-    guest_config xg1 "vgpu = [ \"type=refgpu-8,vnc=1,vncdisplay=$XV_VNC_DISPLAY\" ]"
+    guest_config xg1 "vgpu = [ \"type=refgpu-8,backend=daemon,vnc=1,vncdisplay=$XV_VNC_DISPLAY\" ]"
     _t0=$(now)
     t 300 sh -c '. "$RIG/lib.sh"; . "$RIG/host.sh"; guest_create xg1' || { tail -30 "$XV_LOG"; return 1; }
     echo "xl create returned after $(since "$_t0")s"
