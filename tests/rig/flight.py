@@ -253,9 +253,15 @@ class Flight:
                 "-snapshot",
                 "-virtfs", "local,path=%s,mount_tag=share,security_model=none" % self.share,
             ]
+        # spec-ctrl=eager-fpu: Xen restores a vCPU's FPU state at every
+        # switch instead of lazily on #NM.  QEMU 7.2's TCG raises no #NM
+        # for XSAVE/XSAVEOPT/XRSTOR under CR0.TS=1, so with lazy switching a
+        # dom0 task switch saved and restored another vCPU's registers: the
+        # rig's dom0 processes crashing under busy HVM guests (docs/rig.md
+        # section 7).  RIG_XEN_EXTRA=" spec-ctrl=eager-fpu=0" brings it back.
         xen_cmdline = ("console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M "
-                       "loglvl=all guest_loglvl=all noreboot console_timestamps=boot" +
-                       os.environ.get("RIG_XEN_EXTRA", ""))
+                       "loglvl=all guest_loglvl=all noreboot console_timestamps=boot "
+                       "spec-ctrl=eager-fpu" + os.environ.get("RIG_XEN_EXTRA", ""))
         dom0_cmdline = ("root=/dev/vda rw console=hvc0 earlyprintk=xen "
                         "init=/sbin/rig-init rig.run=rig/run.sh")
         return [
