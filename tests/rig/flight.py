@@ -177,6 +177,11 @@ class Flight:
         # Linux's sample mdev drivers for the xen-mdev-peers job, when make
         # kernel built them (it needs the samples in the rig cache entry):
         # that job says so when they are missing; no other job needs them.
+        # ts_probe.ko for the qemu-ts-probe job (optional: a build from
+        # before it existed still runs every other job; that job says so).
+        ko = self.kernel_module("ts_probe.ko", optional=True)
+        if ko:
+            shutil.copy(ko, bindir)
         if self.hostname == "xen":
             for name in ("mtty.ko", "mdpy.ko", "mbochs.ko"):
                 ko = self.kernel_module(name, optional=True)
