@@ -174,3 +174,66 @@ display_held_ok() {
         { echo "the guest's screen changed while held"; return 1; }
     grep -q 'RIG-GUEST: done rc=0' "$1"
 }
+
+# ---------------------------------------------------------------- overlap
+# Proof that guests were busy at the same time, in dom0's time.
+# console_stamp GUEST: in the background, a copy of the guest's serial log
+# with each line prefixed by dom0's uptime when it was seen
+# ($OUT/guest-GUEST.stamped; seen within half a second of being written).
+# Builtins and sleep only.  Ends once $OUT/.stamps-stop exists (stamps_stop,
+# host_job_end) or after $STAMP_MAX seconds (default 1800).
+console_stamp() {
+    _cs_f="$OUT/guest-$1.console"
+    rm -f "$OUT/.stamps-stop"
+    ( read -r _up _ </proc/uptime; _end=$((${_up%.*} + ${STAMP_MAX:-1800})) _part= _l=
+      _live() { [ ! -e "$OUT/.stamps-stop" ] && read -r _up _ </proc/uptime && [ "${_up%.*}" -lt "$_end" ]; }
+      while [ ! -e "$_cs_f" ]; do _live || exit 0; sleep 0.5; done
+      exec 3<"$_cs_f"
+      while _live; do
+          while IFS= read -r _l <&3; do
+              read -r _up _ </proc/uptime
+              printf '%s %s\n' "$_up" "$_part$_l"
+              _part=
+          done
+          # read stops at the end of the file with a partial line in _l
+          _part=$_part$_l
+          sleep 0.5
+      done ) </dev/null >"$OUT/guest-$1.stamped" 2>/dev/null &
+}
+stamps_stop() { : >"$OUT/.stamps-stop"; }
+# A vgpu-guest run's busy lines: its rounds' headers and scenario results.
+VGPU_BUSY_RE='^(vgpu-guest: round [0-9]+ of|PASS |FAIL )'
+
+# busy_overlap RE GUEST...: each guest's busy window from its stamped log:
+# dom0's time of its first and of its last line matching RE (extended
+# regular expression), with the round it was in (the last line before
+# matching `round N`); then the window all of them share.  Printed, kept
+# in $OUT/overlap.tsv (guest, first, last, lines; then "overlap", start,
+# end, seconds) and in the report's notes.  Fails if a guest has no busy
+# line or the windows do not overlap.
+busy_overlap() {
+    _re=$1; shift
+    : >"$OUT/overlap.tsv"
+    for _g in "$@"; do
+        awk -v g="$_g" -v re="$_re" '
+            { sub(/\r$/, ""); t = $1; l = substr($0, index($0, " ") + 1)
+              if (match(l, /round [0-9]+/)) r = substr(l, RSTART, RLENGTH)
+              if (l ~ re) { if (!n++) { f = t; fr = r }; z = t; zr = r } }
+            END { if (n) printf "%s\t%s\t%s\t%d\t%s\t%s\n", g, f, z, n, fr, zr; else printf "%s\tnone\n", g }' \
+            "$OUT/guest-$_g.stamped" >>"$OUT/overlap.tsv"
+    done
+    awk -F '\t' '
+        $2 == "none" { print $1 ": no busy line seen"; bad = 1; next }
+        { printf "%s: busy from %.1f s (%s) to %.1f s (%s), %d busy lines\n", $1, $2, $5 == "" ? "-" : $5, $3, $6 == "" ? "-" : $6, $4
+          if (!k++ || $2 > s) s = $2
+          if (k == 1 || $3 < e) e = $3
+          w = w sprintf("%s%s %.1f-%.1f s", k > 1 ? ", " : "", $1, $2, $3) }
+        END { if (bad) exit 1
+              printf "overlap: all %d busy from %.1f s to %.1f s: %.1f s\n", k, s, e, e - s
+              printf "overlap\t%.1f\t%.1f\t%.1f\n", s, e, e - s >>ARGV[1]
+              printf "busy overlap of %d guests: %.1f s (dom0 uptime; %s)\n", k, e - s, w >"/dev/stderr"
+              exit !(e > s) }' "$OUT/overlap.tsv" 2>"$OUT/.overlap-note"
+    _rc=$?
+    [ -s "$OUT/.overlap-note" ] && note "$(cat "$OUT/.overlap-note")"
+    return $_rc
+}

@@ -46,6 +46,7 @@ host_job_start() { mem_baseline; }
 # job, the toolstack's per-guest logs, then whatever the job left behind is
 # destroyed so the next job starts clean.
 host_job_end() {
+    stamps_stop
     xl dmesg -c >"$OUT/xl-dmesg.log" 2>&1
     # Every user-space crash in dom0 during the job, whoever crashed (the
     # project's programs too): evidence for the report, not a verdict.

@@ -5,16 +5,21 @@
  * the engines busy for a while (a square sliding along a band of the
  * picture) so that dom0 can take a screenshot and read statistics.
  *
- *   rgpu-demo [SECONDS [HOLD]]   animate SECONDS (default 20), then stay up
- *                                idle HOLD seconds (default 0) with the
- *                                picture on screen
+ *   rgpu-demo [SECONDS [HOLD [LOAD]]]
+ *       animate SECONDS (default 20), then stay up idle HOLD seconds
+ *       (default 0) with the picture on screen.  LOAD (default 0) more
+ *       full-size fills of an off-screen buffer in every frame's batch, and
+ *       the next frame queued before the last one is waited for: the guest
+ *       keeps the render engine's queue full, so that with two such guests
+ *       the scheduler's weights, not the guests' pace, decide their shares.
  *
  * Two guests of the demo get different vGPU types, and each draws its own
  * picture, chosen by the size of its graphics-memory slice (PV info): colour
  * bars on a 256 MiB slice (refgpu-8), a target of nested squares otherwise.
  *
- * Prints `RIG-GUEST: demo ...` lines: `display ready` with the pixels a
- * screenshot must show outside the animated band, then `done`.
+ * Prints `RIG-GUEST: demo ...` lines: `drawing`, `display ready` with the
+ * pixels a screenshot must show outside the animated band, `frames N`
+ * every 5 s of animation, then `done`.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -67,14 +72,16 @@ int main(int argc, char **argv)
 {
     unsigned int seconds = argc > 1 ? (unsigned int)atoi(argv[1]) : 20, frames = 0;
     unsigned int hold = argc > 2 ? (unsigned int)atoi(argv[2]) : 0;
+    unsigned int load = argc > 3 ? (unsigned int)atoi(argv[3]) : 0;
     struct rgpu_linux lx;
     struct rgpu_platform plat;
     struct rgpu_dev *d;
-    struct rgpu_bo *fb;
+    struct rgpu_bo *fb, *scratch = NULL;
     u32 buf[512];
     char expect[160];
     struct rgpu_cs cs;
-    u64 end;
+    u64 end, tick;
+    u32 seq, prev = 0;
     int rc;
 
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -91,6 +98,9 @@ int main(int argc, char **argv)
     /* One batched GTT update maps the whole framebuffer. */
     if ((rc = rgpu_bo_create(d, (W * H * 4 + 4095) & ~4095u, RGPU_MAP_BATCH, &fb)))
         return die("framebuffer", rc);
+    if (load && (rc = rgpu_bo_create(d, (W * H * 4 + 4095) & ~4095u, RGPU_MAP_BATCH, &scratch)))
+        return die("scratch buffer", rc);
+    printf("RIG-GUEST: demo drawing\n");
 
     if (rgpu_get_info(d)->gm_size == 256ull << 20) {
         /* Eight colour bars over the top 240 lines, a grey floor below. */
@@ -138,8 +148,11 @@ int main(int argc, char **argv)
     printf("RIG-GUEST: demo display ready %ux%u expect %s band=%u+%u\n", W, H, expect, BAND_Y,
            BAND_H);
 
-    /* Keep the engines busy: a square slides along the band. */
+    /* Keep the engines busy: a square slides along the band (and, with
+     * LOAD, the off-screen fills), each frame submitted before the one
+     * before it is waited for. */
     end = now_ns() + (u64)seconds * 1000000000ull;
+    tick = now_ns() + 5000000000ull;
     while (now_ns() < end) {
         u32 x = (frames * 16) % (W - 40);
 
@@ -148,10 +161,23 @@ int main(int argc, char **argv)
                            0x00404040);
         rgpu_cs_color_fill(&cs, fb->gfx + BAND_Y * STRIDE + x * 4, STRIDE, RGPU_BPP_32, 40,
                            BAND_H, 0x00ff8000);
-        if ((rc = run(d, RGPU_ENGINE_RENDER, &cs)))
+        for (u32 i = 0; i < load; i++)
+            rgpu_cs_color_fill(&cs, scratch->gfx, STRIDE, RGPU_BPP_32, W, H, frames + i);
+        if (cs.overflow)
+            return die("animate: batch too long", -1);
+        if ((rc = rgpu_submit(d, RGPU_ENGINE_RENDER, cs.buf, cs.len, &seq)))
             return die("animate", rc);
+        if (frames && (rc = rgpu_wait_seqno(d, RGPU_ENGINE_RENDER, prev, WAIT)))
+            return die("animate", rc);
+        prev = seq;
         frames++;
+        if (now_ns() >= tick) {
+            printf("RIG-GUEST: demo frames %u\n", frames);
+            tick += 5000000000ull;
+        }
     }
+    if (frames && (rc = rgpu_wait_seqno(d, RGPU_ENGINE_RENDER, prev, WAIT)))
+        return die("animate", rc);
     printf("RIG-GUEST: demo done frames=%u vblanks=%u mmio_reads=%llu mmio_writes=%llu\n",
            frames, rgpu_display_frame(d), (unsigned long long)lx.mmio_reads,
            (unsigned long long)lx.mmio_writes);

@@ -7,7 +7,9 @@
 # the same time.  Once B is past its first round, `xl destroy` kills it in
 # the middle of its workload; guest A must go on and pass every round, the daemon must tear
 # down B's vGPU alone and keep serving A.  1 vCPU each: two busy TCG guests
-# already load the 2-core host.
+# already load the 2-core host.  dom0 stamps each guest's serial lines with
+# its own clock (console_stamp): the `overlap` step reports each guest's
+# first and last busy round and the seconds both were busy together.
 export VGPUCTL="$BIN/vgpuctl"
 GUESTS="ga gb"
 ROUNDS=30           # as in the guest script: long enough to outlast B's boot
@@ -28,6 +30,7 @@ guest_up() {
     guest_config "$1" "vgpu = [ \"type=$(var TYPE $1),uuid=$(var UUID $1)\" ]" || return $?
     sh "$BIN/vgpu-xl" create "$OUT/$1.cfg" || return 1
     guest_domid "$1" >"$OUT/.domid-$1"
+    console_stamp "$1"
     guest_wait "$1" '^vgpu-guest: round 1 of' 400 || return 1
     echo "$1 in round 1 at $(now)s"
 }
@@ -84,6 +87,7 @@ step guest-b guest_up gb
 step both-running both_running
 step destroy-b destroy_b
 step a-passes a_passes
+step overlap busy_overlap "$VGPU_BUSY_RE" $GUESTS
 step guest-stop guest_gone ga 60
 step released released
 step backend-stop backend_stop
