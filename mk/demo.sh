@@ -6,9 +6,11 @@
 #
 # Runs the rig's demo job (tests/rig/jobs/demo.sh: Xen boots, vgpu-backend
 # in dom0, two guests started with `vgpu-xl create` on configs with vgpu=
-# lines of different types, each drawing its own picture), then keeps what
-# it showed in BUILD/demo/: demo1.png and demo2.png (checked pixel by pixel
-# against what each guest drew, tests/rig/pngcheck.py) and
+# lines of different types, each drawing its own picture, then showing its
+# own console on the vGPU), then keeps what it showed in BUILD/demo/:
+# demo1.png and demo2.png (checked pixel by pixel against what each guest
+# drew, tests/rig/pngcheck.py), demo1-console.png and demo2-console.png
+# (each the guest's framebuffer, pixel for pixel: checked in the job) and
 # vgpuctl-list.json, and prints what vgpuctl listed.
 # Exit status: 0 if the flight passed and both screenshots are right.
 build=${1:?usage: mk/demo.sh BUILD}
@@ -32,6 +34,12 @@ for g in $guests; do
     else
         echo "demo: no screenshot of $g (see $job/)"; rc=1
     fi
+    # Its console (checked in the job against the guest's framebuffer).
+    if [ -s "$job/$g-console.png" ]; then
+        cp "$job/$g-console.png" "$out/$g-console.png"
+    else
+        echo "demo: no screenshot of $g's console (see $job/)"; rc=1
+    fi
 done
 [ -s "$job/vgpuctl-list.json" ] && cp "$job/vgpuctl-list.json" "$out/"
 
@@ -44,6 +52,7 @@ if [ -s "$job/vgpuctl.log" ]; then
 fi
 for g in $guests; do
     [ -s "$out/$g.png" ] && echo "demo: screenshot      $out/$g.png"
+    [ -s "$out/$g-console.png" ] && echo "demo: its console     $out/$g-console.png"
 done
 [ -s "$out/vgpuctl-list.json" ] && echo "demo: vgpuctl --json list  $out/vgpuctl-list.json"
 if [ "$rc" = 0 ]; then echo "demo: PASS"; else echo "demo: FAIL"; fi

@@ -9,8 +9,9 @@
 # hidden, and the hash of /dev/fb0's pixels with the vblank sequence
 # (rgpu-kms fbhash).  The screen then holds still for $hold seconds while
 # the host takes its pictures, and is hashed again: it must not have
-# changed.
-hold=40
+# changed.  The demo job's guests source it too, with RIG_HOLD and
+# RIG_BANNER set (tests/rig/guest/demo.sh).
+hold=${RIG_HOLD:-40}
 for a in $(cat /proc/cmdline); do
     case "$a" in rig.hold=*) hold=${a#rig.hold=} ;; esac
 done
@@ -48,7 +49,8 @@ echo "$bench" | grep -q 'engine bench: PASS' || rc=1
 echo 0 >/sys/class/graphics/fbcon/cursor_blink 2>/dev/null
 dmesg -n 1
 printf '\033[?25l\033[2J\033[H' >/dev/tty1
-printf 'RIG DISPLAY TEST: the guest console on the vGPU\n\nrgpu_drm on %s, %s\nABCDEFGHIJKLMNOPQRSTUVWXYZ abcdefghijklmnopqrstuvwxyz 0123456789\n' \
+printf '%s\n\nrgpu_drm on %s, %s\nABCDEFGHIJKLMNOPQRSTUVWXYZ abcdefghijklmnopqrstuvwxyz 0123456789\n' \
+    "${RIG_BANNER:-RIG DISPLAY TEST: the guest console on the vGPU}" \
     "${dev##*/}" "$(cat /sys/class/graphics/fb0/virtual_size 2>/dev/null)" >/dev/tty1
 rgpu-kms fbhash || rc=1
 echo "RIG-GUEST: display ready rc=$rc, holding ${hold}s"

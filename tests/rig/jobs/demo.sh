@@ -1,4 +1,4 @@
-# rig-timeout: 720
+# rig-timeout: 900
 # demo: what `make demo` shows.  dom0 runs vgpu-backend; an operator's
 # `vgpu-xl create` starts two HVM guests whose configs have vgpu= lines of
 # different types (refgpu-8 and refgpu-4) sharing the one reference GPU.
@@ -7,7 +7,11 @@
 # instances, reads their statistics, takes a screenshot of each with vgpuctl,
 # and destroys the guests with `vgpu-xl destroy`.  (Guests come up one
 # after the other; see demo_guest.)  The host checks the
-# screenshots' pixels afterwards (tests/rig/pngcheck.py).
+# screenshots' pixels afterwards (tests/rig/pngcheck.py).  After its
+# picture, each guest's own console moves onto its vGPU (rgpu_drm, fbcon,
+# a banner: tests/rig/guest/demo.sh), and a second screenshot of each must
+# hold exactly the pixels of the guest's /dev/fb0 (the display jobs'
+# check, display_hash_equal).
 
 DEMO_GUESTS="demo1 demo2"
 DEMO_TYPE_demo1=refgpu-8
@@ -38,6 +42,14 @@ demo_guest() {
     echo "--- vgpuctl screenshot $g:"
     "$BIN/vgpuctl" screenshot "$u" "$OUT/$g.png" || return 1
     [ -s "$OUT/$g.png" ] || { echo "no screenshot of $g"; return 1; }
+    # Its console on the vGPU, once the guest has drawn it.
+    guest_wait "$g" 'RIG-GUEST: display ready' 300 || return 1
+    display_ready_ok "$OUT/guest-$g.console" || return 1
+    mv "$OUT/guest-fb.txt" "$OUT/$g-fb.txt"
+    echo "--- vgpuctl screenshot $g (its console):"
+    "$BIN/vgpuctl" screenshot "$u" "$OUT/$g-console.png" || return 1
+    "$BIN/qmp-screendump" --rgb-hash "$OUT/$g-console.png" >"$OUT/$g-console-hash.txt" || return 1
+    display_hash_equal "$OUT/$g-fb.txt" "$OUT/$g-console-hash.txt"
 }
 
 demo_show() {
