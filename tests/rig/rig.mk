@@ -89,9 +89,10 @@ e2e: rig
 
 # What `make test` runs: the ci flight (tests/rig/flights/ci.list), every
 # job in one report -- Xen boot, an HVM guest, the IOREQ self-test, the Xen
-# path with one guest and with two, native xl with the vgpu patches, then
-# (second boot) the KVM path under nested KVM -- with the Xen path vs KVM
-# path table.  Fails if any job does not pass.
+# daemon path, the Xen mdev path and its peers, the guest's console on
+# each path, native xl with the vgpu patches, then (second boot) the KVM
+# path under nested KVM -- with the Xen path vs KVM path table.  Fails if
+# any job does not pass.
 e2e-all: rig xl-vgpu $(BUILD)/rig/vfio-abuse
 	$(Q)python3 $(RIG_DIR)/flight.py --flight ci --build $(BUILD)
 
