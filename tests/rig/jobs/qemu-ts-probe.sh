@@ -16,10 +16,7 @@
 probe_load() {
     set -x
     ko=$BIN/ts_probe.ko
-    [ -f "$ko" ] || { echo "no $ko on the share (make kernel)"; return $BROKEN; }
-    want=$(uname -r)
-    have=$(modinfo -F vermagic "$ko" | cut -d" " -f1)
-    [ "$have" = "$want" ] || { echo "ts_probe.ko built for '$have', L1 runs '$want' (make kernel)"; return $BROKEN; }
+    module_built_here "$ko" || return
     insmod "$ko"
     _rc=$?
     set +x

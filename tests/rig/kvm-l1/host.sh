@@ -51,6 +51,16 @@ host_flake() { return 1; }
 
 host_end() { dmesg >"$R/l1-dmesg.log" 2>&1; }
 
+# module_built_here KO: KO is on the share and built for the kernel this L1
+# runs (`make kernel` builds for the kvm-l1 image's kernel); else the job
+# is broken, not failed: what it tests never ran.
+module_built_here() {
+    [ -f "$1" ] || { echo "no $1 on the share (make kernel)"; return "$BROKEN"; }
+    _have=$(modinfo -F vermagic "$1" | cut -d" " -f1)
+    [ "$_have" = "$(uname -r)" ] ||
+        { echo "${1##*/} built for '$_have', L1 runs '$(uname -r)' (make kernel)"; return "$BROKEN"; }
+}
+
 # ---------------------------------------------------------------- L2 guests
 # l2_start NAME JOB-IN-GUEST [QEMU-ARGS...]: boot an L2 guest under KVM with
 # the rig kernel + busybox initramfs; console in $OUT/guest-NAME.console,
