@@ -62,10 +62,11 @@ if host_boot; then
     for JOB in $(cat "$RIG/jobs.list"); do
         OUT=$R/$JOB
         progress "job start"
-        n0=$(($(dmesg | wc -l) + 1))
-        JOB_DMESG0=$n0
+        # dom0's kernel log line where the job begins (host_job_end keeps
+        # the job's crash lines from here).
+        JOB_DMESG0=$(($(dmesg | wc -l) + 1))
         run_job
-        if host_flake "$n0" && grep -q '^# rig-retry: no' "$RIG/jobs/$JOB.sh"; then
+        if host_flake && grep -q '^# rig-retry: no' "$RIG/jobs/$JOB.sh"; then
             # A job that counts the rig's faults (rig-torture) is never retried.
             mv "$OUT/flake" "$OUT/flake-not-retried"
         elif [ -f "$OUT/flake" ]; then

@@ -86,7 +86,7 @@ host_timed_out() {
     return 1
 }
 
-# host_flake DMESG-LINE: after an attempt, if a step did not pass: was it
+# host_flake: after an attempt, if a step did not pass: was it
 # one of the rig's known faults?  Then $OUT/flake says which, and run.sh
 # retries the job once.  A guest triple fault the job (or host_timed_out)
 # classified already (check_flake); the second fault: under TCG, dom0
@@ -96,12 +96,13 @@ host_timed_out() {
 # (dom0_crash_lines: user-space crashes only, never a kernel oops, never
 # one of the project's programs).  Not when the job also had a triple fault
 # the rig could not excuse ($OUT/triple-fault): that evidence must fail it.
-# DMESG-LINE is dom0's kernel log line where the attempt began.
+# The attempt's crash lines are those host_job_end kept, whoever crashed,
+# in $OUT/dom0-crashes.txt.
 host_flake() {
     [ -f "$OUT/flake" ] && return 0
     grep -q -v '	pass	' "$OUT/steps.tsv" 2>/dev/null || return 1
     [ -s "$OUT/triple-fault" ] && return 1
-    dmesg | tail -n +"$1" | dom0_crash_lines | head -1 >"$OUT/.segv"
+    dom0_crash_lines <"$OUT/dom0-crashes.txt" | head -1 >"$OUT/.segv"
     [ -s "$OUT/.segv" ] || return 1
     echo "dom0 process crashed under TCG: $(sed 's/^\[[^]]*\] *//' "$OUT/.segv" | cut -c1-160)" >"$OUT/flake"
 }
