@@ -104,16 +104,50 @@ static void s2_4_batch_unmappable_entry_reads_invalid(void)
     mech_teardown(&env);
 }
 
-/* §3.1: 1- and 2-byte writes merge into the register (and act as a
- * write of the whole register); reads return the covered bytes. */
+/* §3.1: 1- and 2-byte writes merge into the register and act as a write
+ * of the whole register, side effects included; reads return the covered
+ * bytes; PTEs merge the same way. */
 static void s3_1_subdword_access(void)
 {
     struct vgpu *v;
+    struct testhost *h;
+    struct ring r;
     u8 b = 0xab;
     u16 hw = 0xcdef;
+    u32 dw[4], gfx, idx;
+    u64 pte = 0x22000 | RGPU_PTE_VALID;
 
     setup1();
     v = env.v[0];
+    h = &env.h[0];
+    /* A 1-byte write of RING_TAIL submits. */
+    ring_init(&r, v, R);
+    ring_emit(&r, dw, cmd_sdx(dw, RGPU_HWS_SEQNO, 77));
+    b = (u8)r.tail;
+    CU_ASSERT_EQUAL(vgpu_region_write(v, VGPU_REGION_BAR0, RGPU_ENGINE_BASE(R) + RGPU_RING_TAIL,
+                                      &b, 1), 1);
+    run_idle(env.p);
+    CU_ASSERT_EQUAL(ereg(v, R, RGPU_RING_SEQNO), 77);
+    CU_ASSERT_EQUAL(ereg(v, R, RGPU_RING_HEAD), r.tail);
+    /* A 1-byte write of GTT_BATCH_CTL with bit 0 applies the batch. */
+    gfx = (u32)v->gm_base + 500 * PG;
+    idx = gfx >> 12;
+    memcpy(h->mem + 0x100000, &pte, 8);
+    wr32(v, RGPU_REG_GTT_BATCH_ADDR_LO, 0x100000);
+    wr32(v, RGPU_REG_GTT_BATCH_ADDR_HI, 0);
+    wr32(v, RGPU_REG_GTT_BATCH_INDEX, idx);
+    wr32(v, RGPU_REG_GTT_BATCH_COUNT, 1);
+    b = RGPU_GTT_BATCH_GO;
+    CU_ASSERT_EQUAL(vgpu_region_write(v, VGPU_REGION_BAR0, RGPU_REG_GTT_BATCH_CTL, &b, 1), 1);
+    CU_ASSERT_EQUAL(rd32(v, RGPU_REG_GTT_BATCH_CTL), RGPU_GTT_BATCH_DONE);
+    CU_ASSERT_EQUAL(gtt_get(v, gfx), pte);
+    /* A 1-byte PTE piece merges into the entry: frame 0x22000 -> 0x23000. */
+    b = 0x30;
+    CU_ASSERT_EQUAL(vgpu_region_write(v, VGPU_REGION_BAR0, RGPU_GTT_BASE + idx * 8 + 1, &b, 1), 1);
+    CU_ASSERT_EQUAL(gtt_get(v, gfx), 0x23000ull | RGPU_PTE_VALID);
+    CU_ASSERT_PTR_EQUAL(vgpu_gtt_ptr(v, gfx), h->mem + 0x23000);
+    /* Register bytes merge. */
+    b = 0xab;
     wr32(v, RGPU_REG_SCRATCH(1), 0x11223344);
     CU_ASSERT_EQUAL(vgpu_region_write(v, VGPU_REGION_BAR0, RGPU_REG_SCRATCH(1) + 1, &b, 1), 1);
     CU_ASSERT_EQUAL(rd32(v, RGPU_REG_SCRATCH(1)), 0x1122ab44);
@@ -125,6 +159,42 @@ static void s3_1_subdword_access(void)
     /* Misaligned: dropped, reads 0. */
     CU_ASSERT_EQUAL(vgpu_region_write(v, VGPU_REGION_BAR0, RGPU_REG_SCRATCH(1) + 1, &hw, 2), 2);
     CU_ASSERT_EQUAL(rd32(v, RGPU_REG_SCRATCH(1)), 0xcdefab44);
+    mech_teardown(&env);
+}
+
+/* §3: a register keeps only its fields: other bits read 0; W registers
+ * act and read 0. */
+static void s3_bits_outside_fields_read_0(void)
+{
+    static const struct {
+        u32 off, reads;
+    } regs[] = {
+        { RGPU_REG_IMR, RGPU_IRQ_VALID_MASK },
+        { RGPU_REG_IER, RGPU_IRQ_VALID_MASK },
+        { RGPU_REG_TRACK_ADDR_LO, 0xfffff000 },
+        { RGPU_REG_GTT_BATCH_ADDR_LO, 0xfffffff8 },
+        { RGPU_REG_GTT_BATCH_INDEX, 0x000fffff },
+        { RGPU_REG_GTT_BATCH_COUNT, 0x0001ffff },
+        { RGPU_ENGINE_BASE(RGPU_ENGINE_COPY) + RGPU_RING_START, 0xfffff000 },
+        { RGPU_ENGINE_BASE(RGPU_ENGINE_COPY) + RGPU_RING_HWS, 0xfffff000 },
+        { RGPU_PLANE_CTL, RGPU_PLANE_ENABLE | 0xf },
+        { RGPU_PLANE_SURF, 0xfffff000 },
+        { RGPU_PLANE_STRIDE, 0x0003ffc0 },
+        { RGPU_PLANE_SIZE, 0x0fff0fff },
+        { RGPU_ENGINE_BASE(RGPU_ENGINE_COPY) + RGPU_RING_RESET, 0 },
+    };
+    struct vgpu *v;
+    unsigned int i;
+
+    setup1();
+    v = env.v[0];
+    for (i = 0; i < OS_ARRAY_SIZE(regs); i++) {
+        wr32(v, regs[i].off, ~0u);
+        CU_ASSERT_EQUAL(rd32(v, regs[i].off), regs[i].reads);
+    }
+    wr32(v, RGPU_REG_GFX_RESET, ~0u);
+    CU_ASSERT_EQUAL(rd32(v, RGPU_REG_GFX_RESET), 0);
+    CU_ASSERT_EQUAL(rd32(v, RGPU_PLANE_SIZE), 0);       /* and it reset the device */
     mech_teardown(&env);
 }
 
@@ -144,6 +214,11 @@ static void s4_1_seqno_survives_ring_resets(void)
     ewr(v, R, RGPU_RING_RESET, 1);
     CU_ASSERT_EQUAL(ereg(v, R, RGPU_RING_SEQNO), 41);
     ring_init(&r, v, R);                        /* disable, re-enable */
+    CU_ASSERT_EQUAL(ereg(v, R, RGPU_RING_SEQNO), 41);
+    dw[0] = RGPU_CMD(0x3f, 0);                  /* a rejected submission */
+    ring_emit(&r, dw, 1);
+    submit_run(&r);
+    CU_ASSERT_EQUAL(ereg(v, R, RGPU_RING_ERROR), RGPU_ERR_OPCODE);
     CU_ASSERT_EQUAL(ereg(v, R, RGPU_RING_SEQNO), 41);
     wr32(v, RGPU_REG_GFX_RESET, RGPU_GFX_RESET_ALL);
     CU_ASSERT_EQUAL(ereg(v, R, RGPU_RING_SEQNO), 0);
@@ -278,6 +353,41 @@ static void s6_1_too_long_counts_ring_and_batch(void)
     }
     /* §6.2: the fetch that crossed the limit, in the batch's last page. */
     CU_ASSERT(a >= bb + 1023 * PG && a < bb + 1024 * PG);
+    CU_ASSERT_EQUAL(ereg(v, R, RGPU_RING_SEQNO), 1);
+    mech_teardown(&env);
+}
+
+/* §6.1 TOO_LONG: a batch started n times counts n times: a 511-page
+ * batch started twice passes, a 512-page one (2 x 512 Ki dwords plus the
+ * ring's) does not. */
+static void s6_1_too_long_batch_started_twice(void)
+{
+    struct mech_opts o = { .map_pages = 64 };
+    struct vgpu *v;
+    struct testhost *h;
+    struct ring r;
+    u32 dw[8], n, bb, i, a;
+    u32 pages[2] = { 511, 512 };
+    u32 expect[2] = { RGPU_ERR_NONE, RGPU_ERR_TOO_LONG };
+
+    CU_ASSERT_FATAL(mech_setup(&env, &o) == 0);
+    v = env.v[0];
+    h = &env.h[0];
+    bb = (u32)v->gm_base + 0x100000;
+    memset(h->mem + 0x200000, 0, 2 * PG);
+    memcpy(h->mem + 0x201000 + PG - 4, &(u32){ RGPU_CMD(RGPU_OP_BATCH_END, 0) }, 4);
+    for (i = 0; i < 2; i++) {
+        for (n = 0; n + 1 < pages[i]; n++)
+            gtt_set(v, bb + n * PG, 0x200000 | RGPU_PTE_VALID);
+        gtt_set(v, bb + n * PG, 0x201000 | RGPU_PTE_VALID);
+        ring_init(&r, v, R);
+        n = cmd_bb(dw, bb);
+        n += cmd_bb(dw + n, bb);
+        n += cmd_sdx(dw + n, RGPU_HWS_SEQNO, i + 1);
+        CU_ASSERT_EQUAL(reject(&r, dw, n, &a), expect[i]);
+    }
+    /* The second start crossed the limit, in the batch's last page. */
+    CU_ASSERT(a >= bb + 511 * PG && a < bb + 512 * PG);
     CU_ASSERT_EQUAL(ereg(v, R, RGPU_RING_SEQNO), 1);
     mech_teardown(&env);
 }
@@ -571,10 +681,12 @@ void register_spec_tests(void)
 {
     MECH_SUITE("hw-spec", NULL, NULL,
                MT(s1_memory_decode_off), MT(s2_2_pte_valid_reads_mapped),
-               MT(s2_4_batch_unmappable_entry_reads_invalid), MT(s3_1_subdword_access),
+               MT(s2_4_batch_unmappable_entry_reads_invalid), MT(s3_bits_outside_fields_read_0),
+               MT(s3_1_subdword_access),
                MT(s4_1_seqno_survives_ring_resets), MT(s4_1_seqno_ordering),
                MT(s4_same_tail_is_nothing), MT(s5_isr_until_acknowledged),
                MT(s6_1_unmapped_span_rule), MT(s6_1_too_long_counts_ring_and_batch),
+               MT(s6_1_too_long_batch_started_twice),
                MT(s6_1_ring_errors), MT(s6_2_error_addresses), MT(s6_3_watchdog_engine_time),
                MT(s8_frmcount_restarts_on_enable), MT(s9_track_zero_address),
                MT(s10_dirty_pages_exact), MT(s10_dirty_preempted_rows));

@@ -38,7 +38,7 @@ static void test_info_each_index(void)
             CU_ASSERT_EQUAL(info.size, 256);
             CU_ASSERT_EQUAL(info.flags, VGPU_REGION_FLAG_READ | VGPU_REGION_FLAG_WRITE);
             break;
-        default:    /* BAR1..5 (no aperture configured), ROM, VGA */
+        default:    /* BAR1..5 (BAR0 is the only BAR: hw-spec §1), ROM, VGA */
             CU_ASSERT_EQUAL(info.size, 0);
             CU_ASSERT_EQUAL(info.flags, 0);
             break;
