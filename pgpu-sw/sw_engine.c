@@ -199,6 +199,9 @@ static int sw_submit(struct pgpu *g, u32 engine, struct vgpu_workload *w, u64 bu
                 goto fault_unmapped;
             break;
         case RGPU_OP_STORE_DATA_INDEX:
+            /* hw-spec §4.1: a driver that sees the number sees every write
+             * before it; order them for the compiler and weaker CPUs. */
+            __atomic_thread_fence(__ATOMIC_RELEASE);
             if (!write_dword(sw, w, w->hws + RGPU_HWS_OFFSET(c[RGPU_STORE_ADDR]),
                              c[RGPU_STORE_VALUE], &fault))
                 goto fault_unmapped;
