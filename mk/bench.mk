@@ -1,5 +1,6 @@
 # bench.mk: `make bench` (not part of `make test`): build/bench/results.json
-# and a table of every figure against its goal.  docs/benchmarks.md.
+# and a table of every figure against its goal, then the callgrind counts
+# of metrics 1 and 3.  docs/benchmarks.md.
 # bench_daemon.c measures vgpu-backend's own code (Xen headers, the
 # daemon's flags): it links the daemon's objects as the toolstack tests
 # build them (mk/toolstack.mk, included first), with the fake event
@@ -16,13 +17,19 @@ BENCH_OBJS := $(patsubst %.c,$(BUILD)/bench-obj/%.o,$(BENCH_SRCS)) \
 BENCH_BIN  := $(BUILD)/bin/vgpu-bench
 BENCH_ARGS ?=
 
-.PHONY: bench bench-callgrind-mediated
+# bench-callgrind SUITE: its callgrind counts, unless --only names another.
+define bench-callgrind
+	$(Q)case " $(BENCH_ARGS) " in *" --only $(1) "*) c=1 ;; \
+	    *" --only"*) c= ;; *) c=1 ;; esac; \
+	    [ -z "$$c" ] || $(MAKE) --no-print-directory bench-callgrind-$(1)
+endef
+
+.PHONY: bench bench-callgrind-mediated bench-callgrind-scanner
 bench: $(DEPS_STAMP) $(BENCH_BIN)
 	$(Q)mkdir -p $(BUILD)/bench
 	$(Q)$(BENCH_BIN) --json $(BUILD)/bench/results.json $(BENCH_ARGS)
-	$(Q)case " $(BENCH_ARGS) " in *" --only mediated "*) c=1 ;; \
-	    *" --only"*) c= ;; *) c=1 ;; esac; \
-	    [ -z "$$c" ] || $(MAKE) --no-print-directory bench-callgrind-mediated
+	$(call bench-callgrind,mediated)
+	$(call bench-callgrind,scanner)
 
 # mediated_vs_native's cross-check: instructions per job of both paths under
 # callgrind (tests/bench/callgrind-mediated.sh), independent of the load.
@@ -31,6 +38,14 @@ bench-callgrind-mediated: $(DEPS_STAMP) $(BENCH_BIN)
 	$(Q)sh tests/bench/callgrind-mediated.sh $(BENCH_BIN) $(BUILD)/bench/callgrind \
 	    > $(BUILD)/bench/mediated-callgrind.txt
 	$(Q)echo; cat $(BUILD)/bench/mediated-callgrind.txt
+
+# The scanner's instructions per dword and per command under callgrind
+# (tests/bench/callgrind-scanner.sh): its cost on a machine of any load.
+bench-callgrind-scanner: $(DEPS_STAMP) $(BENCH_BIN)
+	$(Q)mkdir -p $(BUILD)/bench
+	$(Q)sh tests/bench/callgrind-scanner.sh $(BENCH_BIN) $(BUILD)/bench/callgrind-scanner \
+	    > $(BUILD)/bench/scanner-callgrind.txt
+	$(Q)echo; cat $(BUILD)/bench/scanner-callgrind.txt
 
 $(BUILD)/bench-obj/%.o: %.c
 	@mkdir -p $(dir $@)

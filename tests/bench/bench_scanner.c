@@ -61,8 +61,11 @@ static u32 worst_stream(u32 *out, u32 n)
     return i;
 }
 
-/* Seconds to scan the batch at gfx batch from the ring; bytes scanned out. */
-static double scan_once(struct bench_vgpu *b, u32 ring, u32 batch)
+/* Seconds to scan the batch at gfx batch from the ring; *ncmds the
+ * commands it found.  Not inlined: tests/bench/callgrind-scanner.sh dumps
+ * callgrind's counts after each call. */
+static __attribute__((noinline)) double scan_once(struct bench_vgpu *b, u32 ring, u32 batch,
+                                                  u32 *ncmds)
 {
     u32 *r = bench_gm(b, ring);
     struct vgpu_scan_result res;
@@ -82,6 +85,7 @@ static double scan_once(struct bench_vgpu *b, u32 ring, u32 batch)
         exit(1);
     }
     vgpu_workload_free(w);
+    *ncmds = res.ncmds;
     return t;
 }
 
@@ -94,7 +98,7 @@ void bench_scanner(const struct bench_opts *o)
     struct bench_metric *mw = bench_metric("scanner.worst_case_vs_memcpy", "ratio", GOAL_NONE, 0);
     struct bench_metric *mb = bench_metric("scanner.realistic_throughput", "MB/s", GOAL_NONE, 0);
     const u32 batch_bytes = 4u << 20, ndw = batch_bytes / 4;
-    u32 ring, batch, surf, base, real_len, worst_len;
+    u32 ring, batch, surf, base, real_len, worst_len, real_cmds = 0, worst_cmds = 0;
     u32 *copy = malloc(batch_bytes);
 
     vgpu_parent_default_config(&cfg);
@@ -118,7 +122,7 @@ void bench_scanner(const struct bench_opts *o)
     /* Stay under the 1 Mi-dword fetch limit per submission (docs/hw-spec.md). */
     real_len = realistic_stream(bench_gm(&b, batch), ndw - ndw / 8, surf, 4096);
     for (int rep = -1; rep < o->reps; rep++) {
-        double ts = scan_once(&b, ring, batch), tm;
+        double ts = scan_once(&b, ring, batch, &real_cmds), tm;
 
         tm = bench_now();
         memcpy(copy, bench_gm(&b, batch), (size_t)real_len * 4);
@@ -131,7 +135,7 @@ void bench_scanner(const struct bench_opts *o)
     }
     worst_len = worst_stream(bench_gm(&b, batch), ndw / 4);
     for (int rep = -1; rep < o->reps; rep++) {
-        double ts = scan_once(&b, ring, batch), tm;
+        double ts = scan_once(&b, ring, batch, &worst_cmds), tm;
 
         tm = bench_now();
         memcpy(copy, bench_gm(&b, batch), (size_t)worst_len * 4);
@@ -140,6 +144,10 @@ void bench_scanner(const struct bench_opts *o)
         if (rep >= 0)
             bench_add(mw, tm / ts);
     }
+    /* The batches' sizes, for instructions per dword (callgrind-scanner.sh);
+     * the ring's BATCH_START, one command more, is left out. */
+    fprintf(stderr, "bench: scanner: realistic %u dwords %u commands; worst case %u dwords "
+            "%u commands\n", real_len, real_cmds - 1, worst_len, worst_cmds - 1);
     bench_vgpu_destroy(&b);
     vgpu_parent_destroy(p);
     free(copy);
