@@ -17,10 +17,11 @@ runners="guest/vgpu_guest.c tests/sim/sim_main.c"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# Definitions: "name function file:line", from every C file of both sides.
+# Definitions: "name function file:line", from every C file of both sides
+# (static ones too: a file's private copy is a copy all the same).
 find guest tests -name '*.c' | sort | xargs awk '
-    /^bool [a-z0-9_]*scn_[a-z0-9_]+\((struct scn \*s|struct sim_machine \*m|void)\)$/ {
-        fn = $2; sub(/\(.*/, "", fn)
+    /^(static )?bool [a-z0-9_]*scn_[a-z0-9_]+\((struct scn \*[a-z_]+|struct sim_machine \*[a-z_]+|void)\)$/ {
+        fn = $0; sub(/^(static )?bool /, "", fn); sub(/\(.*/, "", fn)
         name = fn; sub(/^([a-z0-9]+_)*scn_/, "", name)
         print name, fn, FILENAME ":" FNR
     }' >"$tmp/defs"
