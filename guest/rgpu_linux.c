@@ -99,7 +99,7 @@ static int find_device(struct rgpu_linux *l, const char *sbdf)
             continue;
         snprintf(l->dir, sizeof(l->dir), "%s/%s", base, e->d_name);
         if (!read_hex_file(l->dir, "vendor", &vendor) && !read_hex_file(l->dir, "device", &device) &&
-            vendor == RGPU_PCI_VENDOR && device == RGPU_PCI_DEVICE) {
+            vendor == RGPU_PCI_VENDOR_ID && device == RGPU_PCI_DEVICE_ID) {
             closedir(dir);
             return 0;
         }
@@ -414,7 +414,7 @@ int rgpu_linux_open_dma(struct rgpu_linux *l, const char *sbdf, enum rgpu_dma_mo
     snprintf(l->irq_mode, sizeof(l->irq_mode), "poll");
     rc = find_device(l, sbdf);
     if (rc)
-        return fail(l, rc, "no PCI function %04x:%04x%s%s", RGPU_PCI_VENDOR, RGPU_PCI_DEVICE,
+        return fail(l, rc, "no PCI function %04x:%04x%s%s", RGPU_PCI_VENDOR_ID, RGPU_PCI_DEVICE_ID,
                     sbdf ? " at " : "", sbdf ? sbdf : "");
     /* pci_enable_device(): memory decode for the BARs it has.  A bound
      * driver (rgpu_uio) enabled it already, and sysfs refuses then. */

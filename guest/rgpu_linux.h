@@ -26,9 +26,6 @@
 #include <stddef.h>
 #include "rgpu_guest.h"
 
-#define RGPU_PCI_VENDOR 0x1234
-#define RGPU_PCI_DEVICE 0x6770
-
 enum rgpu_dma_mode {
     RGPU_DMA_PHYS = 0,          /* guest physical addresses (pagemap): the default */
     RGPU_DMA_GRANT,             /* grant addresses from /dev/rgpu-grant */

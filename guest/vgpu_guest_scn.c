@@ -14,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
+#include "pci_cfg.h"
 #include "rgpu_grant.h"
 #include "vgpu_guest.h"
 
@@ -86,7 +87,7 @@ bool vg_scn_probe(struct scn *s)
         s->no_irq = no_irq;
     }
     i = rgpu_get_info(vg_dev);
-    rgpu_linux_cfg_read16(&vg_lx, 0x04, &cmd);
+    rgpu_linux_cfg_read16(&vg_lx, PCI_CFG_COMMAND, &cmd);
     if (vg_lx.dma_mode == RGPU_DMA_GRANT && !grant_refusals(s))
         return false;
     scn_note(s, "%s bar0=0x%llx+0x%zx cmd=0x%04x id=0x%08x version=0x%08x interrupts=%s dma=%s",

@@ -328,8 +328,8 @@ static bool atk_random(struct attacker *a)
         for (u32 k = 0; k < n; k++) {
             rnd[k] = scn_rand(s);
             if (k == 0 || scn_rand(s) % 4 == 0)     /* plausible opcodes, random lengths */
-                rnd[k] = (scn_rand_range(s, 0, 0x12) << 24) |
-                         (rnd[k] & (scn_rand(s) % 2 ? 0xfff : 0x7));
+                rnd[k] = RGPU_CMD(scn_rand_range(s, 0, 0x12),
+                                  rnd[k] & (scn_rand(s) % 2 ? 0xfff : 0x7));
             if (RGPU_CMD_OPCODE(rnd[k]) == RGPU_OP_STORE_DATA_INDEX)
                 rnd[k] ^= 0x7a000000;
         }

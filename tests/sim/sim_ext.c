@@ -13,8 +13,6 @@
 #include "le_bytes.h"
 #include "pci_cfg.h"
 
-#define MSI_CAP 0x50            /* the vGPU's MSI capability (docs/pci-function.md) */
-
 static struct sim_guest *guest_of(struct scn *s)
 {
     return s->ext_ctx;
@@ -54,6 +52,44 @@ static void cfg_write(struct sim_guest *g, u32 off, u32 val, u32 len)
 
     le32_store(b, val);
     vgpu_region_write(g->v, VGPU_REGION_CONFIG, off, b, len);
+}
+
+static u32 cfg_read(struct sim_guest *g, u32 off, u32 len)
+{
+    u8 b[4] = { 0 };
+
+    vgpu_region_read(g->v, VGPU_REGION_CONFIG, off, b, len);
+    return le32_load(b);
+}
+
+/* The MSI capability's offset, found as a guest kernel's
+ * pci_find_capability() finds it: down the capability list, 48 hops at
+ * most as Linux allows (0: none). */
+static u32 msi_cap(struct sim_guest *g)
+{
+    u32 pos = cfg_read(g, PCI_CFG_CAP_PTR, 1), hops;
+
+    for (hops = 0; pos && hops < 48; hops++) {
+        pos &= ~3u;
+        if (cfg_read(g, pos, 1) == PCI_CFG_CAP_ID_MSI)
+            return pos;
+        pos = cfg_read(g, pos + 1, 1);
+    }
+    return 0;
+}
+
+/* What the guest kernel's MSI set-up writes: address, data, enable. */
+static bool enable_msi(struct sim_guest *g, u64 addr, u32 data)
+{
+    u32 cap = msi_cap(g);
+
+    if (!cap)
+        return false;
+    cfg_write(g, cap + PCI_CFG_MSI_ADDR_LO, (u32)addr, 4);
+    cfg_write(g, cap + PCI_CFG_MSI_ADDR_HI, (u32)(addr >> 32), 4);
+    cfg_write(g, cap + PCI_CFG_MSI_DATA, data, 2);
+    cfg_write(g, cap + PCI_CFG_MSI_FLAGS, PCI_CFG_MSI_FLAGS_ENABLE, 2);
+    return true;
 }
 
 static unsigned int msi_count(struct sim_guest *g)
@@ -103,10 +139,7 @@ static bool irq_body(struct sim_guest *g, struct rgpu_bo *bo)
 
     /* What the guest kernel's pci_enable_msi() does: address, data, enable. */
     cfg_write(g, PCI_CFG_COMMAND, PCI_CFG_COMMAND_MEMORY | PCI_CFG_COMMAND_MASTER, 2);
-    cfg_write(g, MSI_CAP + PCI_CFG_MSI_ADDR_LO, (u32)msi_addr, 4);
-    cfg_write(g, MSI_CAP + PCI_CFG_MSI_ADDR_HI, (u32)(msi_addr >> 32), 4);
-    cfg_write(g, MSI_CAP + PCI_CFG_MSI_DATA, msi_data, 2);
-    cfg_write(g, MSI_CAP + PCI_CFG_MSI_FLAGS, PCI_CFG_MSI_FLAGS_ENABLE, 2);
+    CHECK(g, enable_msi(g, msi_addr, msi_data), "no MSI capability in the capability list");
     rgpu_irq_enable(d, RGPU_IRQ_RENDER_USER | RGPU_IRQ_COPY_USER | RGPU_IRQ_RENDER_ERROR |
                        RGPU_IRQ_COPY_ERROR);
     rgpu_irq_ack(d);
@@ -263,16 +296,11 @@ static bool storm(struct sim_guest *g, struct rgpu_bo *bb)
     struct rgpu_dev *d = g->dev;
     u32 *b = bb->cpu, i, c[10], seqno, acks = 0;
     struct vgpu_stats s0, s1;
-    u8 cfg[4];
     u64 deadline;
     int rc;
 
-    cfg[0] = 0x00; cfg[1] = 0xe0; cfg[2] = 0xee; cfg[3] = 0xfe;     /* 0xfeee0000 */
-    vgpu_region_write(g->v, VGPU_REGION_CONFIG, MSI_CAP + 4, cfg, 4);
-    cfg[0] = 0x41; cfg[1] = 0x00;
-    vgpu_region_write(g->v, VGPU_REGION_CONFIG, MSI_CAP + 0xc, cfg, 2);
-    cfg[0] = 0x01; cfg[1] = 0x00;
-    vgpu_region_write(g->v, VGPU_REGION_CONFIG, MSI_CAP + 2, cfg, 2);
+    if (!enable_msi(g, 0xfeee0000u, 0x41))
+        return false;
     rgpu_irq_enable(d, RGPU_IRQ_VALID_MASK);
 
     for (i = 0; i < STORM_PER_BATCH; i++)
