@@ -92,7 +92,7 @@ static void emit_instance(struct jbuf *b, const struct xen_vgpu *xv)
     }
     /* Where a VNC viewer connects, "ADDR:PORT" ("[ADDR]:PORT" for IPv6). */
     if (xv->vnc) {
-        char addr[96];
+        char addr[VNC_DISPLAY_ADDR_LEN];
 
         vnc_display_address(xv->vnc, addr, sizeof(addr));
         jb_raw(b, ",\"vnc\":");

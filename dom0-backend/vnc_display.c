@@ -54,7 +54,7 @@ struct vnc_display {
     bool lit;                           /* fb holds the plane, not the blank screen */
     uint64_t last_frame;
     bool have_frame;                    /* last_frame is meaningful */
-    char listen[64];
+    char listen[sizeof(((struct vgpu_vnc_config *)0)->listen)];
     int port;
     char *passwds[2];                   /* rfbCheckPasswordByList's list */
     void (*send_hook)(void *arg);

@@ -26,7 +26,9 @@ void vnc_display_stop(struct vnc_display *vd);
 /* Where viewers connect: the bound address and TCP port. */
 const char *vnc_display_listen(const struct vnc_display *vd);
 int vnc_display_port(const struct vnc_display *vd);
-/* "ADDR:PORT", or "[ADDR]:PORT" for IPv6, into buf. */
+/* "ADDR:PORT", or "[ADDR]:PORT" for IPv6, into buf: VNC_DISPLAY_ADDR_LEN
+ * bytes hold the longest. */
+#define VNC_DISPLAY_ADDR_LEN (sizeof(((struct vgpu_vnc_config *)0)->listen) + sizeof("[]:65535"))
 void vnc_display_address(const struct vnc_display *vd, char *buf, size_t len);
 
 /* Tests: fn(arg) runs on the display thread just before each framebuffer
