@@ -51,6 +51,8 @@ struct mech_opts {
     u64 gm_size;                /* 0: 1 GiB */
     u32 map_pages;              /* pages of each slice mapped by the standard layout (default 256) */
     bool no_map;                /* map nothing: the test programs the GTT itself */
+    bool async_pgpu;            /* threaded only: the pGPU completes later, from
+                                 * threads of its own (pgpu_async.c) */
 };
 
 struct mech_env {
@@ -75,6 +77,11 @@ struct mech_env {
 #define L_DATA         0x10000u         /* data area: the rest */
 
 int mech_setup(struct mech_env *e, const struct mech_opts *o);
+/* The software engine behind an asynchronous driver's interface: submit
+ * queues, a worker thread per engine executes and completes.  Counts: the
+ * submits, and the completions its workers delivered. */
+struct pgpu *pgpu_async_create(u64 gm_size);
+void pgpu_async_counts(struct pgpu *g, u64 *submits, u64 *from_worker);
 void mech_teardown(struct mech_env *e);
 
 /* Register access through the region API (asserting success). */

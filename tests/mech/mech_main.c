@@ -52,7 +52,9 @@ int mech_setup(struct mech_env *e, const struct mech_opts *o)
         cfg.clock = fc_read;
         cfg.clock_ctx = &e->clk;
     }
-    cfg.pgpu = pgpu_sw_create(cfg.gm_size);
+    if (o->async_pgpu && !o->threaded)
+        return -1;              /* the fake clock is not for other threads */
+    cfg.pgpu = o->async_pgpu ? pgpu_async_create(cfg.gm_size) : pgpu_sw_create(cfg.gm_size);
     if (!cfg.pgpu)
         return -1;
     if (!o->threaded) {
