@@ -109,10 +109,10 @@ static int plane_locked(struct vgpu *v, struct vgpu_plane_info *out)
     OS_ASSERT_HELD(v->lock);
     size = vgpu_vreg(v, RGPU_PLANE_SIZE);
     memset(out, 0, sizeof(*out));
-    out->width = (size & 0xffff) + 1;
-    out->height = (size >> 16) + 1;
+    out->width = RGPU_PLANE_WIDTH(size);
+    out->height = RGPU_PLANE_HEIGHT(size);
     out->stride = vgpu_vreg(v, RGPU_PLANE_STRIDE);
-    out->format = vgpu_vreg(v, RGPU_PLANE_CTL) & 0xf;
+    out->format = RGPU_PLANE_FMT(vgpu_vreg(v, RGPU_PLANE_CTL));
     out->surface = vgpu_vreg(v, RGPU_PLANE_SURF);
     out->frame = v->frame;
     if (!(vgpu_vreg(v, RGPU_PIPE_CONF) & RGPU_PIPE_ENABLE) ||

@@ -34,6 +34,7 @@
 #define RGPU_ID_VALUE           0x55504752u     /* the bytes "RGPU" in memory order */
 #define RGPU_REG_VERSION        0x0004  /* RO: major << 16 | minor */
 #define RGPU_VERSION_VALUE      0x00010001u     /* docs/hw-spec.md version 1.1 */
+#define RGPU_VERSION_MAJOR(v)   ((v) >> 16)     /* VERSION and PV info VERSION alike */
 #define RGPU_REG_SCRATCH(n)     (0x0010 + 4 * (n))      /* n = 0..3, RW */
 #define RGPU_REG_TIMESTAMP      0x0020  /* RO 64-bit: ns since the vGPU's last reset */
 
@@ -70,6 +71,7 @@
 #define RGPU_REG_TRACK_ADDR_HI  0x0064  /* bits 63:32; writing it applies the address */
 #define RGPU_REG_TRACK_COUNT    0x0068  /* RO: trapped writes seen since the address was set */
 #define RGPU_REG_TRACK_LAST     0x006c  /* RO: (offset in page << 16) | size of the last one */
+#define RGPU_TRACK_LAST(off, size) ((u32)(off) << 16 | ((u32)(size) & 0xffff))
 #define RGPU_REG_TRACK_STATUS   0x0070  /* RO: 1 tracking, 0 off, 0x80000000 | errno on failure */
 
 /* ---- batched GTT update ----------------------------------------------------
@@ -140,10 +142,14 @@
 #define RGPU_PIPE_FRMCOUNT      0x3004  /* RO: vblanks since the pipe was enabled */
 #define RGPU_PLANE_CTL          0x3010  /* bit 31 enable; bits 3:0 format */
 #define RGPU_PLANE_ENABLE       (1u << 31)
+#define RGPU_PLANE_FMT(ctl)     ((ctl) & 0xf)
 #define RGPU_PLANE_FMT_XRGB8888 0x0
 #define RGPU_PLANE_SURF         0x3014  /* graphics address of the surface, 4 KiB aligned */
 #define RGPU_PLANE_STRIDE       0x3018  /* bytes per line, multiple of 64 */
 #define RGPU_PLANE_SIZE         0x301c  /* (width - 1) | (height - 1) << 16 */
+#define RGPU_PLANE_SIZE_WH(w, h) ((((u32)(w) - 1) & 0xffff) | ((u32)(h) - 1) << 16)
+#define RGPU_PLANE_WIDTH(size)  (((size) & 0xffff) + 1)         /* pixels */
+#define RGPU_PLANE_HEIGHT(size) (((size) >> 16) + 1)            /* lines */
 #define RGPU_REFRESH_HZ         60
 
 /* ---- PV info page (BAR0 + RGPU_PVINFO_BASE, read-only) -----------------

@@ -26,7 +26,7 @@ static void on_tracked_write(struct vgpu *v, void *ctx, u64 addr, const void *da
     (void)ctx;
     (void)data;
     vgpu_vreg(v, RGPU_REG_TRACK_COUNT)++;
-    vgpu_vreg(v, RGPU_REG_TRACK_LAST) = (u32)((addr & VGPU_PAGE_MASK) << 16 | (len & 0xffff));
+    vgpu_vreg(v, RGPU_REG_TRACK_LAST) = RGPU_TRACK_LAST(addr & VGPU_PAGE_MASK, len);
 }
 
 static void write_track_addr_hi(struct vgpu *v, const struct vgpu_mmio_reg *r, u64 old, u64 new_val)

@@ -139,7 +139,7 @@ int rgpu_open(const struct rgpu_platform *plat, struct rgpu_dev **out)
     i = &d->info;
     i->id = rgpu_read(d, RGPU_REG_ID);
     i->version = rgpu_read(d, RGPU_REG_VERSION);
-    if (i->id != RGPU_ID_VALUE || (i->version >> 16) != (RGPU_VERSION_VALUE >> 16)) {
+    if (i->id != RGPU_ID_VALUE || RGPU_VERSION_MAJOR(i->version) != RGPU_VERSION_MAJOR(RGPU_VERSION_VALUE)) {
         rc = -ENODEV;
         goto fail;
     }
@@ -148,7 +148,7 @@ int rgpu_open(const struct rgpu_platform *plat, struct rgpu_dev **out)
         goto fail;
     }
     i->pv_version = rgpu_read(d, RGPU_PVINFO_BASE + RGPU_PVINFO_VERSION);
-    if ((i->pv_version >> 16) != (RGPU_PVINFO_VERSION_VALUE >> 16)) {
+    if (RGPU_VERSION_MAJOR(i->pv_version) != RGPU_VERSION_MAJOR(RGPU_PVINFO_VERSION_VALUE)) {
         rc = -ENODEV;
         goto fail;
     }
@@ -744,7 +744,7 @@ int rgpu_display_set(struct rgpu_dev *d, u32 surf, u32 width, u32 height, u32 st
     rgpu_write(d, RGPU_PLANE_CTL, 0);
     rgpu_write(d, RGPU_PLANE_SURF, surf);
     rgpu_write(d, RGPU_PLANE_STRIDE, stride);
-    rgpu_write(d, RGPU_PLANE_SIZE, (width - 1) | (height - 1) << 16);
+    rgpu_write(d, RGPU_PLANE_SIZE, RGPU_PLANE_SIZE_WH(width, height));
     rgpu_write(d, RGPU_PLANE_CTL, RGPU_PLANE_ENABLE | RGPU_PLANE_FMT_XRGB8888);
     rgpu_write(d, RGPU_PIPE_CONF, RGPU_PIPE_ENABLE);
     return 0;

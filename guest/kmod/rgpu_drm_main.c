@@ -133,7 +133,7 @@ static void rgpu_plane_show(struct rgpu_drm *r, struct drm_plane_state *state)
 	w = drm_rect_width(&state->dst);
 	h = drm_rect_height(&state->dst);
 	rgpu_wr(r, RGPU_PLANE_STRIDE, fb->pitches[0]);
-	rgpu_wr(r, RGPU_PLANE_SIZE, (w - 1) | (h - 1) << 16);
+	rgpu_wr(r, RGPU_PLANE_SIZE, RGPU_PLANE_SIZE_WH(w, h));
 	rgpu_wr(r, RGPU_PLANE_SURF, (bo->gtt.start << PAGE_SHIFT) + rgpu_fb_offset(state));
 	rgpu_wr(r, RGPU_PLANE_CTL, RGPU_PLANE_ENABLE | RGPU_PLANE_FMT_XRGB8888);
 }
@@ -366,12 +366,12 @@ static int rgpu_hw_init(struct rgpu_drm *r)
 	struct device *dev = &r->pdev->dev;
 	u32 id = rgpu_rd(r, RGPU_REG_ID), ver = rgpu_rd(r, RGPU_REG_VERSION);
 
-	if (id != RGPU_ID_VALUE || ver >> 16 != RGPU_VERSION_VALUE >> 16)
+	if (id != RGPU_ID_VALUE || RGPU_VERSION_MAJOR(ver) != RGPU_VERSION_MAJOR(RGPU_VERSION_VALUE))
 		return dev_err_probe(dev, -ENODEV, "not a reference GPU v1 (ID %#x VERSION %#x)\n",
 				     id, ver);
 	if (rgpu_rd(r, RGPU_PVINFO_BASE + RGPU_PVINFO_MAGIC) != RGPU_PVINFO_MAGIC_VALUE ||
-	    rgpu_rd(r, RGPU_PVINFO_BASE + RGPU_PVINFO_VERSION) >> 16 !=
-	    RGPU_PVINFO_VERSION_VALUE >> 16)
+	    RGPU_VERSION_MAJOR(rgpu_rd(r, RGPU_PVINFO_BASE + RGPU_PVINFO_VERSION)) !=
+	    RGPU_VERSION_MAJOR(RGPU_PVINFO_VERSION_VALUE))
 		return dev_err_probe(dev, -ENODEV, "no PV info page: not a vGPU\n");
 	r->gm_base = rgpu_pv64(r, RGPU_PVINFO_GM_BASE);
 	r->gm_size = rgpu_pv64(r, RGPU_PVINFO_GM_SIZE);

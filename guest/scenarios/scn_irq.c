@@ -207,7 +207,7 @@ static bool display_scanout(struct scn *s, struct rgpu_bo *fb, u8 *ref, u32 w, u
     rgpu_set_wait_mode(s->dev, RGPU_WAIT_POLL);
     f1 = rgpu_display_frame(s->dev);
     SCN_CHECK(s, rc == 0, "vblank interrupt %u of %u: %d", n, VBLANKS, rc);
-    SCN_CHECK(s, surf == fb->gfx && pstride == stride && size == ((w - 1) | (h - 1) << 16),
+    SCN_CHECK(s, surf == fb->gfx && pstride == stride && size == RGPU_PLANE_SIZE_WH(w, h),
               "plane registers SURF 0x%x STRIDE %u SIZE 0x%x", surf, pstride, size);
     SCN_CHECK(s, (int32_t)(f1 - f0) >= (int32_t)VBLANKS, "FRMCOUNT %u -> %u over %u vblank "
               "interrupts", f0, f1, VBLANKS);

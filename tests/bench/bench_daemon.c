@@ -318,7 +318,7 @@ static void show_pattern(struct bench_vgpu *b)
         { RGPU_PIPE_CONF, RGPU_PIPE_ENABLE },
         { RGPU_PLANE_SURF, (u32)b->gm_base },
         { RGPU_PLANE_STRIDE, SHOT_STRIDE },
-        { RGPU_PLANE_SIZE, (SHOT_W - 1) | (SHOT_H - 1) << 16 },
+        { RGPU_PLANE_SIZE, RGPU_PLANE_SIZE_WH(SHOT_W, SHOT_H) },
         { RGPU_PLANE_CTL, RGPU_PLANE_ENABLE | RGPU_PLANE_FMT_XRGB8888 },
     };
     u32 *px = bench_gm(b, b->gm_base), x = 0x12345678;

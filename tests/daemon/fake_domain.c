@@ -247,7 +247,7 @@ void fake_guest_light_plane(struct fake_domain *f, struct vgpu *v, uint64_t bar0
     fake_vcpu_io(f, 0, IOREQ_TYPE_COPY, IOREQ_WRITE, bar0 + RGPU_PLANE_SURF, 4, (uint32_t)gm);
     fake_vcpu_io(f, 0, IOREQ_TYPE_COPY, IOREQ_WRITE, bar0 + RGPU_PLANE_STRIDE, 4, w * 4);
     fake_vcpu_io(f, 0, IOREQ_TYPE_COPY, IOREQ_WRITE, bar0 + RGPU_PLANE_SIZE, 4,
-                 (w - 1) | (h - 1) << 16);
+                 RGPU_PLANE_SIZE_WH(w, h));
     fake_vcpu_io(f, 0, IOREQ_TYPE_COPY, IOREQ_WRITE, bar0 + RGPU_PLANE_CTL, 4,
                  RGPU_PLANE_ENABLE | RGPU_PLANE_FMT_XRGB8888);
 }

@@ -27,7 +27,7 @@ static void plane(u32 surf, u32 stride, u32 w, u32 h)
 {
     wr32(V, RGPU_PLANE_SURF, surf);
     wr32(V, RGPU_PLANE_STRIDE, stride);
-    wr32(V, RGPU_PLANE_SIZE, (w - 1) | (h - 1) << 16);
+    wr32(V, RGPU_PLANE_SIZE, RGPU_PLANE_SIZE_WH(w, h));
     wr32(V, RGPU_PLANE_CTL, RGPU_PLANE_ENABLE | RGPU_PLANE_FMT_XRGB8888);
     wr32(V, RGPU_PIPE_CONF, RGPU_PIPE_ENABLE);
 }
