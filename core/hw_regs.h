@@ -146,10 +146,10 @@
 #define RGPU_PLANE_FMT_XRGB8888 0x0
 #define RGPU_PLANE_SURF         0x3014  /* graphics address of the surface, 4 KiB aligned */
 #define RGPU_PLANE_STRIDE       0x3018  /* bytes per line, multiple of 64 */
-#define RGPU_PLANE_SIZE         0x301c  /* (width - 1) | (height - 1) << 16 */
-#define RGPU_PLANE_SIZE_WH(w, h) ((((u32)(w) - 1) & 0xffff) | ((u32)(h) - 1) << 16)
-#define RGPU_PLANE_WIDTH(size)  (((size) & 0xffff) + 1)         /* pixels */
-#define RGPU_PLANE_HEIGHT(size) (((size) >> 16) + 1)            /* lines */
+#define RGPU_PLANE_SIZE         0x301c  /* bits 11:0 width - 1, bits 27:16 height - 1 */
+#define RGPU_PLANE_SIZE_WH(w, h) ((((u32)(w) - 1) & 0xfff) | (((u32)(h) - 1) & 0xfff) << 16)
+#define RGPU_PLANE_WIDTH(size)  (((size) & 0xfff) + 1)          /* pixels */
+#define RGPU_PLANE_HEIGHT(size) ((((size) >> 16) & 0xfff) + 1)  /* lines */
 #define RGPU_REFRESH_HZ         60
 
 /* ---- PV info page (BAR0 + RGPU_PVINFO_BASE, read-only) -----------------
