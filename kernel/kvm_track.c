@@ -12,7 +12,7 @@
 #include <linux/kvm_host.h>
 #include <asm/kvm_page_track.h>
 
-#include "rgpu_mdev.h"
+#include "vgpu_mdev.h"
 
 struct kvm_tracked {
 	u64 gfn;
@@ -21,7 +21,7 @@ struct kvm_tracked {
 
 /* One open instance's tracking state. */
 struct kvm_track {
-	struct rgpu_mdev *rm;
+	struct vgpu_mdev *md;
 	struct kvm *kvm;
 	struct kvm_page_track_notifier_node node;
 	struct mutex lock;	/* pages; taken before kvm->mmu_lock */
@@ -85,7 +85,7 @@ static void kvm_track_write(struct kvm_vcpu *vcpu, gpa_t gpa, const u8 *val, int
 	ours = tracked_find(kt, gpa >> PAGE_SHIFT) != NULL;
 	mutex_unlock(&kt->lock);
 	if (ours)
-		rgpu_track_hit(kt->rm, gpa, val, len);
+		vgpu_mdev_track_hit(kt->md, gpa, val, len);
 }
 
 /* A memslot is going away: its tracking state goes with it. */
@@ -108,7 +108,7 @@ static void kvm_track_flush_slot(struct kvm *kvm, struct kvm_memory_slot *slot,
 	mutex_unlock(&kt->lock);
 }
 
-static int kvm_track_attach(struct rgpu_mdev *rm, struct vfio_device *vdev, void **priv)
+static int kvm_track_attach(struct vgpu_mdev *md, struct vfio_device *vdev, void **priv)
 {
 	struct kvm_track *kt;
 
@@ -117,7 +117,7 @@ static int kvm_track_attach(struct rgpu_mdev *rm, struct vfio_device *vdev, void
 	kt = kzalloc(sizeof(*kt), GFP_KERNEL);
 	if (!kt)
 		return -ENOMEM;
-	kt->rm = rm;
+	kt->md = md;
 	kt->kvm = vdev->kvm;
 	kvm_get_kvm(kt->kvm);
 	mutex_init(&kt->lock);
@@ -184,7 +184,7 @@ static int kvm_track_disable(void *priv, u64 gfn)
 	return 0;
 }
 
-static struct rgpu_tracker kvm_tracker = {
+static struct vgpu_mdev_tracker kvm_tracker = {
 	.name = "kvm",
 	.owner = THIS_MODULE,
 	.attach = kvm_track_attach,
@@ -195,12 +195,12 @@ static struct rgpu_tracker kvm_tracker = {
 
 static int __init vgpu_mdev_kvm_init(void)
 {
-	return rgpu_register_tracker(&kvm_tracker);
+	return vgpu_mdev_register_tracker(&kvm_tracker);
 }
 
 static void __exit vgpu_mdev_kvm_exit(void)
 {
-	rgpu_unregister_tracker(&kvm_tracker);
+	vgpu_mdev_unregister_tracker(&kvm_tracker);
 }
 
 module_init(vgpu_mdev_kvm_init);

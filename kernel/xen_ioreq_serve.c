@@ -4,7 +4,7 @@
  * a vCPU's ioreq slot.  The event channel's hard IRQ queues the vCPU's
  * work; the work takes the request out of the slot (read once), validates
  * it, applies a write to guest memory with vfio_dma_rw, delivers the hit to
- * the core (rgpu_track_hit) and answers the vCPU (IORESP_READY, notify,
+ * the core (vgpu_mdev_track_hit) and answers the vCPU (IORESP_READY, notify,
  * late EOI).  attach's poll and detach's drain use the same xt_serve().
  * The server's lifecycle (dm_ops, ioreq page, ports, attach/detach) is in
  * xen_track.c, whose top comment is the design: what Xen sends, how it is
@@ -23,7 +23,7 @@
 
 #include <xen/events.h>
 
-#include "rgpu_mdev.h"
+#include "vgpu_mdev.h"
 #include "xen_ioreq.h"
 #include "xen_track.h"
 
@@ -238,7 +238,7 @@ void xt_vcpu_work(struct work_struct *work)
 
 	if (out == XT_HIT) {
 		/* Nothing of ours held: the core takes the vGPU lock. */
-		rgpu_track_hit(xt->rm, rq.gpa, rq.buf, rq.len);
+		vgpu_mdev_track_hit(xt->md, rq.gpa, rq.buf, rq.len);
 		if (rq.buf != &rq.word)
 			kfree(rq.buf);
 	}

@@ -3,7 +3,7 @@
  * xen_track.c - vgpu_mdev_xen.ko: write tracking of guest frames for
  * vgpu_mdev instances served to Xen HVM guests from a PV dom0, through an
  * IOREQ server of our own that claims Xen's p2m_ioreq_server memory type.
- * The Xen counterpart of kvm_track.c (same rgpu_tracker contract).
+ * The Xen counterpart of kvm_track.c (same vgpu_mdev_tracker contract).
  * This file is the server's lifecycle (dm_ops, the ioreq page, event
  * channels, attach/detach, the tracker ops, the module); serving a vCPU's
  * slot (the `request' step below) is xen_ioreq_serve.c; xen_track.h has
@@ -13,7 +13,7 @@
  * claims p2m_ioreq_server, and the device model (the core) lives in
  * vgpu_mdev.ko.  A user-space IOREQ server (vgpu-backend does it for the
  * daemon path) would need a private channel back into the module for every
- * trapped write; here the trapped write goes straight to rgpu_track_hit().
+ * trapped write; here the trapped write goes straight to vgpu_mdev_track_hit().
  * The type can have one claimer per domain: where vgpu-backend already
  * claims it, attach fails with -EBUSY and the instance runs untracked.
  *
@@ -47,7 +47,7 @@
  *          until our late EOI).  The work: state READY? -> virt_rmb() ->
  *          copy the slot (it is read once: never re-read a field) ->
  *          INPROCESS -> validate -> apply to guest memory with vfio_dma_rw
- *          -> rgpu_track_hit (no lock of ours held) -> data (reads) ->
+ *          -> vgpu_mdev_track_hit (no lock of ours held) -> data (reads) ->
  *          virt_wmb() -> IORESP_READY -> notify -> late EOI.  The vCPU is
  *          blocked until IORESP_READY: a write is applied and seen by the
  *          device model before the guest runs on, as with KVM.
@@ -71,21 +71,21 @@
  * nothing loops longer than one page of work per request.
  *
  * Lock order (outermost first):
- *   rm->lock (open/close) > rm->track_lock (mdev_track.c)
+ *   md->lock (open/close) > md->track_lock (vgpu_mdev_track.c)
  *   > [vGPU lock: the core calls track_enable/disable with it held]
  *   > xt->lock > vfio_iommu_xen's container lock (vfio_dma_rw)
  *   > event-channel/IRQ internals (notify, late EOI).
  * The work takes xt->lock only around the slot and vfio_dma_rw, and calls
- * rgpu_track_hit() with nothing of ours held: the hit takes the vGPU lock,
+ * vgpu_mdev_track_hit() with nothing of ours held: the hit takes the vGPU lock,
  * and the core may enable tracking of another frame inside it
  * (vGPU lock > track_lock > xt->lock).  detach is called with
- * rm->track_lock held, so it must never wait for a work (the work may be
+ * md->track_lock held, so it must never wait for a work (the work may be
  * blocked on the vGPU lock, whose holder may wait for track_lock): it
  * answers in-flight requests itself, marks the state closing, unbinds the
  * ports (free_irq waits only for the hard-IRQ handler) and drops its
  * reference; a work still running holds its own and frees the state last.
- * That state pins the vfio_device (get_device) so rm stays valid for a
- * late rgpu_track_hit; the module's exit drains the workqueue.
+ * That state pins the vfio_device (get_device) so md stays valid for a
+ * late vgpu_mdev_track_hit; the module's exit drains the workqueue.
  *
  * Limits: 4 KiB frames, HAP guests only (Xen's rule for the type), at most
  * PAGE_SIZE / 32 = 128 vCPUs (one ioreq slot each), one tracked vGPU per
@@ -118,7 +118,7 @@
 #include <xen/interface/xen.h>
 #include <xen/xen.h>
 
-#include "rgpu_mdev.h"
+#include "vgpu_mdev.h"
 #include "vfio_iommu_xen.h"
 #include "xen_dmop.h"		/* XEN_DMOP_modified_memory, from vfio_iommu_xen */
 #include "xen_ioreq.h"
@@ -476,7 +476,7 @@ static int xt_bound_domid(struct vfio_device *vdev)
 	return domid;
 }
 
-static int xt_attach(struct rgpu_mdev *rm, struct vfio_device *vdev, void **priv)
+static int xt_attach(struct vgpu_mdev *md, struct vfio_device *vdev, void **priv)
 {
 	struct xt_server *xt;
 	struct xt_dm_op op;
@@ -499,9 +499,9 @@ static int xt_attach(struct rgpu_mdev *rm, struct vfio_device *vdev, void **priv
 	mutex_init(&xt->lock);
 	xa_init(&xt->tracked);
 	memset(xt->recent, 0xff, sizeof(xt->recent));	/* no gfn is ~0 */
-	xt->rm = rm;
+	xt->md = md;
 	xt->vdev = vdev;
-	get_device(&vdev->device);	/* rm outlives a late hit */
+	get_device(&vdev->device);	/* md outlives a late hit */
 	xt->domid = domid;
 	atomic_long_inc(&xt_stats.trackers);
 	/* Held while the state lives: the works ask it. */
@@ -695,7 +695,7 @@ static void xt_mark_dirty(void *priv, u64 gfn, u64 nr)
 		atomic_long_add(nr, &xt_stats.dirty_reported);
 }
 
-static struct rgpu_tracker xen_tracker = {
+static struct vgpu_mdev_tracker xen_tracker = {
 	.name = "xen",
 	.owner = THIS_MODULE,
 	.attach = xt_attach,
@@ -764,7 +764,7 @@ static int __init vgpu_mdev_xen_init(void)
 	rc = sysfs_create_group(xt_kobj, &xt_attr_group);
 	if (rc)
 		goto err_kobj;
-	rc = rgpu_register_tracker(&xen_tracker);
+	rc = vgpu_mdev_register_tracker(&xen_tracker);
 	if (rc)
 		goto err_kobj;
 	return 0;
@@ -780,7 +780,7 @@ static void __exit vgpu_mdev_xen_exit(void)
 {
 	if (!xt_wq)
 		return;		/* idle: nothing was set up */
-	rgpu_unregister_tracker(&xen_tracker);
+	vgpu_mdev_unregister_tracker(&xen_tracker);
 	/* Works that outlived their detach (they free the last state). */
 	destroy_workqueue(xt_wq);
 	kobject_put(xt_kobj);

@@ -20,7 +20,7 @@
 #include <xen/interface/event_channel.h>
 #include <xen/interface/xen.h>
 
-struct rgpu_mdev;
+struct vgpu_mdev;
 struct vfio_device;
 struct xen_ioreq;
 
@@ -62,7 +62,7 @@ struct xt_vcpu {
 
 struct xt_server {
 	struct kref ref;		/* the attachment + one per queued work */
-	struct rgpu_mdev *rm;
+	struct vgpu_mdev *md;
 	struct vfio_device *vdev;	/* pinned with get_device() */
 	bool (*serves)(struct vfio_device *vdev);	/* symbol_get, held */
 	domid_t domid;

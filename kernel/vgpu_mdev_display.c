@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mdev_display.c - the vGPU's screen for VFIO consumers: a region plane.
+ * vgpu_mdev_display.c - the vGPU's screen for VFIO consumers: a region plane.
  *
  * VFIO_DEVICE_QUERY_GFX_PLANE is answered as Linux's mdpy sample does, with
  * a plane in a device region (VFIO_GFX_PLANE_TYPE_REGION; no dma-buf), so
@@ -20,49 +20,49 @@
 #include <linux/vmalloc.h>
 #include <drm/drm_fourcc.h>
 
-#include "rgpu_mdev.h"
+#include "vgpu_mdev.h"
 
 /* DRM_PLANE_TYPE_PRIMARY of include/drm/drm_plane.h: the uapi value.
  * QEMU's region display leaves drm_plane_type 0: taken as the primary
  * plane too (the only one there is). */
-#define RGPU_DRM_PLANE_TYPE_PRIMARY 1
+#define VGPU_MDEV_DRM_PLANE_TYPE_PRIMARY 1
 
-static size_t display_size(struct rgpu_mdev *rm)
+static size_t display_size(struct vgpu_mdev *md)
 {
-	const struct vgpu_type *t = vgpu_get_type(rm->v);
+	const struct vgpu_type *t = vgpu_get_type(md->v);
 
 	return PAGE_ALIGN((size_t)t->max_width * t->max_height * 4);
 }
 
-void rgpu_display_init(struct rgpu_mdev *rm)
+void vgpu_mdev_display_init(struct vgpu_mdev *md)
 {
-	mutex_init(&rm->disp_lock);
+	mutex_init(&md->disp_lock);
 }
 
-void rgpu_display_fini(struct rgpu_mdev *rm)
+void vgpu_mdev_display_fini(struct vgpu_mdev *md)
 {
 	/* Only at release: an mmap holds the device file, so none is left. */
-	vfree(rm->disp_buf);
-	rm->disp_buf = NULL;
-	mutex_destroy(&rm->disp_lock);
+	vfree(md->disp_buf);
+	md->disp_buf = NULL;
+	mutex_destroy(&md->disp_lock);
 }
 
 /* The buffer, allocated on first use (most instances are never viewed).
  * Caller holds disp_lock. */
-static void *display_buf(struct rgpu_mdev *rm)
+static void *display_buf(struct vgpu_mdev *md)
 {
-	if (!rm->disp_buf)
-		rm->disp_buf = vmalloc_user(display_size(rm));
-	return rm->disp_buf;
+	if (!md->disp_buf)
+		md->disp_buf = vmalloc_user(display_size(md));
+	return md->disp_buf;
 }
 
-void rgpu_display_region_info(struct rgpu_mdev *rm, struct vfio_region_info *info)
+void vgpu_mdev_display_region_info(struct vgpu_mdev *md, struct vfio_region_info *info)
 {
-	info->size = display_size(rm);
+	info->size = display_size(md);
 	info->flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_MMAP;
 }
 
-long rgpu_query_gfx_plane(struct rgpu_mdev *rm, void __user *uarg)
+long vgpu_mdev_query_gfx_plane(struct vgpu_mdev *md, void __user *uarg)
 {
 	unsigned long minsz = offsetofend(struct vfio_device_gfx_plane_info, region_index);
 	struct vfio_device_gfx_plane_info plane;
@@ -78,14 +78,14 @@ long rgpu_query_gfx_plane(struct rgpu_mdev *rm, void __user *uarg)
 		return plane.flags == (VFIO_GFX_PLANE_TYPE_PROBE | VFIO_GFX_PLANE_TYPE_REGION) ?
 		       0 : -EINVAL;
 	if (plane.flags != VFIO_GFX_PLANE_TYPE_REGION ||
-	    (plane.drm_plane_type && plane.drm_plane_type != RGPU_DRM_PLANE_TYPE_PRIMARY))
+	    (plane.drm_plane_type && plane.drm_plane_type != VGPU_MDEV_DRM_PLANE_TYPE_PRIMARY))
 		return -EINVAL;
 
-	mutex_lock(&rm->disp_lock);
-	buf = display_buf(rm);
-	rc = buf ? vgpu_display_read(rm->v, &info, buf, display_size(rm)) : -ENOMEM;
-	rm->disp_queries++;
-	mutex_unlock(&rm->disp_lock);
+	mutex_lock(&md->disp_lock);
+	buf = display_buf(md);
+	rc = buf ? vgpu_display_read(md->v, &info, buf, display_size(md)) : -ENOMEM;
+	md->disp_queries++;
+	mutex_unlock(&md->disp_lock);
 
 	plane.drm_format_mod = DRM_FORMAT_MOD_LINEAR;
 	plane.x_pos = 0;
@@ -109,7 +109,7 @@ long rgpu_query_gfx_plane(struct rgpu_mdev *rm, void __user *uarg)
 	return copy_to_user(uarg, &plane, minsz) ? -EFAULT : 0;
 }
 
-int rgpu_display_mmap(struct rgpu_mdev *rm, struct vm_area_struct *vma, u64 pgoff)
+int vgpu_mdev_display_mmap(struct vgpu_mdev *md, struct vm_area_struct *vma, u64 pgoff)
 {
 	void *buf;
 	int rc;
@@ -117,32 +117,32 @@ int rgpu_display_mmap(struct rgpu_mdev *rm, struct vm_area_struct *vma, u64 pgof
 	/* What QEMU maps is a copy: writing it would mean nothing. */
 	if (vma->vm_flags & VM_WRITE)
 		return -EACCES;
-	if (pgoff > display_size(rm) >> PAGE_SHIFT)
+	if (pgoff > display_size(md) >> PAGE_SHIFT)
 		return -EINVAL;
 	vma->vm_flags &= ~VM_MAYWRITE;
-	mutex_lock(&rm->disp_lock);
-	buf = display_buf(rm);
+	mutex_lock(&md->disp_lock);
+	buf = display_buf(md);
 	/* Checks that the range lies inside the buffer. */
 	rc = buf ? remap_vmalloc_range(vma, buf, pgoff) : -ENOMEM;
-	mutex_unlock(&rm->disp_lock);
+	mutex_unlock(&md->disp_lock);
 	return rc;
 }
 
-ssize_t rgpu_display_rd(struct rgpu_mdev *rm, char __user *ubuf, size_t count, u64 off)
+ssize_t vgpu_mdev_display_rd(struct vgpu_mdev *md, char __user *ubuf, size_t count, u64 off)
 {
-	size_t size = display_size(rm);
+	size_t size = display_size(md);
 	ssize_t rc;
 	void *buf;
 
 	if (off >= size)
 		return 0;
 	count = min_t(size_t, count, size - off);
-	mutex_lock(&rm->disp_lock);
-	buf = display_buf(rm);
+	mutex_lock(&md->disp_lock);
+	buf = display_buf(md);
 	if (!buf)
 		rc = -ENOMEM;
 	else
 		rc = copy_to_user(ubuf, buf + off, count) ? -EFAULT : count;
-	mutex_unlock(&rm->disp_lock);
+	mutex_unlock(&md->disp_lock);
 	return rc;
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mdev_main.c - the KVM path: a VFIO mediated-device parent driver that
+ * vgpu_mdev_main.c - the KVM path: a VFIO mediated-device parent driver that
  * serves the shared device model (core/) to QEMU's vfio-pci.
  *
  *   /sys/class/rgpu/rgpu0           the parent: a virtual device owning one
@@ -8,13 +8,14 @@
  *   .../mdev_supported_types/rgpu-refgpu-N/{create,available_instances,...}
  *   /sys/bus/mdev/devices/<uuid>    an instance: one core vGPU
  *
- * This file: the module, its log-level parameter, the parent device and
- * the mdev driver.  mdev_vfio.c serves an instance to QEMU; mdev_hostops.c
- * gives the core its guest memory, tracking and interrupts.
+ * This file: the module, its log-level parameter, the parent device and the
+ * mdev driver.  vgpu_mdev_vfio.c serves an instance to QEMU;
+ * vgpu_mdev_hostops.c gives the core its guest memory, tracking and
+ * interrupts.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include "rgpu_mdev.h"
+#include "vgpu_mdev.h"
 #include "sw_engine.h"
 
 static int log_level = OS_LOG_INFO;
@@ -40,47 +41,47 @@ static const struct kernel_param_ops log_level_ops = {
 module_param_cb(log_level, &log_level_ops, &log_level, 0644);
 MODULE_PARM_DESC(log_level, "core log level: 0 err, 1 warn, 2 info (default), 3 debug");
 
-struct rgpu_parent *rgpu;
-static struct class *rgpu_class;
-static struct mdev_driver rgpu_mdev_driver;
+struct vgpu_mdev_parent *vgpu_mdev_rgpu;
+static struct class *vgpu_mdev_class;
+static struct mdev_driver vgpu_mdev_driver;
 
 /* ------------------------------------------------------------ mdev driver */
-static int rgpu_mdev_probe(struct mdev_device *mdev)
+static int vgpu_mdev_probe(struct mdev_device *mdev)
 {
-	struct rgpu_mdev *rm;
+	struct vgpu_mdev *md;
 	int rc;
 
-	rm = vfio_alloc_device(rgpu_mdev, vdev, &mdev->dev, &rgpu_vfio_ops);
-	if (IS_ERR(rm))
-		return PTR_ERR(rm);
-	rc = vfio_register_emulated_iommu_dev(&rm->vdev);
+	md = vfio_alloc_device(vgpu_mdev, vdev, &mdev->dev, &vgpu_mdev_vfio_ops);
+	if (IS_ERR(md))
+		return PTR_ERR(md);
+	rc = vfio_register_emulated_iommu_dev(&md->vdev);
 	if (rc) {
-		vfio_put_device(&rm->vdev);
+		vfio_put_device(&md->vdev);
 		return rc;
 	}
-	dev_set_drvdata(&mdev->dev, rm);
+	dev_set_drvdata(&mdev->dev, md);
 	return 0;
 }
 
-static void rgpu_mdev_remove(struct mdev_device *mdev)
+static void vgpu_mdev_remove(struct mdev_device *mdev)
 {
-	struct rgpu_mdev *rm = dev_get_drvdata(&mdev->dev);
+	struct vgpu_mdev *md = dev_get_drvdata(&mdev->dev);
 
-	/* Waits for the last user to close the device (see rgpu_request). */
-	vfio_unregister_group_dev(&rm->vdev);
-	vfio_put_device(&rm->vdev);
+	/* Waits for the last user to close the device (see vgpu_mdev_request). */
+	vfio_unregister_group_dev(&md->vdev);
+	vfio_put_device(&md->vdev);
 }
 
-static unsigned int rgpu_get_available(struct mdev_type *mtype)
+static unsigned int vgpu_mdev_get_available(struct mdev_type *mtype)
 {
-	const struct vgpu_type *t = vgpu_parent_find_type(rgpu->core, mtype->sysfs_name);
+	const struct vgpu_type *t = vgpu_parent_find_type(vgpu_mdev_rgpu->core, mtype->sysfs_name);
 
-	return t ? vgpu_type_available_instances(rgpu->core, t) : 0;
+	return t ? vgpu_type_available_instances(vgpu_mdev_rgpu->core, t) : 0;
 }
 
-static ssize_t rgpu_show_description(struct mdev_type *mtype, char *buf)
+static ssize_t vgpu_mdev_show_description(struct mdev_type *mtype, char *buf)
 {
-	const struct vgpu_type *t = vgpu_parent_find_type(rgpu->core, mtype->sysfs_name);
+	const struct vgpu_type *t = vgpu_parent_find_type(vgpu_mdev_rgpu->core, mtype->sysfs_name);
 
 	if (!t)
 		return -ENODEV;
@@ -88,30 +89,30 @@ static ssize_t rgpu_show_description(struct mdev_type *mtype, char *buf)
 	return sysfs_emit(buf, "%s\n", t->description);
 }
 
-static struct mdev_driver rgpu_mdev_driver = {
+static struct mdev_driver vgpu_mdev_driver = {
 	.device_api = VFIO_DEVICE_API_PCI_STRING,
 	.driver = {
 		.name = "vgpu_mdev",
 		.owner = THIS_MODULE,
 		.mod_name = KBUILD_MODNAME,
 	},
-	.probe = rgpu_mdev_probe,
-	.remove = rgpu_mdev_remove,
-	.get_available = rgpu_get_available,
-	.show_description = rgpu_show_description,
+	.probe = vgpu_mdev_probe,
+	.remove = vgpu_mdev_remove,
+	.get_available = vgpu_mdev_get_available,
+	.show_description = vgpu_mdev_show_description,
 };
 
 /* ------------------------------------------------------------ parent */
-static void rgpu_parent_release(struct device *dev)
+static void vgpu_mdev_parent_release(struct device *dev)
 {
-	struct rgpu_parent *p = container_of(dev, struct rgpu_parent, dev);
+	struct vgpu_mdev_parent *p = container_of(dev, struct vgpu_mdev_parent, dev);
 
 	kfree(p);
 }
 
 static ssize_t usage_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
-	struct rgpu_parent *p = container_of(dev, struct rgpu_parent, dev);
+	struct vgpu_mdev_parent *p = container_of(dev, struct vgpu_mdev_parent, dev);
 	struct vgpu_parent_usage u;
 
 	vgpu_parent_usage(p->core, &u);
@@ -123,11 +124,11 @@ static ssize_t usage_show(struct device *dev, struct device_attribute *attr, cha
 }
 static DEVICE_ATTR_RO(usage);
 
-static struct attribute *rgpu_parent_attrs[] = {
+static struct attribute *vgpu_mdev_parent_attrs[] = {
 	&dev_attr_usage.attr,
 	NULL,
 };
-ATTRIBUTE_GROUPS(rgpu_parent);
+ATTRIBUTE_GROUPS(vgpu_mdev_parent);
 
 static int __init vgpu_mdev_init(void)
 {
@@ -138,7 +139,7 @@ static int __init vgpu_mdev_init(void)
 
 	os_log_set_level((enum os_log_level)clamp(log_level, 0, 3));
 	vgpu_parent_default_config(&cfg);
-	cfg.name = RGPU_PARENT_NAME;
+	cfg.name = VGPU_MDEV_PARENT_NAME;
 	/* The physical GPU the vGPUs share: the software engine. */
 	cfg.pgpu = pgpu_sw_create(cfg.gm_size);
 	if (!cfg.pgpu)
@@ -148,55 +149,57 @@ static int __init vgpu_mdev_init(void)
 		pr_err("creating the reference GPU failed: %d\n", rc);
 		return rc;
 	}
-	rgpu = kzalloc(sizeof(*rgpu), GFP_KERNEL);
-	if (!rgpu) {
+	vgpu_mdev_rgpu = kzalloc(sizeof(*vgpu_mdev_rgpu), GFP_KERNEL);
+	if (!vgpu_mdev_rgpu) {
 		rc = -ENOMEM;
 		goto err_core;
 	}
-	rgpu->core = core;
-	rgpu->nr_types = min_t(unsigned int, vgpu_parent_num_types(core), VGPU_MDEV_MAX_TYPES);
-	for (i = 0; i < rgpu->nr_types; i++) {
+	vgpu_mdev_rgpu->core = core;
+	vgpu_mdev_rgpu->nr_types = min_t(unsigned int, vgpu_parent_num_types(core),
+					 VGPU_MDEV_MAX_TYPES);
+	for (i = 0; i < vgpu_mdev_rgpu->nr_types; i++) {
 		const struct vgpu_type *t = vgpu_parent_type(core, i);
 
-		rgpu->types[i].sysfs_name = t->name;
-		rgpu->types[i].pretty_name = t->name;
-		rgpu->type_ptrs[i] = &rgpu->types[i];
+		vgpu_mdev_rgpu->types[i].sysfs_name = t->name;
+		vgpu_mdev_rgpu->types[i].pretty_name = t->name;
+		vgpu_mdev_rgpu->type_ptrs[i] = &vgpu_mdev_rgpu->types[i];
 	}
 
-	rc = mdev_register_driver(&rgpu_mdev_driver);
+	rc = mdev_register_driver(&vgpu_mdev_driver);
 	if (rc)
 		goto err_free;
-	rgpu_class = class_create(THIS_MODULE, RGPU_CLASS_NAME);
-	if (IS_ERR(rgpu_class)) {
-		rc = PTR_ERR(rgpu_class);
+	vgpu_mdev_class = class_create(THIS_MODULE, VGPU_MDEV_CLASS_NAME);
+	if (IS_ERR(vgpu_mdev_class)) {
+		rc = PTR_ERR(vgpu_mdev_class);
 		goto err_driver;
 	}
-	rgpu->dev.class = rgpu_class;
-	rgpu->dev.release = rgpu_parent_release;
-	rgpu->dev.groups = rgpu_parent_groups;
-	dev_set_name(&rgpu->dev, RGPU_PARENT_NAME);
-	rc = device_register(&rgpu->dev);
+	vgpu_mdev_rgpu->dev.class = vgpu_mdev_class;
+	vgpu_mdev_rgpu->dev.release = vgpu_mdev_parent_release;
+	vgpu_mdev_rgpu->dev.groups = vgpu_mdev_parent_groups;
+	dev_set_name(&vgpu_mdev_rgpu->dev, VGPU_MDEV_PARENT_NAME);
+	rc = device_register(&vgpu_mdev_rgpu->dev);
 	if (rc) {
-		put_device(&rgpu->dev);		/* its release frees rgpu */
+		put_device(&vgpu_mdev_rgpu->dev);	/* its release frees it */
 		goto err_class;
 	}
-	rc = mdev_register_parent(&rgpu->mdev_parent, &rgpu->dev, &rgpu_mdev_driver,
-				  rgpu->type_ptrs, rgpu->nr_types);
+	rc = mdev_register_parent(&vgpu_mdev_rgpu->mdev_parent, &vgpu_mdev_rgpu->dev,
+				  &vgpu_mdev_driver, vgpu_mdev_rgpu->type_ptrs,
+				  vgpu_mdev_rgpu->nr_types);
 	if (rc) {
-		device_unregister(&rgpu->dev);
+		device_unregister(&vgpu_mdev_rgpu->dev);
 		goto err_class;
 	}
 	pr_info("parent %s: reference GPU with %u vGPU types (mdev types %s-*)\n",
-		RGPU_PARENT_NAME, rgpu->nr_types, RGPU_CLASS_NAME);
+		VGPU_MDEV_PARENT_NAME, vgpu_mdev_rgpu->nr_types, VGPU_MDEV_CLASS_NAME);
 	return 0;
 
 err_class:
-	rgpu = NULL;			/* freed by the device release */
-	class_destroy(rgpu_class);
+	vgpu_mdev_rgpu = NULL;		/* freed by the device release */
+	class_destroy(vgpu_mdev_class);
 err_driver:
-	mdev_unregister_driver(&rgpu_mdev_driver);
+	mdev_unregister_driver(&vgpu_mdev_driver);
 err_free:
-	kfree(rgpu);
+	kfree(vgpu_mdev_rgpu);
 err_core:
 	vgpu_parent_destroy(core);
 	return rc;
@@ -204,16 +207,16 @@ err_core:
 
 static void __exit vgpu_mdev_exit(void)
 {
-	struct vgpu_parent *core = rgpu->core;
+	struct vgpu_parent *core = vgpu_mdev_rgpu->core;
 
 	/*
 	 * Removes every instance (open ones keep the module pinned, so rmmod
 	 * is refused with "in use" before we get here), then the parent.
 	 */
-	mdev_unregister_parent(&rgpu->mdev_parent);
-	device_unregister(&rgpu->dev);
-	class_destroy(rgpu_class);
-	mdev_unregister_driver(&rgpu_mdev_driver);
+	mdev_unregister_parent(&vgpu_mdev_rgpu->mdev_parent);
+	device_unregister(&vgpu_mdev_rgpu->dev);
+	class_destroy(vgpu_mdev_class);
+	mdev_unregister_driver(&vgpu_mdev_driver);
 	if (vgpu_parent_destroy(core))
 		pr_err("reference GPU still has instances at unload\n");
 }
