@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kvm_track.c - vgpu_mdev_kvm.ko: write tracking of guest frames through
+ * vgpu_mdev_kvm.c - vgpu_mdev_kvm.ko: write tracking of guest frames through
  * KVM's page-track notifier, for instances whose VFIO device is bound to a
  * KVM (vdev->kvm, set by the kvm-vfio device when QEMU opens it).  A module
  * of its own so that vgpu_mdev.ko needs no kvm.ko: vgpu_mdev asks for it
@@ -14,13 +14,13 @@
 
 #include "vgpu_mdev.h"
 
-struct kvm_tracked {
+struct vgpu_mdev_kvm_frame {
 	u64 gfn;
 	struct list_head node;
 };
 
 /* One open instance's tracking state. */
-struct kvm_track {
+struct vgpu_mdev_kvm_track {
 	struct vgpu_mdev *md;
 	struct kvm *kvm;
 	struct kvm_page_track_notifier_node node;
@@ -28,9 +28,9 @@ struct kvm_track {
 	struct list_head pages;
 };
 
-static struct kvm_tracked *tracked_find(struct kvm_track *kt, u64 gfn)
+static struct vgpu_mdev_kvm_frame *tracked_find(struct vgpu_mdev_kvm_track *kt, u64 gfn)
 {
-	struct kvm_tracked *t;
+	struct vgpu_mdev_kvm_frame *t;
 
 	lockdep_assert_held(&kt->lock);
 	list_for_each_entry(t, &kt->pages, node)
@@ -40,7 +40,7 @@ static struct kvm_tracked *tracked_find(struct kvm_track *kt, u64 gfn)
 }
 
 /* Write-protect (add) or release (remove) one gfn in KVM's page track. */
-static int kvm_protect(struct kvm *kvm, u64 gfn, bool add)
+static int vgpu_mdev_kvm_protect(struct kvm *kvm, u64 gfn, bool add)
 {
 	struct kvm_memory_slot *slot;
 	int idx, rc = 0;
@@ -61,10 +61,10 @@ static int kvm_protect(struct kvm *kvm, u64 gfn, bool add)
 	return rc;
 }
 
-static void tracked_drop(struct kvm_track *kt, struct kvm_tracked *t)
+static void tracked_drop(struct vgpu_mdev_kvm_track *kt, struct vgpu_mdev_kvm_frame *t)
 {
 	lockdep_assert_held(&kt->lock);
-	kvm_protect(kt->kvm, t->gfn, false);
+	vgpu_mdev_kvm_protect(kt->kvm, t->gfn, false);
 	list_del(&t->node);
 	kfree(t);
 }
@@ -75,10 +75,10 @@ static void tracked_drop(struct kvm_track *kt, struct kvm_tracked *t)
  * path, which may sleep; our lock is dropped before the core takes the
  * vGPU's (the core enables tracking with the vGPU's lock held).
  */
-static void kvm_track_write(struct kvm_vcpu *vcpu, gpa_t gpa, const u8 *val, int len,
-			    struct kvm_page_track_notifier_node *node)
+static void vgpu_mdev_kvm_write(struct kvm_vcpu *vcpu, gpa_t gpa, const u8 *val, int len,
+				struct kvm_page_track_notifier_node *node)
 {
-	struct kvm_track *kt = container_of(node, struct kvm_track, node);
+	struct vgpu_mdev_kvm_track *kt = container_of(node, struct vgpu_mdev_kvm_track, node);
 	bool ours;
 
 	mutex_lock(&kt->lock);
@@ -89,11 +89,11 @@ static void kvm_track_write(struct kvm_vcpu *vcpu, gpa_t gpa, const u8 *val, int
 }
 
 /* A memslot is going away: its tracking state goes with it. */
-static void kvm_track_flush_slot(struct kvm *kvm, struct kvm_memory_slot *slot,
-				 struct kvm_page_track_notifier_node *node)
+static void vgpu_mdev_kvm_flush_slot(struct kvm *kvm, struct kvm_memory_slot *slot,
+				     struct kvm_page_track_notifier_node *node)
 {
-	struct kvm_track *kt = container_of(node, struct kvm_track, node);
-	struct kvm_tracked *t, *n;
+	struct vgpu_mdev_kvm_track *kt = container_of(node, struct vgpu_mdev_kvm_track, node);
+	struct vgpu_mdev_kvm_frame *t, *n;
 
 	mutex_lock(&kt->lock);
 	list_for_each_entry_safe(t, n, &kt->pages, node) {
@@ -108,9 +108,9 @@ static void kvm_track_flush_slot(struct kvm *kvm, struct kvm_memory_slot *slot,
 	mutex_unlock(&kt->lock);
 }
 
-static int kvm_track_attach(struct vgpu_mdev *md, struct vfio_device *vdev, void **priv)
+static int vgpu_mdev_kvm_attach(struct vgpu_mdev *md, struct vfio_device *vdev, void **priv)
 {
-	struct kvm_track *kt;
+	struct vgpu_mdev_kvm_track *kt;
 
 	if (!vdev->kvm)
 		return -ENODEV;		/* not a KVM guest's device */
@@ -122,17 +122,17 @@ static int kvm_track_attach(struct vgpu_mdev *md, struct vfio_device *vdev, void
 	kvm_get_kvm(kt->kvm);
 	mutex_init(&kt->lock);
 	INIT_LIST_HEAD(&kt->pages);
-	kt->node.track_write = kvm_track_write;
-	kt->node.track_flush_slot = kvm_track_flush_slot;
+	kt->node.track_write = vgpu_mdev_kvm_write;
+	kt->node.track_flush_slot = vgpu_mdev_kvm_flush_slot;
 	kvm_page_track_register_notifier(kt->kvm, &kt->node);
 	*priv = kt;
 	return 0;
 }
 
-static void kvm_track_detach(void *priv)
+static void vgpu_mdev_kvm_detach(void *priv)
 {
-	struct kvm_track *kt = priv;
-	struct kvm_tracked *t, *n;
+	struct vgpu_mdev_kvm_track *kt = priv;
+	struct vgpu_mdev_kvm_frame *t, *n;
 
 	mutex_lock(&kt->lock);
 	list_for_each_entry_safe(t, n, &kt->pages, node)
@@ -145,10 +145,10 @@ static void kvm_track_detach(void *priv)
 	kfree(kt);
 }
 
-static int kvm_track_enable(void *priv, u64 gfn)
+static int vgpu_mdev_kvm_enable(void *priv, u64 gfn)
 {
-	struct kvm_track *kt = priv;
-	struct kvm_tracked *t;
+	struct vgpu_mdev_kvm_track *kt = priv;
+	struct vgpu_mdev_kvm_frame *t;
 	int rc = 0;
 
 	mutex_lock(&kt->lock);
@@ -159,7 +159,7 @@ static int kvm_track_enable(void *priv, u64 gfn)
 		rc = -ENOMEM;
 		goto out;
 	}
-	rc = kvm_protect(kt->kvm, gfn, true);
+	rc = vgpu_mdev_kvm_protect(kt->kvm, gfn, true);
 	if (rc) {
 		kfree(t);
 		goto out;
@@ -171,10 +171,10 @@ out:
 	return rc;
 }
 
-static int kvm_track_disable(void *priv, u64 gfn)
+static int vgpu_mdev_kvm_disable(void *priv, u64 gfn)
 {
-	struct kvm_track *kt = priv;
-	struct kvm_tracked *t;
+	struct vgpu_mdev_kvm_track *kt = priv;
+	struct vgpu_mdev_kvm_frame *t;
 
 	mutex_lock(&kt->lock);
 	t = tracked_find(kt, gfn);
@@ -184,23 +184,23 @@ static int kvm_track_disable(void *priv, u64 gfn)
 	return 0;
 }
 
-static struct vgpu_mdev_tracker kvm_tracker = {
+static struct vgpu_mdev_tracker vgpu_mdev_kvm_tracker = {
 	.name = "kvm",
 	.owner = THIS_MODULE,
-	.attach = kvm_track_attach,
-	.detach = kvm_track_detach,
-	.enable = kvm_track_enable,
-	.disable = kvm_track_disable,
+	.attach = vgpu_mdev_kvm_attach,
+	.detach = vgpu_mdev_kvm_detach,
+	.enable = vgpu_mdev_kvm_enable,
+	.disable = vgpu_mdev_kvm_disable,
 };
 
 static int __init vgpu_mdev_kvm_init(void)
 {
-	return vgpu_mdev_register_tracker(&kvm_tracker);
+	return vgpu_mdev_register_tracker(&vgpu_mdev_kvm_tracker);
 }
 
 static void __exit vgpu_mdev_kvm_exit(void)
 {
-	vgpu_mdev_unregister_tracker(&kvm_tracker);
+	vgpu_mdev_unregister_tracker(&vgpu_mdev_kvm_tracker);
 }
 
 module_init(vgpu_mdev_kvm_init);
