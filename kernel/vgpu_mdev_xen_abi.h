@@ -1,21 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * xen_ioreq.h - the Xen ABI items the in-kernel write tracker
- * (xen_track.c, vgpu_mdev_xen.ko) needs and Linux 6.1 does not declare:
+ * vgpu_mdev_xen_abi.h - the Xen ABI items the in-kernel write tracker
+ * (vgpu_mdev_xen.ko) needs and Linux 6.1 does not declare:
  * Linux's include/xen/interface/hvm/dm_op.h has only struct xen_dm_op_buf,
  * its hvm_op.h only the first three hvmmem types, and there is no
  * hvm/ioreq.h at all.  Written from the Xen 4.17 public headers named at
  * each block; they are hypervisor ABI: values, sizes and offsets must stay
  * exact (checked below with static_assert).  Only x86-64 (a PV dom0).
  *
- * Naming: Xen's own names where Linux has none; an xt_ prefix where a
- * Xen name would collide with Linux's partial declarations (hvmmem values
- * are an enum in Linux's hvm_op.h) or with kernel/vfio_iommu_xen/xen_dmop.h
- * (which declares its own partial struct xen_dm_op), so both headers can be
- * included together.
+ * Naming: Xen's own names where Linux has none; the module's prefix
+ * (vgpu_mdev_xen_) where a Xen name would collide with Linux's partial
+ * declarations (hvmmem values are an enum in Linux's hvm_op.h) or with
+ * kernel/vfio_iommu_xen/xen_dmop.h (which declares its own partial struct
+ * xen_dm_op), so both headers can be included together.
  */
-#ifndef VGPU_XEN_IOREQ_H
-#define VGPU_XEN_IOREQ_H
+#ifndef VGPU_MDEV_XEN_ABI_H
+#define VGPU_MDEV_XEN_ABI_H
 
 #include <linux/build_bug.h>
 #include <linux/stddef.h>
@@ -28,8 +28,8 @@
 #define HVM_IOREQSRV_BUFIOREQ_OFF	0
 
 /* hvmmem_type_t (enum; __XEN_INTERFACE_VERSION__ >= 0x00040700 layout). */
-#define XT_HVMMEM_ram_rw		0
-#define XT_HVMMEM_ioreq_server		4
+#define VGPU_MDEV_XEN_HVMMEM_ram_rw		0
+#define VGPU_MDEV_XEN_HVMMEM_ioreq_server		4
 
 /* ------------------------------------ xen/include/public/hvm/dm_op.h */
 #define XEN_DMOP_create_ioreq_server		1
@@ -95,7 +95,7 @@ struct xen_dm_op_nr_vcpus {
  * members, the largest 24 bytes with 8-byte alignment; reserved[] keeps
  * that size.  (Xen copies only offsetof(u) + the member's size.)
  */
-struct xt_dm_op {
+struct vgpu_mdev_xen_dm_op {
 	u32 op;
 	u32 pad;
 	union {
@@ -160,11 +160,11 @@ static_assert(offsetof(struct xen_dm_op_set_mem_type, first_pfn) == 8);
 static_assert(sizeof(struct xen_dm_op_map_mem_type_to_ioreq_server) == 16);
 static_assert(offsetof(struct xen_dm_op_map_mem_type_to_ioreq_server, opaque) == 8);
 static_assert(sizeof(struct xen_dm_op_nr_vcpus) == 4);
-static_assert(offsetof(struct xt_dm_op, u) == 8);
-static_assert(sizeof(struct xt_dm_op) == 32);
+static_assert(offsetof(struct vgpu_mdev_xen_dm_op, u) == 8);
+static_assert(sizeof(struct vgpu_mdev_xen_dm_op) == 32);
 static_assert(sizeof(struct xen_ioreq) == 32);
 static_assert(offsetof(struct xen_ioreq, vp_eport) == 24);
 static_assert(offsetof(struct xen_ioreq, flags) == 30);
 static_assert(offsetof(struct xen_ioreq, type) == 31);
 
-#endif /* VGPU_XEN_IOREQ_H */
+#endif /* VGPU_MDEV_XEN_ABI_H */
