@@ -63,7 +63,7 @@ module_built_here() {
 
 # ---------------------------------------------------------------- L2 guests
 # l2_start NAME JOB-IN-GUEST [QEMU-ARGS...]: boot an L2 guest under KVM with
-# the rig kernel + busybox initramfs; console in $OUT/guest-NAME.console,
+# the rig kernel + busybox initramfs (L2_APPEND: more kernel arguments); console in $OUT/guest-NAME.console,
 # QEMU's pid in $OUT/NAME.pid (host_job_end kills it if still running).
 l2_start() {
     _n=$1 _gj=$2; shift 2
@@ -71,7 +71,7 @@ l2_start() {
         -display none -vga none -monitor none -nic none -no-reboot \
         -serial "file:$OUT/guest-$_n.console" \
         -kernel "$RIG/guest-vmlinuz" -initrd "$RIG/guest-initrd.gz" \
-        -append "console=ttyS0,115200 quiet panic=-1 rig.guest=$_gj" \
+        -append "console=ttyS0,115200 quiet panic=-1 rig.guest=$_gj${L2_APPEND:+ $L2_APPEND}" \
         "$@" </dev/null >"$OUT/qemu-$_n.log" 2>&1 &
     echo $! >"$OUT/$_n.pid"
     echo "L2 $_n: QEMU pid $! args $*"
