@@ -52,6 +52,14 @@ LOCK_WAIT = 3600         # how long to queue behind another VM user
 # A job attempt still running this long after its own timeout: the dom0
 # runner is stuck, not the job (the job's timeout ends jobs).
 STALL_GRACE = 120
+# A host kernel that keeps reporting lockups (LOCKUP_MARKS on its console:
+# Linux repeats them while a CPU stays stuck) for this long with no progress
+# line in between is wedged: the flight stops it at once instead of waiting
+# out the job's timeout (docs/rig-log.md, "The kvm-l1 host wedged").  One
+# lockup report followed by quiet or progress was transient.
+WEDGE_GRACE = 90
+LOCKUP_MARKS = ("soft lockup - CPU#", "rcu_preempt detected stalls",
+                "rcu_preempt self-detected stall", "rcu_preempt kthread starved")
 BOOT_TIMEOUT = 240       # QEMU start -> dom0 runner running (measured ~35 s)
 JOB_TIMEOUT_DEFAULT = 300
 SHARED_STEPS = ("rig-image", "host-boot", "xen-daemons", "l1-modules")
@@ -64,6 +72,41 @@ HOSTS = {
     "kvm-l1": {"image": "l1.img", "dir": "kvm-l1",
                "boot_step": "l1-modules", "boot_log": "l1-modules.log"},
 }
+
+
+class LockupWatch:
+    """Follows a console log as it grows: the lockup reports since the
+    last progress, the first and the latest."""
+
+    def __init__(self, path):
+        self.path, self.pos, self.partial = path, 0, ""
+        self.progress()
+
+    def progress(self):
+        self.first, self.first_at, self.last_at = None, None, None
+
+    def poll(self, now):
+        try:
+            with open(self.path, "rb") as f:
+                f.seek(self.pos)
+                data = f.read().decode(errors="replace")
+                self.pos = f.tell()
+        except OSError:
+            return
+        lines = (self.partial + data).split("\n")
+        self.partial = lines.pop()
+        for ln in lines:
+            if any(m in ln for m in LOCKUP_MARKS):
+                if self.first is None:
+                    self.first, self.first_at = ln.strip(), now
+                self.last_at = now
+
+    def wedged(self):
+        """Why the host is wedged, or None."""
+        if self.first is not None and self.last_at - self.first_at >= WEDGE_GRACE:
+            return ("host wedged: lockup reports for %ds without progress, the first: '%s'"
+                    % (self.last_at - self.first_at, self.first[-100:]))
+        return None
 
 
 class RigError(Exception):
@@ -308,6 +351,7 @@ class Flight:
         self.say("host-boot: QEMU pid %d (flight budget %ds)" % (qemu.pid, budget))
         progress = os.path.join(self.results, "progress.log")
         seen, runner_at, ended, why = 0, None, False, None
+        lockups = LockupWatch(os.path.join(self.bootdir, "serial.log"))
         # A flight ended from outside (SIGTERM, Ctrl-C: SystemExit or
         # KeyboardInterrupt here) takes its VM with it, or the next flight in
         # the lock's queue would boot beside a still-running one.
@@ -324,6 +368,7 @@ class Flight:
                         if len(fields) < 3:
                             continue
                         seen += 1
+                        lockups.progress()
                         job, what = fields[1], fields[2]
                         if what == "runner start" and runner_at is None:
                             runner_at = time.monotonic() - t
@@ -337,7 +382,10 @@ class Flight:
                 if rc is not None:
                     break
                 waited = time.monotonic() - t
-                if runner_at is None and waited > BOOT_TIMEOUT:
+                lockups.poll(time.monotonic())
+                if lockups.wedged():
+                    why = lockups.wedged()
+                elif runner_at is None and waited > BOOT_TIMEOUT:
                     why = "no dom0 runner after %ds" % BOOT_TIMEOUT
                 elif waited > budget:
                     why = "flight budget of %ds exceeded" % budget

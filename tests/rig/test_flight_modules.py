@@ -66,10 +66,6 @@ class KernelModuleTest(unittest.TestCase):
             self.assertIn("run make kernel", str(e.exception))
 
 
-if __name__ == "__main__":
-    unittest.main()
-
-
 class JobEvidenceTest(unittest.TestCase):
     """What a failed job's FAILED block shows from dom0's evidence files."""
 
@@ -98,3 +94,51 @@ class JobEvidenceTest(unittest.TestCase):
         self.assertEqual(ev[1], "at timeout: 3120 3001 R 98.0 410 - xenstore-read /local/domain/3/x")
         self.assertEqual(ev[2], "at timeout: 700 1 Ssl 0.5 900 do_epoll_wait /usr/sbin/xenstored")
         self.assertEqual(len(ev), 3)
+
+
+class LockupWatchTest(unittest.TestCase):
+    """When a host's console says it is wedged (flight.LockupWatch)."""
+
+    def setUp(self):
+        fd, self.path = tempfile.mkstemp()
+        os.close(fd)
+        self.addCleanup(os.unlink, self.path)
+        self.w = flight.LockupWatch(self.path)
+
+    def console(self, text):
+        with open(self.path, "a") as f:
+            f.write(text)
+
+    LOCKUP = "[  313.1] watchdog: BUG: soft lockup - CPU#0 stuck for 26s! [rgpu-vblank:263]\n"
+
+    def test_reports_that_go_on_wedge_the_host(self):
+        self.console("[  280.0] booting\n" + self.LOCKUP)
+        self.w.poll(100.0)
+        self.assertIsNone(self.w.wedged())
+        # a line arriving in two pieces is read once, whole
+        self.console("[  340.2] rcu: INFO: rcu_preempt self-detected st")
+        self.w.poll(150.0)
+        self.assertIsNone(self.w.wedged())
+        self.console("all on CPU\n")
+        self.w.poll(100.0 + flight.WEDGE_GRACE)
+        why = self.w.wedged()
+        self.assertIn("host wedged", why)
+        self.assertIn("CPU#0 stuck for 26s! [rgpu-vblank:263]", why)
+
+    def test_progress_clears_a_transient_lockup(self):
+        self.console(self.LOCKUP)
+        self.w.poll(100.0)
+        self.w.progress()
+        self.console(self.LOCKUP)
+        self.w.poll(100.0 + flight.WEDGE_GRACE)
+        self.assertIsNone(self.w.wedged())
+
+    def test_one_report_then_quiet_is_not_wedged(self):
+        self.console(self.LOCKUP + "[  340.0] ordinary line\n")
+        self.w.poll(100.0)
+        self.w.poll(100.0 + 10 * flight.WEDGE_GRACE)
+        self.assertIsNone(self.w.wedged())
+
+
+if __name__ == "__main__":
+    unittest.main()
