@@ -33,12 +33,15 @@ Exit status: 0 if every job passed, 1 otherwise, 2 on usage errors.
 Standard library only.
 """
 import argparse
+import bisect
 import datetime
 import fcntl
 import json
 import os
+import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -58,6 +61,10 @@ STALL_GRACE = 120
 # out the job's timeout (docs/rig-log.md, "The kvm-l1 host wedged").  One
 # lockup report followed by quiet or progress was transient.
 WEDGE_GRACE = 90
+# The runner renews results/heartbeat every 10 s: this long without it, the
+# host's kernel has stopped scheduling (seen on the kvm-l1 host with no
+# lockup report at all, docs/rig-log.md).
+HEARTBEAT_LOST = 120
 LOCKUP_MARKS = ("soft lockup - CPU#", "rcu_preempt detected stalls",
                 "rcu_preempt self-detected stall", "rcu_preempt kthread starved")
 BOOT_TIMEOUT = 240       # QEMU start -> dom0 runner running (measured ~35 s)
@@ -300,6 +307,7 @@ class Flight:
                 "-drive", "file=%s,format=raw,if=virtio,cache=unsafe" % os.path.join(c, "l1.img"),
                 "-snapshot",
                 "-virtfs", "local,path=%s,mount_tag=share,security_model=none" % self.share,
+                *self.qmp_args(),
             ]
         # spec-ctrl=eager-fpu: Xen restores a vCPU's FPU state at every
         # switch instead of lazily on #NM.  QEMU 7.2's TCG raises no #NM
@@ -325,7 +333,31 @@ class Flight:
             "-drive", "file=%s,format=raw,if=virtio,cache=unsafe" % os.path.join(c, "dom0.img"),
             "-snapshot",
             "-virtfs", "local,path=%s,mount_tag=share,security_model=none" % self.share,
+            *self.qmp_args(),
         ]
+
+    def qmp_args(self):
+        """A QMP socket on the host VM, for its CPUs' state when it stops
+        making progress (host_cpu_dump).  Under /run: a socket path has
+        at most 107 bytes, a clone's build directory may be longer."""
+        self.qmp_path = "/run/vgpu-rig-%s-%s.qmp" % (self.id, self.hostname)
+        return ["-qmp", "unix:%s,server=on,wait=off" % self.qmp_path]
+
+    def host_cpu_dump(self):
+        """Before a stuck host is killed: its vCPUs' registers, sampled
+        three times, into host-cpus.txt (symbols: host-cpus-syms.txt)."""
+        out = os.path.join(self.bootdir, "host-cpus.txt")
+        try:
+            samples = qmp_hmp(self.qmp_path, ["info cpus", "info registers -a"], 3, 0.5)
+        except (OSError, ValueError) as e:
+            samples = ["no CPU state: QMP at %s: %s\n" % (self.qmp_path, e)]
+        with open(out, "w") as f:
+            f.write("".join(samples))
+        syms = os.path.join(self.results, "l1-kallsyms.txt")
+        if os.path.exists(syms):
+            with open(os.path.join(self.bootdir, "host-cpus-syms.txt"), "w") as f:
+                for ln in symbolize_rips("".join(samples), syms):
+                    f.write(ln + "\n")
 
     def job_timeout(self, job):
         if os.environ.get("RIG_JOB_TIMEOUT"):
@@ -383,8 +415,11 @@ class Flight:
                     break
                 waited = time.monotonic() - t
                 lockups.poll(time.monotonic())
+                beat = heartbeat_age(self.results)
                 if lockups.wedged():
                     why = lockups.wedged()
+                elif beat is not None and beat > HEARTBEAT_LOST and not ended:
+                    why = "host wedged: no heartbeat from the runner for %ds" % beat
                 elif runner_at is None and waited > BOOT_TIMEOUT:
                     why = "no dom0 runner after %ds" % BOOT_TIMEOUT
                 elif waited > budget:
@@ -397,6 +432,7 @@ class Flight:
                            % (cur_job, STALL_GRACE, self.job_timeout(cur_job)))
                 if why:
                     self.say("timeout: %s; killing QEMU pid %d" % (why, qemu.pid))
+                    self.host_cpu_dump()
                     qemu.kill()
                     qemu.wait()
                     break
@@ -406,6 +442,8 @@ class Flight:
                 qemu.kill()
                 qemu.wait()
         qlog.close()
+        if os.path.exists(self.qmp_path):
+            os.unlink(self.qmp_path)
         total = time.monotonic() - t
         self.say("QEMU exited rc=%s after %.1fs" % (qemu.returncode, total))
         if self.hostname == "xen":
@@ -548,6 +586,68 @@ class Flight:
                 self.say("    " + ln[:160])
         self.say("report: %s" % os.path.join(self.dir, "report.md"))
         return 0 if not failed else 1
+
+
+def heartbeat_age(results):
+    """Seconds since the host's runner last renewed its heartbeat, or None
+    before its first."""
+    try:
+        return int(time.time() - os.stat(os.path.join(results, "heartbeat")).st_mtime)
+    except OSError:
+        return None
+
+
+def qmp_hmp(path, commands, rounds, pause):
+    """Run human-monitor commands over a QMP socket, `rounds` times with
+    `pause` seconds between: the answers, each headed by its command."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(10)
+    sock.connect(path)
+    f = sock.makefile("rw")
+
+    def call(cmd, **args):
+        f.write(json.dumps({"execute": cmd, "arguments": args} if args else {"execute": cmd}) + "\n")
+        f.flush()
+        while True:
+            msg = json.loads(f.readline())
+            if "return" in msg or "error" in msg:
+                return msg
+
+    json.loads(f.readline())            # the greeting
+    call("qmp_capabilities")
+    out = []
+    for r in range(rounds):
+        for c in commands:
+            msg = call("human-monitor-command", **{"command-line": c})
+            out.append("=== %s (sample %d)\n%s\n" % (c, r + 1, msg.get("return", msg.get("error"))))
+        time.sleep(pause)
+    sock.close()
+    return out
+
+
+def symbolize_rips(dump, kallsyms):
+    """Each RIP in an `info registers` dump with the kernel symbol it is
+    in, from a saved /proc/kallsyms (address, type, name [module])."""
+    table = []
+    with open(kallsyms) as f:
+        for ln in f:
+            parts = ln.split()
+            if len(parts) >= 3 and parts[1] in "tTwW":
+                table.append((int(parts[0], 16), " ".join(parts[2:])))
+    table.sort()
+    addrs = [a for a, _ in table]
+    out, cpu = [], "CPU#?"
+    for ln in dump.splitlines():
+        if ln.startswith("CPU#"):
+            cpu = ln.split()[0]
+        m = re.search(r"\bRIP=([0-9a-f]{16})", ln)
+        if m:
+            rip = int(m.group(1), 16)
+            i = bisect.bisect_right(addrs, rip) - 1
+            near = i >= 0 and rip - addrs[i] < 0x100000
+            out.append("%s RIP %016x %s" % (cpu, rip, "%s+0x%x" % (table[i][1], rip - addrs[i])
+                                               if near else "?"))
+    return out
 
 
 def job_evidence(jobdir, most=3):

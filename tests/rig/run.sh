@@ -5,6 +5,7 @@
 # this one boot, and leaves results under /share/results/ for flight.py:
 #   boot.tsv                 the boot's shared step (xen-daemons, l1-modules)
 #   progress.log             one line per step event (flight.py prints them)
+#   heartbeat                renewed every 10 s while the runner lives
 #   <job>/steps.tsv          the job's steps: name, result, seconds
 #   <job>/<step>.log         each step's output
 #   <job>/retried            present if the job was retried (flake text)
@@ -20,6 +21,10 @@ mkdir -p "$R"
 . "$RIG/lib.sh"
 . "$RIG/host.sh"
 JOB=- progress "runner start"
+# The host's heartbeat for flight.py: a host that stops renewing it is
+# wedged (its kernel no longer runs this loop), whatever a job waits for.
+( while :; do cat /proc/uptime >"$R/heartbeat"; sleep 10; done ) &
+heartbeat=$!
 
 # boot_result NAME RESULT SECONDS: the boot's shared step, for host_boot.
 boot_result() {
@@ -80,4 +85,5 @@ if host_boot; then
     done
 fi
 host_end
+kill "$heartbeat"
 JOB=- progress "runner end"

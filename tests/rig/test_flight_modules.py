@@ -140,5 +140,27 @@ class LockupWatchTest(unittest.TestCase):
         self.assertIsNone(self.w.wedged())
 
 
+class SymbolizeTest(unittest.TestCase):
+    """Where a stuck host's CPUs were, by name (flight.symbolize_rips)."""
+
+    def test_rips_named_per_cpu(self):
+        fd, syms = tempfile.mkstemp()
+        os.close(fd)
+        self.addCleanup(os.unlink, syms)
+        with open(syms, "w") as f:
+            f.write("ffffffff81000000 T _stext\n"
+                    "ffffffff81a75000 t native_apic_msr_eoi_write\n"
+                    "ffffffff81a76000 T next_fn\n"
+                    "ffffffffc0a01000 t vblank_thread\t[vgpu_mdev]\n")
+        dump = ("CPU#0\nRAX=0000000000000000 RBX=0000000000000001\n"
+                "RIP=ffffffff81a7505b RFL=00000246 [---Z-P-] CPL=0 II=0 A20=1 SMM=0 HLT=0\n"
+                "CPU#1\nRIP=ffffffffc0a01010 RFL=00000246\n"
+                "CPU#1\nRIP=00007f0000001000 RFL=00000246\n")
+        self.assertEqual(flight.symbolize_rips(dump, syms), [
+            "CPU#0 RIP ffffffff81a7505b native_apic_msr_eoi_write+0x5b",
+            "CPU#1 RIP ffffffffc0a01010 vblank_thread [vgpu_mdev]+0x10",
+            "CPU#1 RIP 00007f0000001000 ?"])
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -63,10 +63,14 @@ module_built_here() {
 
 # ---------------------------------------------------------------- L2 guests
 # l2_start NAME JOB-IN-GUEST [QEMU-ARGS...]: boot an L2 guest under KVM with
-# the rig kernel + busybox initramfs (L2_APPEND: more kernel arguments); console in $OUT/guest-NAME.console,
-# QEMU's pid in $OUT/NAME.pid (host_job_end kills it if still running).
+# the rig kernel + busybox initramfs (L2_APPEND: more kernel arguments);
+# console in $OUT/guest-NAME.console, QEMU's pid in $OUT/NAME.pid
+# (host_job_end kills it if still running).  First the L1's text symbols,
+# modules included, so flight.py can name where the L1's CPUs were if the
+# host stops while an L2 runs (host-cpus-syms.txt).
 l2_start() {
     _n=$1 _gj=$2; shift 2
+    grep ' [tTwW] ' /proc/kallsyms >/share/results/l1-kallsyms.txt
     qemu-system-x86_64 -enable-kvm -cpu host -m 256M -smp 1 -machine q35 \
         -display none -vga none -monitor none -nic none -no-reboot \
         -serial "file:$OUT/guest-$_n.console" \
