@@ -62,7 +62,7 @@ $(BUILD)/rig/guest-bin/%: $(RIG_DIR)/guest-bin/%.c guest/rgpu_guest.c \
 # rig-torture's self-checking dom0 process: plain C, no Xen library.
 $(BUILD)/rig/dom0-stress: $(RIG_DIR)/dom0-stress.c
 	$(Q)mkdir -p $(@D)
-	$(Q)gcc $(RIG_CFLAGS) $< -o $@
+	$(Q)$(CC) $(RIG_CFLAGS) $< -o $@
 
 # rgpu-kms speaks the DRM uapi (libdrm-dev's copy of the kernel headers;
 # no libdrm linked: the guest has no libc for it).
@@ -72,7 +72,7 @@ $(BUILD)/rig/guest-bin/rgpu-kms: GUEST_STATIC_CFLAGS += -I/usr/include/libdrm
 # have it: QEMU needs it), no Xen libraries.
 $(BUILD)/rig/qmp-screendump: $(RIG_DIR)/qmp-screendump.c | rig-deps
 	$(Q)mkdir -p $(@D)
-	$(Q)gcc $(RIG_CFLAGS) $< -o $@ $$(pkg-config --cflags --libs libpng)
+	$(Q)$(CC) $(RIG_CFLAGS) $< -o $@ $$(pkg-config --cflags --libs libpng)
 
 $(BUILD)/rig/%: $(RIG_DIR)/%.c | rig-deps
 	$(Q)mkdir -p $(@D)
