@@ -432,6 +432,8 @@ class Flight:
                            % (cur_job, STALL_GRACE, self.job_timeout(cur_job)))
                 if why:
                     self.say("timeout: %s; killing QEMU pid %d" % (why, qemu.pid))
+                    if cur_job and runner_at is not None:
+                        self.stuck = {"job": cur_job, "why": why}
                     self.host_cpu_dump()
                     qemu.kill()
                     qemu.wait()
@@ -511,9 +513,7 @@ class Flight:
             entry["result"] = rigreport.job_result(steps)
             jobs.append(entry)
         # Boot-wide logs stay at the flight level; every job's report lists them.
-        for f in ("boot.tsv", "xen-start.log", "xl-info.log", "xl-dmesg-boot.log",
-                  "dom0-dmesg.log", "progress.log", "l1-modules.log", "l1-dmesg-boot.log",
-                  "l1-dmesg.log"):
+        for f in HOST_BOOT_FILES[6:]:
             p = os.path.join(self.results, f)
             if os.path.exists(p):
                 shutil.move(p, os.path.join(self.bootdir, f))
@@ -531,7 +531,7 @@ class Flight:
     def boot(self, name, jobs, alone):
         """One host's boot: image, share, QEMU, the jobs' results."""
         self.use_host(name, jobs, alone)
-        self.boot_problem = None
+        self.boot_problem, self.stuck = None, None
         if self.rig_image():
             try:
                 self.prepare_share()
@@ -550,6 +550,37 @@ class Flight:
             j["host"] = name
         return jobs
 
+    def after_stuck_host(self, name, js, got, alone):
+        """A host that stopped during a job is booted once more for that
+        job and the ones after it, when its CPU state shows the emulator's
+        fault (stuck_host_verdict).  The first boot's files stay in
+        host-try1/, the job's first attempt in <job>.try1/."""
+        stuck = self.stuck
+        if not stuck:
+            return got
+        syms = os.path.join(self.bootdir, "host-cpus-syms.txt")
+        verdict = stuck_host_verdict(syms)
+        if not verdict.startswith("emulator"):
+            self.say("host %s stuck in %s, not retried: %s" % (name, stuck["job"], verdict))
+            return got
+        i = js.index(stuck["job"])
+        self.say("host %s stuck in %s (%s): booting again for %s"
+                 % (name, stuck["job"], verdict, " ".join(js[i:])))
+        keep = os.path.join(self.bootdir, "host-try1")
+        os.makedirs(keep)
+        for f in os.listdir(self.bootdir):
+            if f in HOST_BOOT_FILES or f == "share":
+                shutil.move(os.path.join(self.bootdir, f), os.path.join(keep, f))
+        first = os.path.join(self.dir, stuck["job"])
+        if os.path.isdir(first):
+            shutil.move(first, first + ".try1")
+        again = self.boot(name, js[i:], alone)
+        for j in again:
+            if j["name"] == stuck["job"]:
+                j["retried"] = "%s; %s (first boot: host-try1/)" % (stuck["why"], verdict)
+                j["first_attempt"] = got[i]["steps"]
+        return got[:i] + again
+
     def run(self, groups):
         """groups: [(host, [jobs])], booted in that order."""
         alljobs = [j for _, js in groups for j in js]
@@ -562,7 +593,8 @@ class Flight:
         for name, js in groups:
             if len(groups) > 1:
                 self.say("host %s: jobs %s" % (name, " ".join(js)))
-            jobs += self.boot(name, js, len(groups) == 1)
+            got = self.boot(name, js, len(groups) == 1)
+            jobs += self.after_stuck_host(name, js, got, len(groups) == 1)
         report = {"flight": self.id, "name": self.name,
                   "rig": self.caches[groups[0][0]] if len(groups) == 1 else self.caches,
                   "hosts": [name for name, _ in groups],
@@ -586,6 +618,48 @@ class Flight:
                 self.say("    " + ln[:160])
         self.say("report: %s" % os.path.join(self.dir, "report.md"))
         return 0 if not failed else 1
+
+
+# A host boot's own files in its boot directory (host-try1/ keeps them when
+# a stuck host is booted again).
+HOST_BOOT_FILES = ("serial.log", "dom0-console.log", "qemu.log", "qemu-cmd.txt",
+                   "host-cpus.txt", "host-cpus-syms.txt", "boot.tsv", "xen-start.log",
+                   "xl-info.log", "xl-dmesg-boot.log", "dom0-dmesg.log", "progress.log",
+                   "l1-modules.log", "l1-dmesg-boot.log", "l1-dmesg.log")
+# The project's kernel modules, as kallsyms names them.
+OUR_MODULES = ("[vgpu_mdev]", "[vgpu_mdev_kvm]", "[vgpu_mdev_xen]", "[vfio_iommu_xen]",
+               "[rgpu_uio]", "[rgpu_drm]")
+
+
+# Where a CPU spins on a lock (a deadlock, anybody's: never the rig's fault).
+LOCK_SPIN = ("spin_lock", "_lock_slowpath", "do_raw_spin", "_raw_read_lock", "_raw_write_lock")
+
+
+def stuck_host_verdict(syms):
+    """Whose fault a stuck host is, from where its vCPUs were: three
+    samples of every vCPU's RIP, named from the L1's kallsyms
+    (host-cpus-syms.txt).  Kernel code stops a CPU without a lockup report
+    only by spinning with interrupts off: in a lock, or in a loop of its
+    own.  So a sample in the project's modules or in a lock's spin loop is
+    not the rig's fault; CPUs elsewhere (idle, at VMRUN, inside the L2
+    guest) while the host's scheduler stood still for the heartbeat
+    window are the emulator's (the kvm-l1 host's nested SVM under TCG,
+    docs/rig-log.md)."""
+    try:
+        with open(syms) as f:
+            lines = [ln.strip() for ln in f if " RIP " in ln]
+    except OSError:
+        lines = []
+    if not lines:
+        return "unknown: no CPU state with symbols"
+    for ln in lines:
+        if any(m in ln for m in OUR_MODULES):
+            return "ours: " + ln
+    for ln in lines:
+        if any(m in ln.split(" RIP ")[1] for m in LOCK_SPIN):
+            return "a lock: " + ln
+    return "emulator: no vCPU in the project's code or in a lock (%s)" % "; ".join(
+        sorted(set(ln.split(" ", 3)[3] for ln in lines)))[:200]
 
 
 def heartbeat_age(results):

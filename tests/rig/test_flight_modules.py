@@ -162,5 +162,72 @@ class SymbolizeTest(unittest.TestCase):
             "CPU#1 RIP 00007f0000001000 ?"])
 
 
+class StuckHostTest(unittest.TestCase):
+    """A host that stopped mid-job: whose fault, and the second boot."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.dir)
+
+    def syms(self, *rips):
+        p = os.path.join(self.dir, "host-cpus-syms.txt")
+        with open(p, "w") as f:
+            f.write("".join("CPU#%d RIP ffffffff81000000 %s\n" % (i % 2, r)
+                            for i, r in enumerate(rips)))
+        return p
+
+    def test_verdicts(self):
+        v = flight.stuck_host_verdict
+        self.assertTrue(v(os.path.join(self.dir, "none")).startswith("unknown"))
+        self.assertTrue(v(self.syms("default_idle+0x1", "rgpu_vfio_ioctl [vgpu_mdev]+0x20"))
+                        .startswith("ours: CPU#1"))
+        self.assertTrue(v(self.syms("native_queued_spin_lock_slowpath+0x40", "default_idle+0x1"))
+                        .startswith("a lock"))
+        self.assertEqual(v(self.syms("default_idle+0x1", "svm_vcpu_run+0x9", "?")),
+                         "emulator: no vCPU in the project's code or in a lock "
+                         "(?; default_idle+0x1; svm_vcpu_run+0x9)")
+
+    def fake_flight(self, verdict_rips):
+        fl = object.__new__(flight.Flight)
+        fl.dir = fl.bootdir = self.dir
+        fl.said, fl.boots = [], []
+        fl.say = fl.said.append
+        for f in ("serial.log", "progress.log", "share"):
+            open(os.path.join(self.dir, f), "w").close()
+        os.makedirs(os.path.join(self.dir, "b"))
+        self.syms(*verdict_rips)
+        fl.stuck = {"job": "b", "why": "host wedged: no heartbeat from the runner for 121s"}
+
+        def boot(name, jobs, alone):
+            fl.boots.append(jobs)
+            fl.stuck = None
+            return [{"name": j, "result": "pass", "steps": []} for j in jobs]
+        fl.boot = boot
+        first = [{"name": "a", "result": "pass", "steps": [{"name": "x", "result": "pass"}]},
+                 {"name": "b", "result": "broken", "steps": [{"name": "y", "result": "broken"}]},
+                 {"name": "c", "result": "broken", "steps": []}]
+        return fl, first
+
+    def test_emulator_fault_boots_again_from_the_stuck_job(self):
+        fl, first = self.fake_flight(["default_idle+0x1", "?"])
+        got = fl.after_stuck_host("kvm-l1", ["a", "b", "c"], first, True)
+        self.assertEqual(fl.boots, [["b", "c"]])
+        self.assertEqual([j["name"] for j in got], ["a", "b", "c"])
+        self.assertIs(got[0], first[0])
+        self.assertIn("no heartbeat", got[1]["retried"])
+        self.assertIn("emulator", got[1]["retried"])
+        self.assertEqual(got[1]["first_attempt"], [{"name": "y", "result": "broken"}])
+        self.assertNotIn("retried", got[2])
+        for kept in ("host-try1/serial.log", "host-try1/progress.log", "host-try1/share",
+                     "host-try1/host-cpus-syms.txt", "b.try1"):
+            self.assertTrue(os.path.exists(os.path.join(self.dir, kept)), kept)
+
+    def test_our_fault_is_not_retried(self):
+        fl, first = self.fake_flight(["xt_serve [vgpu_mdev_xen]+0x10"])
+        self.assertIs(fl.after_stuck_host("kvm-l1", ["a", "b", "c"], first, True), first)
+        self.assertEqual(fl.boots, [])
+        self.assertIn("not retried: ours", fl.said[0])
+
+
 if __name__ == "__main__":
     unittest.main()
