@@ -123,6 +123,21 @@ vgpu_guest_grant_ok() {
 }
 
 # ---------------------------------------------------------------- kernel
+# mdev_modules_install MOD...: $BIN/MOD.ko (made by make kernel for this
+# host's kernel, shipped by flight.py) into /lib/modules/<release>/extra,
+# then depmod, so modprobe resolves dependencies and soft dependencies.
+# Broken if one is missing.
+mdev_modules_install() {
+    for _m in "$@"; do
+        [ -f "$BIN/$_m.ko" ] || { echo "no $BIN/$_m.ko on the share (make kernel)"; return $BROKEN; }
+    done
+    mkdir -p "/lib/modules/$(uname -r)/extra"
+    for _m in "$@"; do
+        cp "$BIN/$_m.ko" "/lib/modules/$(uname -r)/extra/" || return 1
+    done
+    depmod -a
+}
+
 # kernel_log_clean [PATTERN]: the host's kernel log (its lines matching
 # PATTERN, default the VFIO/mdev ones, are shown) has no BUG, oops, warning
 # or trace.

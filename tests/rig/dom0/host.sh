@@ -630,20 +630,6 @@ counts_back() {
     diff "$OUT/.xsys-base" "$OUT/.xsys-$1" || { echo "backend counts not back to baseline"; return 1; }
 }
 
-# mdev_modules_install MOD...: $BIN/MOD.ko (made by make kernel, shipped by
-# flight.py) into /lib/modules/<release>/extra, then depmod, so modprobe
-# resolves dependencies and soft dependencies.  Broken if one is missing.
-mdev_modules_install() {
-    for _m in "$@"; do
-        [ -f "$BIN/$_m.ko" ] || { echo "no $BIN/$_m.ko on the share (make kernel)"; return $BROKEN; }
-    done
-    mkdir -p "/lib/modules/$(uname -r)/extra"
-    for _m in "$@"; do
-        cp "$BIN/$_m.ko" "/lib/modules/$(uname -r)/extra/" || return 1
-    done
-    depmod -a
-}
-
 # xen_vfio_load: type1 first, the Xen backend after it: VFIO tries the last
 # registered IOMMU driver first, and ours refuses every group it is not
 # bound to.

@@ -13,10 +13,7 @@ n=${RIG_JOB_BOOTS:-8}
 module_load() {
     set -x
     module_built_here "$BIN/vgpu_mdev.ko" || return
-    want=$(uname -r)
-    mkdir -p "/lib/modules/$want/extra"
-    cp "$BIN/vgpu_mdev.ko" "$BIN/vgpu_mdev_kvm.ko" "$BIN/vgpu_mdev_xen.ko" "/lib/modules/$want/extra/"
-    depmod -a
+    mdev_modules_install vgpu_mdev vgpu_mdev_kvm vgpu_mdev_xen || return
     modprobe vgpu_mdev || return 1
     echo "$U" >"$TYPES/rgpu-refgpu-8/create" || return 1
     [ -d "$MDEV/$U" ]

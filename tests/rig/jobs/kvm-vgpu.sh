@@ -21,10 +21,7 @@ module_load() {
     set -x
     ko=$BIN/vgpu_mdev.ko
     module_built_here "$ko" || return
-    want=$(uname -r)
-    mkdir -p "/lib/modules/$want/extra"
-    cp "$ko" "$BIN/vgpu_mdev_kvm.ko" "$BIN/vgpu_mdev_xen.ko" "/lib/modules/$want/extra/"
-    depmod -a
+    mdev_modules_install vgpu_mdev vgpu_mdev_kvm vgpu_mdev_xen || return
     # vgpu_mdev needs no KVM; its soft dependencies bring the trackers (the
     # Xen one stays idle outside a Xen dom0).
     modinfo -F depends "$ko" | tr , '\n' | grep -qx kvm && { echo "vgpu_mdev depends on kvm"; return 1; }
