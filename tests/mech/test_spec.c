@@ -321,6 +321,20 @@ static void s6_1_unmapped_span_rule(void)
     mech_teardown(&env);
 }
 
+/* A batch of `pages` pages at graphics address bb, NOOPs to the end of its
+ * last page, which ends with BATCH_END: every page but the last maps frame
+ * 0x200000 (all NOOPs), the last frame 0x201000 (NOOPs, then BATCH_END). */
+static void map_noop_batch(struct vgpu *v, struct testhost *h, u32 bb, u32 pages)
+{
+    u32 n;
+
+    memset(h->mem + 0x200000, 0, 2 * PG);
+    memcpy(h->mem + 0x201000 + PG - 4, &(u32){ RGPU_CMD(RGPU_OP_BATCH_END, 0) }, 4);
+    for (n = 0; n + 1 < pages; n++)
+        gtt_set(v, bb + n * PG, 0x200000 | RGPU_PTE_VALID);
+    gtt_set(v, bb + n * PG, 0x201000 | RGPU_PTE_VALID);
+}
+
 /* §6.1 TOO_LONG: ring dwords count, and a batch counts to the end of its
  * last page: a 1023-page batch + 6 ring dwords passes, 1024 pages fail. */
 static void s6_1_too_long_counts_ring_and_batch(void)
@@ -337,14 +351,9 @@ static void s6_1_too_long_counts_ring_and_batch(void)
     v = env.v[0];
     h = &env.h[0];
     bb = (u32)v->gm_base + 0x100000;
-    /* Frame 0x200000: all NOOPs; frame 0x201000: NOOPs then BATCH_END. */
-    memset(h->mem + 0x200000, 0, 2 * PG);
-    memcpy(h->mem + 0x201000 + PG - 4, &(u32){ RGPU_CMD(RGPU_OP_BATCH_END, 0) }, 4);
     for (i = 0; i < 2; i++) {
         gtt_map(v, bb, 0x200000, 0);
-        for (n = 0; n + 1 < pages[i]; n++)
-            gtt_set(v, bb + n * PG, 0x200000 | RGPU_PTE_VALID);
-        gtt_set(v, bb + n * PG, 0x201000 | RGPU_PTE_VALID);
+        map_noop_batch(v, h, bb, pages[i]);
         ring_init(&r, v, R);
         n = cmd_bb(dw, bb);
         n += cmd_sdx(dw + n, RGPU_HWS_SEQNO, i + 1);
@@ -374,12 +383,8 @@ static void s6_1_too_long_batch_started_twice(void)
     v = env.v[0];
     h = &env.h[0];
     bb = (u32)v->gm_base + 0x100000;
-    memset(h->mem + 0x200000, 0, 2 * PG);
-    memcpy(h->mem + 0x201000 + PG - 4, &(u32){ RGPU_CMD(RGPU_OP_BATCH_END, 0) }, 4);
     for (i = 0; i < 2; i++) {
-        for (n = 0; n + 1 < pages[i]; n++)
-            gtt_set(v, bb + n * PG, 0x200000 | RGPU_PTE_VALID);
-        gtt_set(v, bb + n * PG, 0x201000 | RGPU_PTE_VALID);
+        map_noop_batch(v, h, bb, pages[i]);
         ring_init(&r, v, R);
         n = cmd_bb(dw, bb);
         n += cmd_bb(dw + n, bb);
