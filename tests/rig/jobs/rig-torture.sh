@@ -47,6 +47,7 @@ setup() {
         echo "minutes $MIN"; echo "guests $NG"; echo "vgpu $VGPU"
         echo "qemu-cpu ${RIG_HOST_CPU:-?}"; echo "smp ${RIG_HOST_SMP:-?}"
         echo "xen-extra ${RIG_HOST_XEN_EXTRA:-}"
+        echo "guest-cfg ${RIG_HOST_GUEST_CFG:-}"
         xl info | grep -E '^(xen_version|xen_commandline|virt_caps)'
         grep -m1 '^flags' /proc/cpuinfo | sed 's/^/dom0 /'
     } >"$OUT/variant.txt"
@@ -148,14 +149,21 @@ stream_loop() {
             printf '%s\t%s\n' "$_m" "$_mn" >>"$OUT/stream-minutes.tsv"
             _m=$_mm _mn=0
         fi
-        echo "$_n $(secs)" >"$OUT/.stream-beat"
+        beat "$_n"
     done
     printf '%s\t%s\n' "$_m" "$_mn" >>"$OUT/stream-minutes.tsv"
 }
 
+# beat N: the stream's heartbeat (round, time), replaced whole: check_stream
+# reads it while the stream writes, and a file truncated and rewritten in
+# place can be read half-written ("60 1" for "60 151": a stall that was not).
+beat() {
+    echo "$1 $(secs)" >"$OUT/.stream-beat.new" && mv -f "$OUT/.stream-beat.new" "$OUT/.stream-beat"
+}
+
 stream_start() {
     rm -f "$OUT/.stream-stop"
-    echo "0 $(secs)" >"$OUT/.stream-beat"
+    beat 0
     stream_loop &
     echo $! >"$OUT/.stream-pid"
 }
@@ -271,7 +279,7 @@ torture() {
 
 # summarize T0 T1 ROUNDS: the report: one line, then events per minute.
 summarize() {
-    _var="-cpu ${RIG_HOST_CPU:-?}, smp ${RIG_HOST_SMP:-?}, Xen extra '${RIG_HOST_XEN_EXTRA:-}'"
+    _var="-cpu ${RIG_HOST_CPU:-?}, smp ${RIG_HOST_SMP:-?}, Xen extra '${RIG_HOST_XEN_EXTRA:-}', guests '${RIG_HOST_GUEST_CFG:-}'"
     _kind=null-ioreq; [ "$VGPU" = 1 ] && _kind=vgpu
     cat "$EV" "$EVS" | awk -F'\t' -v t0="$1" -v t1="$2" -v rounds="$3" -v n="$NG" \
             -v kind="$_kind" -v var="$_var" -v mins="$OUT/stream-minutes.tsv" '
