@@ -26,8 +26,10 @@ Environment, for experiments with the emulated host (docs/rig.md):
   RIG_JOB_*       job parameters: written to the share's rig/job.env, which
                   lib.sh reads in the host (e.g. RIG_JOB_MINUTES for
                   rig-torture), with the Xen host's variant (RIG_HOST_CPU,
-                  RIG_HOST_SMP, RIG_HOST_XEN_EXTRA)
+                  RIG_HOST_SMP, RIG_HOST_XEN_EXTRA, RIG_HOST_GUEST_CFG)
   RIG_JOB_TIMEOUT every job's timeout in seconds, instead of its rig-timeout
+  RIG_GUEST_CPUS  xl cpus= of every Xen guest (default "1": off the host's
+                  CPU 0, where TCG's nested-SVM fault strikes; "all": no pin)
 
 Exit status: 0 if every job passed, 1 otherwise, 2 on usage errors.
 Standard library only.
@@ -190,13 +192,16 @@ class Flight:
         shutil.copy(os.path.join(HERE, self.host["dir"], "host.sh"), rig)
         for job in self.jobs:
             shutil.copy(os.path.join(HERE, "jobs", job + ".sh"), os.path.join(rig, "jobs"))
-        if self.args.guest_cfg:
+        extra = list(self.args.guest_cfg)
+        if self.hostname == "xen":
+            extra = guest_extra_cfg(extra, os.environ)
+        if extra:
             with open(os.path.join(rig, "guest-extra.cfg"), "w") as f:
-                f.write("\n".join(self.args.guest_cfg) + "\n")
+                f.write("\n".join(extra) + "\n")
         with open(os.path.join(rig, "jobs.list"), "w") as f:
             f.write("\n".join(self.jobs) + "\n")
         with open(os.path.join(rig, "job.env"), "w") as f:
-            f.write(job_env(os.environ))
+            f.write(job_env(os.environ, extra))
         shutil.copy(os.path.join(self.cache, "vmlinuz"), os.path.join(rig, "guest-vmlinuz"))
         build_initramfs(os.path.join(self.cache, "busybox"), os.path.join(HERE, "guest"),
                         os.path.join(rig, "guest-initrd.gz"),
@@ -833,7 +838,8 @@ def main():
                     help="run only the jobs of this host (a job's host is the "
                          "'# rig-host:' line of its script; default xen)")
     ap.add_argument("--guest-cfg", action="append", default=[], metavar="LINE",
-                    help="extra xl config line for every guest (experiments)")
+                    help="extra xl config line for every guest (experiments; "
+                         "a cpus= line replaces the default pin, RIG_GUEST_CPUS)")
     args = ap.parse_args()
     if args.jobs:
         args.jobs = [j for j in args.jobs.split(",") if j]
@@ -862,14 +868,39 @@ def shell_quote(v):
     return "'" + v.replace("'", "'\\''") + "'"
 
 
-def job_env(env):
+def guest_extra_cfg(lines, env):
+    """The xl config lines every Xen guest of the flight gets (the share's
+    rig/guest-extra.cfg, appended by host.sh): --guest-cfg's, after the
+    default pin of every guest vCPU to the Xen host's second CPU.
+
+    Why the pin: every HVM guest that died of TCG's nested-SVM fault (a
+    triple fault, often with Xen's own CS:RIP in the guest's VMCB) was
+    running on the host's CPU 0 -- QEMU's first vCPU, 20 of 20 dumps --
+    and guests pinned to CPU 1 ran a 6-minute two-guest rig-torture
+    without one, where pinned to CPU 0 they died four times (docs/rig.md
+    section 7, docs/rig-log.md).  RIG_GUEST_CPUS
+    sets the pin (xl's cpus=, e.g. "0" to put the guests where they die,
+    "all" for no pin); a --guest-cfg line with cpus= replaces it; with one
+    host CPU (RIG_SMP=1) there is nothing to pin to."""
+    pin = env.get("RIG_GUEST_CPUS")
+    if pin is None:
+        pin = "1" if int(env.get("RIG_SMP", "2")) >= 2 else "all"
+    own = any(l.split("=", 1)[0].strip() == "cpus" for l in lines)
+    if own or pin == "all":
+        return list(lines)
+    return ['cpus = "%s"' % pin] + list(lines)
+
+
+def job_env(env, guest_cfg=()):
     """rig/job.env for the host (read by lib.sh): the job parameters
     (RIG_JOB_* from the environment) and the Xen host's variant, so a job
-    such as rig-torture can say what it measured."""
+    such as rig-torture can say what it measured: QEMU's -cpu and -smp,
+    Xen's extra options and the guests' extra xl lines (guest_extra_cfg)."""
     out = {k: v for k, v in env.items() if k.startswith("RIG_JOB_")}
     out["RIG_HOST_CPU"] = env.get("RIG_CPU", "max,-smap,-smep")
     out["RIG_HOST_SMP"] = env.get("RIG_SMP", "2")
     out["RIG_HOST_XEN_EXTRA"] = env.get("RIG_XEN_EXTRA", "").strip()
+    out["RIG_HOST_GUEST_CFG"] = "; ".join(guest_cfg)
     return "".join("%s=%s\n" % (k, shell_quote(out[k])) for k in sorted(out))
 
 
