@@ -1,4 +1,4 @@
-# rig-timeout: 900
+# rig-timeout: 600
 # xen-vgpu-2guests: two HVM guests at once with vGPUs of different types
 # (refgpu-8 and refgpu-4) sharing the one reference GPU, created with
 # `vgpu-xl create`.  Each runs vgpu-guest for $ROUNDS rounds of every

@@ -1,4 +1,4 @@
-# rig-timeout: 1800
+# rig-timeout: 600
 # xen-vgpu-density: as many guests at once as the rig holds, each with its
 # own vGPU (refgpu-8, created with `vgpu-xl create`) through the one
 # vgpu-backend daemon.  The guests are created one right after the other
