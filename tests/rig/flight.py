@@ -23,10 +23,13 @@ Environment, for experiments with the emulated host (docs/rig.md):
   RIG_CPU         -cpu of the Xen host (default max,-smap,-smep)
   RIG_QEMU        the L0 emulator (default qemu-system-x86_64 from PATH)
   RIG_QEMU_DATA   colon-separated firmware directories for it (-L)
+  RIG_XEN_ELF     the hypervisor to boot instead of the image's xen.elf
+                  (an ELF, e.g. a Xen 4.17 built with shadow paging)
   RIG_JOB_*       job parameters: written to the share's rig/job.env, which
                   lib.sh reads in the host (e.g. RIG_JOB_MINUTES for
                   rig-torture), with the Xen host's variant (RIG_HOST_CPU,
-                  RIG_HOST_SMP, RIG_HOST_XEN_EXTRA, RIG_HOST_GUEST_CFG)
+                  RIG_HOST_SMP, RIG_HOST_XEN_EXTRA, RIG_HOST_XEN_ELF,
+                  RIG_HOST_GUEST_CFG)
   RIG_JOB_TIMEOUT every job's timeout in seconds, instead of its rig-timeout
   RIG_GUEST_CPUS  xl cpus= of every Xen guest (default "1": off the host's
                   CPU 0, where TCG's nested-SVM fault strikes; "all": no pin)
@@ -331,7 +334,7 @@ class Flight:
             "-cpu", os.environ.get("RIG_CPU", "max,-smap,-smep"), "-smp", os.environ.get("RIG_SMP", "2"), "-m", "3G",
             "-display", "none", "-monitor", "none", "-no-reboot", "-nic", "none",
             "-serial", "file:" + os.path.join(self.bootdir, "serial.log"),
-            "-kernel", os.path.join(c, "xen.elf"), "-append", xen_cmdline,
+            "-kernel", xen_elf(c), "-append", xen_cmdline,
             # multiboot modules: "<file> <cmdline>,<file>"
             "-initrd", "%s %s,%s" % (os.path.join(c, "vmlinuz"), dom0_cmdline,
                                      os.path.join(c, "initrd.img")),
@@ -864,6 +867,13 @@ def main():
     return Flight(args).run(groups)
 
 
+def xen_elf(cache, env=os.environ):
+    """The hypervisor the Xen host boots: the image's own xen.elf, or
+    RIG_XEN_ELF (for diagnosis: a Xen 4.17 from Debian's source with other
+    build options; the image's 4.17 tools drive it)."""
+    return env.get("RIG_XEN_ELF") or os.path.join(cache, "xen.elf")
+
+
 def shell_quote(v):
     return "'" + v.replace("'", "'\\''") + "'"
 
@@ -900,6 +910,7 @@ def job_env(env, guest_cfg=()):
     out["RIG_HOST_CPU"] = env.get("RIG_CPU", "max,-smap,-smep")
     out["RIG_HOST_SMP"] = env.get("RIG_SMP", "2")
     out["RIG_HOST_XEN_EXTRA"] = env.get("RIG_XEN_EXTRA", "").strip()
+    out["RIG_HOST_XEN_ELF"] = env.get("RIG_XEN_ELF", "")
     out["RIG_HOST_GUEST_CFG"] = "; ".join(guest_cfg)
     return "".join("%s=%s\n" % (k, shell_quote(out[k])) for k in sorted(out))
 

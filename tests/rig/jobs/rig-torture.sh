@@ -19,6 +19,7 @@
 #
 #   RIG_JOB_MINUTES=10 RIG_JOB_GUESTS=2 make flight JOBS=rig-torture
 #   RIG_JOB_VGPU=1 ... (vGPUs); RIG_CPU=..., RIG_XEN_EXTRA=... (variants)
+#   RIG_XEN_ELF=... another hypervisor; flight.py --guest-cfg 'hap=0' (guests)
 #   beyond 15 minutes also RIG_JOB_TIMEOUT=$((T * 60 + 900))
 MIN=${RIG_JOB_MINUTES:-10}
 NG=${RIG_JOB_GUESTS:-2}
@@ -48,6 +49,7 @@ setup() {
         echo "qemu-cpu ${RIG_HOST_CPU:-?}"; echo "smp ${RIG_HOST_SMP:-?}"
         echo "xen-extra ${RIG_HOST_XEN_EXTRA:-}"
         echo "guest-cfg ${RIG_HOST_GUEST_CFG:-}"
+        echo "xen-elf ${RIG_HOST_XEN_ELF:-image}"
         xl info | grep -E '^(xen_version|xen_commandline|virt_caps)'
         grep -m1 '^flags' /proc/cpuinfo | sed 's/^/dom0 /'
     } >"$OUT/variant.txt"
@@ -280,6 +282,7 @@ torture() {
 # summarize T0 T1 ROUNDS: the report: one line, then events per minute.
 summarize() {
     _var="-cpu ${RIG_HOST_CPU:-?}, smp ${RIG_HOST_SMP:-?}, Xen extra '${RIG_HOST_XEN_EXTRA:-}', guests '${RIG_HOST_GUEST_CFG:-}'"
+    [ -n "${RIG_HOST_XEN_ELF:-}" ] && _var="$_var, Xen ${RIG_HOST_XEN_ELF##*/}"
     _kind=null-ioreq; [ "$VGPU" = 1 ] && _kind=vgpu
     cat "$EV" "$EVS" | awk -F'\t' -v t0="$1" -v t1="$2" -v rounds="$3" -v n="$NG" \
             -v kind="$_kind" -v var="$_var" -v mins="$OUT/stream-minutes.tsv" '
