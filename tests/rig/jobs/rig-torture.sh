@@ -145,6 +145,7 @@ stream_loop() {
         probe grep-absent 1 '' grep -q absent /tmp/torture-text
         probe sh 0 42 sh -c 'echo $((6 * 7))'
         [ $((_n % 5)) = 0 ] && probe xl-list 0 '' sh -c 'xl list | grep -q "^Domain-0 "'
+        [ $((_n % 5)) = 0 ] && { echo "@ $(now)"; xl vcpu-list; } >>"$OUT/vcpu-samples.log" 2>&1
         _mn=$((_mn + 1))
         _mm=$((($(secs) - _t0) / 60))
         if [ "$_mm" != "$_m" ]; then
