@@ -6,12 +6,15 @@
 #
 # Runs the rig's demo job (tests/rig/jobs/demo.sh: Xen boots, vgpu-backend
 # in dom0, two guests started with `vgpu-xl create` on configs with vgpu=
-# lines of different types, each drawing its own picture, then showing its
-# own console on the vGPU), then keeps what it showed in BUILD/demo/:
+# lines of different types, running at the same time: each draws its own
+# picture and keeps its engine busy while dom0 checks their engine shares
+# against their weights, then shows its own console on the vGPU), then
+# keeps what it showed in BUILD/demo/:
 # demo1.png and demo2.png (checked pixel by pixel against what each guest
 # drew, tests/rig/pngcheck.py), demo1-console.png and demo2-console.png
 # (each the guest's framebuffer, pixel for pixel: checked in the job) and
-# vgpuctl-list.json, and prints what vgpuctl listed.
+# vgpuctl-list.json, and prints what vgpuctl listed, the engine shares and
+# the guests' busy overlap as the job measured them.
 # Exit status: 0 if the flight passed and both screenshots are right.
 build=${1:?usage: mk/demo.sh BUILD}
 guests="demo1 demo2"
@@ -50,6 +53,8 @@ if [ -s "$job/vgpuctl.log" ]; then
     sed -n '/--- vgpuctl list:/,/--- vgpuctl --json list:/p' "$job/vgpuctl.log" | sed '$d'
     sed -n '/--- vgpuctl stats:/,/--- vgpuctl types:/p' "$job/vgpuctl.log" | sed '$d'
 fi
+[ -s "$job/shares.txt" ] && { echo "--- engine shares while both guests submit:"; cat "$job/shares.txt"; }
+[ -s "$job/overlap.log" ] && { echo "--- busy overlap (dom0 uptime):"; cat "$job/overlap.log"; }
 for g in $guests; do
     [ -s "$out/$g.png" ] && echo "demo: screenshot      $out/$g.png"
     [ -s "$out/$g-console.png" ] && echo "demo: its console     $out/$g-console.png"
