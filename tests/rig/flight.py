@@ -423,9 +423,9 @@ class Flight:
                     break
                 waited = time.monotonic() - t
                 lockups.poll(time.monotonic())
-                beat = heartbeat_age(self.results)
-                if lockups.wedged():
-                    why = lockups.wedged()
+                wedge, beat = lockups.wedged(), heartbeat_age(self.results)
+                if wedge:
+                    why = wedge
                 elif beat is not None and beat > HEARTBEAT_LOST and not ended:
                     why = "host wedged: no heartbeat from the runner for %ds" % beat
                 elif runner_at is None and waited > BOOT_TIMEOUT:
@@ -521,7 +521,7 @@ class Flight:
             entry["result"] = rigreport.job_result(steps)
             jobs.append(entry)
         # Boot-wide logs stay at the flight level; every job's report lists them.
-        for f in HOST_BOOT_FILES[6:]:
+        for f in HOST_RESULT_FILES:
             p = os.path.join(self.results, f)
             if os.path.exists(p):
                 shutil.move(p, os.path.join(self.bootdir, f))
@@ -628,12 +628,14 @@ class Flight:
         return 0 if not failed else 1
 
 
-# A host boot's own files in its boot directory (host-try1/ keeps them when
-# a stuck host is booted again).
+# A host boot's own files: those the runner leaves in results/ (collect
+# moves them up to the boot directory) and those flight.py writes there
+# itself; host-try1/ keeps them all when a stuck host is booted again.
+HOST_RESULT_FILES = ("boot.tsv", "xen-start.log", "xl-info.log", "xl-dmesg-boot.log",
+                     "dom0-dmesg.log", "progress.log", "l1-modules.log", "l1-dmesg-boot.log",
+                     "l1-dmesg.log")
 HOST_BOOT_FILES = ("serial.log", "dom0-console.log", "qemu.log", "qemu-cmd.txt",
-                   "host-cpus.txt", "host-cpus-syms.txt", "boot.tsv", "xen-start.log",
-                   "xl-info.log", "xl-dmesg-boot.log", "dom0-dmesg.log", "progress.log",
-                   "l1-modules.log", "l1-dmesg-boot.log", "l1-dmesg.log")
+                   "host-cpus.txt", "host-cpus-syms.txt") + HOST_RESULT_FILES
 # The project's kernel modules, as kallsyms names them.
 OUR_MODULES = ("[vgpu_mdev]", "[vgpu_mdev_kvm]", "[vgpu_mdev_xen]", "[vfio_iommu_xen]",
                "[rgpu_uio]", "[rgpu_drm]")
